@@ -1,0 +1,82 @@
+// ipc/testing/test_util.cc — temp dirs, unique names and fork helpers for tests.
+#include "ipc/testing/test_util.h"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+
+namespace ipc::testing {
+namespace {
+
+std::string temp_root() {
+  for (const char* var : {"TEST_TMPDIR", "TMPDIR"}) {
+    const char* v = std::getenv(var);
+    if (v != nullptr && *v != '\0') return v;
+  }
+  return "/tmp";
+}
+
+int remove_entry(const char* path, const struct stat*, int, struct FTW*) {
+  return ::remove(path);
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  std::string templ = temp_root() + "/ipct-XXXXXX";
+  if (::mkdtemp(templ.data()) == nullptr) {
+    ADD_FAILURE() << "mkdtemp(" << templ << "): " << std::strerror(errno);
+  }
+  path_ = templ;
+}
+
+TempDir::~TempDir() {
+  if (!path_.empty()) ::nftw(path_.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+std::string UniqueName(const std::string& tag) {
+  static std::atomic<unsigned> counter{0};
+  return "ipct-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + tag;
+}
+
+std::string MakeFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC | O_EXCL, 0600);
+  if (fd < 0) {
+    ADD_FAILURE() << "open(" << path << "): " << std::strerror(errno);
+  } else {
+    ::close(fd);
+  }
+  return path;
+}
+
+int RunInChild(const std::function<int()>& body) {
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ADD_FAILURE() << "fork: " << std::strerror(errno);
+    return -1;
+  }
+  if (pid == 0) ::_exit(body());
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      ADD_FAILURE() << "waitpid: " << std::strerror(errno);
+      return -1;
+    }
+  }
+  return status;
+}
+
+std::string DescribeWaitStatus(int status) {
+  if (WIFEXITED(status)) return "exited " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    return "killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
+           ::strsignal(WTERMSIG(status)) + ")";
+  }
+  return "wait status " + std::to_string(status);
+}
+
+}  // namespace ipc::testing

@@ -1,0 +1,130 @@
+// ipc/testing/test_util.h — helpers for tests that talk to the real kernel.
+//
+//   EXPECT_THAT(msgget(k, 0), SyscallFailsWithErrno(ENOENT));
+//   ASSERT_OK(status);  auto q = ASSERT_OK_AND_VALUE(MessageQueue::create_private());
+//   TempDir dir;  std::string p = dir.path() + "/fifo";
+//   int status = RunInChild([&] { ...; return 0; });   // fork, _exit(code), waitpid
+#pragma once
+
+#include <sys/types.h>
+
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ipc/result.h"
+
+namespace ipc::testing {
+
+// ---- syscall matchers (the -1/errno convention) ---------------------------
+// They read errno at the time of matching, so use them directly on the call:
+// EXPECT_THAT(call(...), SyscallSucceeds()).
+
+MATCHER(SyscallSucceeds, "succeeds") {
+  int e = errno;
+  if (arg == static_cast<decltype(arg)>(-1)) {
+    *result_listener << "failed with errno " << e << " (" << std::strerror(e) << ")";
+    return false;
+  }
+  return true;
+}
+
+MATCHER_P(SyscallSucceedsWithValue, value, "succeeds with value " + ::testing::PrintToString(value)) {
+  int e = errno;
+  if (arg == static_cast<decltype(arg)>(-1)) {
+    *result_listener << "failed with errno " << e << " (" << std::strerror(e) << ")";
+    return false;
+  }
+  if (arg != static_cast<decltype(arg)>(value)) {
+    *result_listener << "returned " << arg;
+    return false;
+  }
+  return true;
+}
+
+MATCHER_P(SyscallFailsWithErrno, expected,
+          std::string("fails with errno ") + std::to_string(expected) + " (" +
+              std::strerror(expected) + ")") {
+  int e = errno;
+  if (arg != static_cast<decltype(arg)>(-1)) {
+    *result_listener << "succeeded with " << arg;
+    return false;
+  }
+  if (e != expected) {
+    *result_listener << "failed with errno " << e << " (" << std::strerror(e) << ")";
+    return false;
+  }
+  return true;
+}
+
+// ---- Result matchers -------------------------------------------------------
+
+MATCHER(IsOk, "is ok") {
+  if (arg.ok()) return true;
+  *result_listener << arg.error().message();
+  return false;
+}
+
+MATCHER_P(FailsWith, code,
+          std::string("fails with errno ") + std::to_string(code) + " (" + std::strerror(code) +
+              ")") {
+  if (arg.ok()) {
+    *result_listener << "succeeded";
+    return false;
+  }
+  *result_listener << arg.error().message();
+  return arg.error().code() == code;
+}
+
+#define ASSERT_OK(expr) ASSERT_THAT((expr), ::ipc::testing::IsOk())
+#define EXPECT_OK(expr) EXPECT_THAT((expr), ::ipc::testing::IsOk())
+
+// Evaluates a Result<T> expression, fails the test (returning from the test
+// body) if it is an error, and yields the value.
+#define ASSERT_OK_AND_VALUE(expr)                                        \
+  ({                                                                     \
+    auto ipct_result_ = (expr);                                          \
+    ASSERT_TRUE(ipct_result_.ok()) << ipct_result_.error().message();    \
+    std::move(ipct_result_).value();                                     \
+  })
+
+// ---- the filesystem and names ---------------------------------------------
+
+// A private directory, removed recursively on destruction. Under Bazel it is
+// created inside $TEST_TMPDIR, elsewhere inside $TMPDIR or /tmp.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  // path() + "/" + name
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// A name unique to this process and call: "ipct-<pid>-<n>-<tag>". Use it for
+// POSIX shm names ("/" + UniqueName(..)) and anything else that lives in a
+// namespace shared with other programs.
+std::string UniqueName(const std::string& tag);
+
+// Creates an empty regular file (for ftok keys) and returns its path.
+std::string MakeFile(const std::string& path);
+
+// ---- processes -------------------------------------------------------------
+
+// Forks; the child runs `body` and leaves with _exit(body()) (no atexit
+// handlers, no GoogleTest state). Returns the raw wait status from waitpid.
+// In the child, report failures through the exit code, not EXPECT_*.
+int RunInChild(const std::function<int()>& body);
+
+// "exited 3", "killed by signal 11 (Segmentation fault)", ...
+std::string DescribeWaitStatus(int status);
+
+}  // namespace ipc::testing
