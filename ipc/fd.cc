@@ -2,6 +2,7 @@
 #include "ipc/fd.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 
 #include <algorithm>
@@ -24,6 +25,14 @@ int poll_timeout_ms(Deadline deadline) {
   if (left <= Clock::duration::zero()) return 0;
   auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
   return static_cast<int>(std::min<long long>(ms, 1 << 30));
+}
+
+// How much one write(2) may ask for. poll(2) reports a pipe writable when one
+// page is free, but a blocking write(2) of more than the free space then waits
+// for a reader — past any deadline. With a deadline, writes go in pieces of at
+// most PIPE_BUF (one page), which never block once poll has said "writable".
+std::size_t write_chunk(std::size_t left, Deadline deadline) {
+  return deadline ? std::min<std::size_t>(left, PIPE_BUF) : left;
 }
 
 Status wait_for(int fd, short events, Deadline deadline, Eintr eintr, const char* what) {
@@ -109,7 +118,7 @@ Result<std::size_t> write_some(int fd, std::span<const std::byte> buf, Eintr ein
     if (deadline) {
       if (auto s = wait_writable(fd, deadline, eintr); !s) return std::move(s).error();
     }
-    ssize_t n = sys::write(fd, buf.data(), buf.size());
+    ssize_t n = sys::write(fd, buf.data(), write_chunk(buf.size(), deadline));
     if (n >= 0) return static_cast<std::size_t>(n);
     if (errno == EINTR && eintr == Eintr::kRetry) continue;
     return Error::from_errno("write", fd_context(fd, buf.size()));
@@ -152,7 +161,7 @@ Result<std::size_t> write_full(int fd, std::span<const std::byte> buf, Deadline 
         return std::move(s).error().with_transferred(done);
       }
     }
-    ssize_t n = sys::write(fd, buf.data() + done, buf.size() - done);
+    ssize_t n = sys::write(fd, buf.data() + done, write_chunk(buf.size() - done, deadline));
     if (n >= 0) {
       done += static_cast<std::size_t>(n);
       if (n == 0 && !buf.empty()) {

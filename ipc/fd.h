@@ -5,9 +5,10 @@
 //   read_full / write_full  loop over short counts and EINTR until the whole
 //                           buffer moved, EOF (read), or an error; on error the
 //                           Error records how many bytes had moved.
-// A Deadline bounds the time spent blocked (poll(2) before each call); a
-// non-blocking descriptor is waited on with poll(2) instead of failing EAGAIN
-// in the *_full functions.
+// A Deadline bounds the time spent blocked (poll(2) before each call; writes
+// then go in pieces of at most PIPE_BUF so that a blocking write(2) cannot
+// outlast it); a non-blocking descriptor is waited on with poll(2) instead of
+// failing EAGAIN in the *_full functions.
 #pragma once
 
 #include <chrono>

@@ -1,0 +1,224 @@
+// conformance/catalog.cc — parser for conformance/catalog.txt.
+#include "conformance/catalog.h"
+
+#include <fnmatch.h>
+
+#include <array>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace conformance {
+namespace {
+
+constexpr std::array<const char*, 6> kFields = {"id", "title", "expected", "spec", "scope", "tests"};
+constexpr std::array<const char*, 5> kScopes = {"P", "XSI", "P(opt)", "L", "A"};
+
+std::string trim(std::string_view s) {
+  auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return {};
+  auto e = s.find_last_not_of(" \t\r");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+std::vector<std::string> split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (;;) {
+    auto pos = s.find(sep, start);
+    out.push_back(trim(s.substr(start, pos == std::string_view::npos ? pos : pos - start)));
+    if (pos == std::string_view::npos) return out;
+    start = pos + 1;
+  }
+}
+
+// One block of "field: value" lines before validation.
+struct RawBlock {
+  int line = 0;
+  std::map<std::string, std::string> fields;
+  std::map<std::string, int> field_lines;
+};
+
+class Parser {
+ public:
+  explicit Parser(std::string source) : source_(std::move(source)) {}
+
+  void error(int line, const std::string& what) {
+    errors_.push_back(source_ + ":" + std::to_string(line) + ": " + what);
+  }
+
+  std::vector<RawBlock> blocks(std::string_view text) {
+    std::vector<RawBlock> out;
+    RawBlock cur;
+    std::string last_field;
+    int line_no = 0;
+    std::istringstream in{std::string(text)};
+    std::string line;
+    auto finish = [&] {
+      if (cur.line != 0) out.push_back(std::move(cur));
+      cur = RawBlock{};
+      last_field.clear();
+    };
+    while (std::getline(in, line)) {
+      ++line_no;
+      std::string t = trim(line);
+      if (t.empty()) {
+        finish();
+        continue;
+      }
+      if (t[0] == '#') continue;
+      if (line[0] == ' ' || line[0] == '\t') {
+        if (last_field.empty()) {
+          error(line_no, "continuation line without a field before it");
+        } else {
+          std::string& v = cur.fields[last_field];
+          v += (v.empty() || v.back() == ',' ? "" : " ") + t;
+        }
+        continue;
+      }
+      auto colon = t.find(':');
+      if (colon == std::string::npos) {
+        error(line_no, "expected \"field: value\", got \"" + t + "\"");
+        continue;
+      }
+      std::string field = trim(t.substr(0, colon));
+      std::string value = trim(t.substr(colon + 1));
+      if (cur.line == 0) cur.line = line_no;
+      bool known = false;
+      for (const char* f : kFields) known = known || field == f;
+      if (!known) {
+        error(line_no, "unknown field \"" + field + "\"");
+        last_field.clear();
+        continue;
+      }
+      if (cur.fields.count(field) != 0) {
+        error(line_no, "field \"" + field + "\" given twice (first on line " +
+                           std::to_string(cur.field_lines[field]) + ")");
+        last_field.clear();
+        continue;
+      }
+      cur.fields[field] = value;
+      cur.field_lines[field] = line_no;
+      last_field = field;
+    }
+    finish();
+    return out;
+  }
+
+  void check_scope(const RawBlock& b, const std::string& scope) {
+    for (const std::string& tok : split(scope, '/')) {
+      bool ok = false;
+      for (const char* s : kScopes) ok = ok || tok == s;
+      if (!ok) {
+        error(b.field_lines.at("scope"),
+              "scope \"" + tok + "\" is not one of P, XSI, P(opt), L, A (join several with '/')");
+      }
+    }
+  }
+
+  std::vector<TestRef> parse_tests(const RawBlock& b, const std::string& value) {
+    static const std::regex kTest(R"(([a-z0-9_]+):([A-Za-z0-9_/]+)\.([A-Za-z0-9_/]+))");
+    std::vector<TestRef> tests;
+    int line = b.field_lines.at("tests");
+    if (value.empty()) return tests;  // the consistency test reports entries without tests
+    for (const std::string& item : split(value, ',')) {
+      std::smatch m;
+      if (!std::regex_match(item, m, kTest)) {
+        error(line, "test \"" + item + "\" is not <target>:<Suite>.<Name>");
+        continue;
+      }
+      TestRef ref{m[1], m[2], m[3]};
+      for (const TestRef& t : tests) {
+        if (t == ref) error(line, "test " + ref.str() + " listed twice");
+      }
+      tests.push_back(std::move(ref));
+    }
+    return tests;
+  }
+
+  ipc::Result<Catalog> parse(std::string_view text) {
+    static const std::regex kId(R"([A-Z]+-[0-9]{3,})");
+    Catalog cat;
+    std::map<std::string, int> id_lines;
+    for (RawBlock& b : blocks(text)) {
+      bool complete = true;
+      for (const char* f : kFields) {
+        if (b.fields.count(f) == 0) {
+          error(b.line, std::string("entry has no \"") + f + "\" field");
+          complete = false;
+        } else if (std::string(f) != "tests" && b.fields[f].empty()) {
+          error(b.field_lines[f], std::string("field \"") + f + "\" is empty");
+        }
+      }
+      if (!complete) continue;
+      Behaviour beh;
+      beh.line = b.line;
+      beh.id = b.fields["id"];
+      beh.title = b.fields["title"];
+      beh.expected = b.fields["expected"];
+      beh.spec = b.fields["spec"];
+      beh.scope = b.fields["scope"];
+      if (!std::regex_match(beh.id, kId)) {
+        error(b.field_lines["id"], "id \"" + beh.id + "\" is not like PIPE-004");
+      }
+      auto [it, fresh] = id_lines.emplace(beh.id, b.field_lines["id"]);
+      if (!fresh) {
+        error(b.field_lines["id"],
+              "duplicate id " + beh.id + " (first on line " + std::to_string(it->second) + ")");
+      }
+      check_scope(b, beh.scope);
+      beh.tests = parse_tests(b, b.fields["tests"]);
+      cat.behaviours.push_back(std::move(beh));
+    }
+    if (!errors_.empty()) {
+      std::string all;
+      for (const std::string& e : errors_) all += (all.empty() ? "" : "\n") + e;
+      return ipc::Error(EINVAL, "parse", source_, all);
+    }
+    return cat;
+  }
+
+ private:
+  std::string source_;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace
+
+const Behaviour* Catalog::find(std::string_view id) const {
+  for (const Behaviour& b : behaviours) {
+    if (b.id == id) return &b;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Catalog::binaries() const {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const Behaviour& b : behaviours) {
+    for (const TestRef& t : b.tests) {
+      if (seen.insert(t.binary).second) out.push_back(t.binary);
+    }
+  }
+  return out;
+}
+
+ipc::Result<Catalog> parse_catalog(std::string_view text, const std::string& source) {
+  return Parser(source).parse(text);
+}
+
+ipc::Result<Catalog> load_catalog(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return ipc::Error(errno != 0 ? errno : ENOENT, "open", path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_catalog(text.str(), path);
+}
+
+bool id_matches(std::string_view pattern, std::string_view id) {
+  return ::fnmatch(std::string(pattern).c_str(), std::string(id).c_str(), 0) == 0;
+}
+
+}  // namespace conformance

@@ -1,0 +1,101 @@
+// conformance/testing/leaky_suite.cc — a deliberately bad conformance binary:
+// each Leaky.* test leaves one kind of IPC object behind, so that
+// leak_listener_test (and report_test) can check the leak listener reports
+// it, names it and removes it. Leaky.Clean creates and removes everything (it
+// must pass); Leaky.Skipped skips with a reason. Not a test target itself.
+#include <fcntl.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "ipc/testing/test_util.h"
+
+namespace {
+
+using ::ipc::testing::SyscallSucceeds;
+
+struct Msg {
+  long mtype;
+  char text[8];
+};
+
+// Tells the test that runs us what we leaked (stdout is captured).
+void announce(const std::string& what) { std::printf("LEAKING %s\n", what.c_str()); }
+
+TEST(Leaky, MsgQueue) {
+  int q = ::msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+  ASSERT_THAT(q, SyscallSucceeds());
+  Msg m{1, "leak"};
+  ASSERT_THAT(::msgsnd(q, &m, sizeof m.text, 0), SyscallSucceeds());  // lspid = us
+  announce("msqid=" + std::to_string(q));
+}
+
+TEST(Leaky, SharedMemorySegment) {
+  int id = ::shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+  ASSERT_THAT(id, SyscallSucceeds());
+  announce("shmid=" + std::to_string(id));
+}
+
+TEST(Leaky, SemaphoreSet) {
+  int id = ::semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  ASSERT_THAT(id, SyscallSucceeds());
+  struct sembuf up = {0, 1, 0};
+  ASSERT_THAT(::semop(id, &up, 1), SyscallSucceeds());  // GETPID = us
+  announce("semid=" + std::to_string(id));
+}
+
+TEST(Leaky, PosixSharedMemory) {
+  std::string name = "/" + ipc::testing::UniqueName("leak");
+  int fd = ::shm_open(name.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  ASSERT_THAT(fd, SyscallSucceeds());
+  ::close(fd);
+  announce("/dev/shm" + name);
+}
+
+TEST(Leaky, Fifo) {
+  std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/leaked-fifo";
+  ASSERT_THAT(::mkfifo(path.c_str(), 0600), SyscallSucceeds());
+  announce(path);
+}
+
+// A forked child creates the queue: attributable through the fork recorder.
+TEST(Leaky, MsgQueueFromChild) {
+  int status = ipc::testing::RunInChild([] {
+    int q = ::msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+    Msg m{1, "leak"};
+    if (q < 0 || ::msgsnd(q, &m, sizeof m.text, 0) != 0) return 1;
+    std::printf("LEAKING msqid=%d\n", q);
+    std::fflush(stdout);
+    return 0;
+  });
+  ASSERT_EQ(status, 0) << ipc::testing::DescribeWaitStatus(status);
+}
+
+TEST(Leaky, Clean) {
+  int q = ::msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+  ASSERT_THAT(q, SyscallSucceeds());
+  Msg m{1, "tidy"};
+  EXPECT_THAT(::msgsnd(q, &m, sizeof m.text, 0), SyscallSucceeds());
+  EXPECT_THAT(::msgctl(q, IPC_RMID, nullptr), SyscallSucceeds());
+  std::string name = "/" + ipc::testing::UniqueName("tidy");
+  int fd = ::shm_open(name.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  ASSERT_THAT(fd, SyscallSucceeds());
+  ::close(fd);
+  EXPECT_THAT(::shm_unlink(name.c_str()), SyscallSucceeds());
+  ipc::testing::TempDir dir;
+  EXPECT_THAT(::mkfifo(dir.file("fifo").c_str(), 0600), SyscallSucceeds());
+}
+
+TEST(Leaky, Skipped) { GTEST_SKIP() << "needs a unicorn"; }
+
+TEST(Leaky, Fails) { FAIL() << "observed: 2 + 2 == 5"; }
+
+}  // namespace

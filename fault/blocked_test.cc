@@ -1,0 +1,204 @@
+// fault/blocked_test.cc — /proc task state of blocked threads, waiting for a
+// thread to block, and interrupting it, in this process and in a child.
+#include "fault/blocked.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <future>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ipc/fd.h"
+#include "ipc/testing/test_util.h"
+
+namespace fault {
+namespace {
+
+using ::ipc::testing::FailsWith;
+using ::ipc::testing::IsOk;
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+ipc::Deadline soon() { return ipc::deadline_in(10s); }
+
+struct Pipe {
+  ipc::Fd r, w;
+  Pipe() {
+    int fds[2];
+    EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0) << std::strerror(errno);
+    r.reset(fds[0]);
+    w.reset(fds[1]);
+  }
+};
+
+std::atomic<int> g_handled{0};
+void on_signal(int) { g_handled.fetch_add(1); }
+
+class ScopedHandler {
+ public:
+  explicit ScopedHandler(int sig) : sig_(sig) {
+    struct sigaction sa = {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    EXPECT_EQ(::sigaction(sig, &sa, &old_), 0);
+  }
+  ~ScopedHandler() { ::sigaction(sig_, &old_, nullptr); }
+
+ private:
+  int sig_;
+  struct sigaction old_ = {};
+};
+
+// A thread blocked in one read(2) on a pipe until data arrives.
+class Reader {
+ public:
+  explicit Reader(int fd) {
+    std::promise<pid_t> tid;
+    auto known = tid.get_future();
+    thread_ = std::thread([this, fd, &tid] {
+      tid.set_value(current_tid());
+      char c;
+      result_ = ::read(fd, &c, 1);
+      errno_ = errno;
+    });
+    tid_ = known.get();
+  }
+  ~Reader() {
+    if (thread_.joinable()) thread_.join();
+  }
+  pid_t tid() const { return tid_; }
+  void join() { thread_.join(); }
+  ssize_t result() const { return result_; }
+  int error() const { return errno_; }
+
+ private:
+  std::thread thread_;
+  pid_t tid_ = 0;
+  ssize_t result_ = 0;
+  int errno_ = 0;
+};
+
+TEST(Blocked, CurrentTidIsTheKernelThreadId) {
+  EXPECT_EQ(current_tid(), static_cast<pid_t>(::syscall(SYS_gettid)));
+  pid_t other = 0;
+  std::thread t([&] { other = current_tid(); });
+  t.join();
+  EXPECT_GT(other, 0);
+  EXPECT_NE(other, current_tid());
+}
+
+TEST(Blocked, RunningThreadIsNotInASyscall) {
+  auto st = read_task_state(0, current_tid());
+  ASSERT_THAT(st, IsOk());
+  EXPECT_EQ(st->state, 'R');  // it is reading its own /proc entry
+  EXPECT_FALSE(st->syscall.has_value());
+}
+
+TEST(Blocked, ThreadBlockedInReadIsSeenSleepingInRead) {
+  Pipe p;
+  Reader reader(p.r.get());
+  ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
+  auto st = read_task_state(0, reader.tid());
+  ASSERT_THAT(st, IsOk());
+  EXPECT_EQ(st->state, 'S');
+  EXPECT_EQ(st->syscall, SYS_read);
+  // "Any call" matches as well.
+  EXPECT_THAT(wait_until_blocked(0, reader.tid(), std::nullopt, soon()), IsOk());
+  ASSERT_EQ(::write(p.w.get(), "x", 1), 1);
+  reader.join();
+  EXPECT_EQ(reader.result(), 1);
+}
+
+TEST(Blocked, UnknownThreadIsAnError) {
+  EXPECT_THAT(read_task_state(0, 2147483647), FailsWith(ENOENT));
+  EXPECT_THAT(wait_until_blocked(0, 2147483647, SYS_read, soon()), FailsWith(ESRCH));
+}
+
+TEST(Blocked, WaitingForTheWrongCallTimesOut) {
+  Pipe p;
+  Reader reader(p.r.get());
+  ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
+  auto s = wait_until_blocked(0, reader.tid(), SYS_write, ipc::deadline_in(20ms));
+  ASSERT_THAT(s, FailsWith(ETIMEDOUT));
+  EXPECT_THAT(s.error().detail(), HasSubstr("last state S, syscall " + std::to_string(SYS_read)));
+  ASSERT_EQ(::write(p.w.get(), "x", 1), 1);
+}
+
+TEST(Blocked, ThreadThatExitsWhileWatchedIsReported) {
+  std::promise<pid_t> tid;
+  std::promise<void> go;
+  auto go_future = go.get_future();
+  std::thread t([&] {
+    tid.set_value(current_tid());
+    go_future.wait();
+  });
+  pid_t target = tid.get_future().get();
+  go.set_value();
+  t.join();
+  EXPECT_THAT(wait_until_blocked(0, target, SYS_read, soon()), FailsWith(ESRCH));
+}
+
+TEST(Blocked, InterruptWhenBlockedGivesARealEintr) {
+  ScopedHandler handler(SIGUSR1);
+  int before = g_handled.load();
+  for (int i = 0; i < 20; ++i) {
+    Pipe p;
+    Reader reader(p.r.get());
+    ASSERT_THAT(interrupt_when_blocked(0, reader.tid(), SIGUSR1, SYS_read, soon()), IsOk());
+    reader.join();
+    EXPECT_EQ(reader.result(), -1);
+    EXPECT_EQ(reader.error(), EINTR);
+  }
+  EXPECT_EQ(g_handled.load() - before, 20);
+}
+
+TEST(Blocked, InterruptWithABadSignalReportsTgkill) {
+  Pipe p;
+  Reader reader(p.r.get());
+  auto s = interrupt_when_blocked(0, reader.tid(), 1000, SYS_read, soon());
+  ASSERT_THAT(s, FailsWith(EINVAL));
+  EXPECT_EQ(s.error().op(), "tgkill");
+  ASSERT_EQ(::write(p.w.get(), "x", 1), 1);
+}
+
+TEST(Blocked, InterruptTimesOutIfTheThreadNeverBlocks) {
+  Pipe p;
+  Reader reader(p.r.get());
+  EXPECT_THAT(interrupt_when_blocked(0, reader.tid(), SIGUSR1, SYS_write, ipc::deadline_in(20ms)),
+              FailsWith(ETIMEDOUT));
+  ASSERT_EQ(::write(p.w.get(), "x", 1), 1);
+}
+
+TEST(Blocked, InterruptsAThreadOfAnotherProcess) {
+  Pipe p;
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    struct sigaction sa = {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    if (::sigaction(SIGUSR1, &sa, nullptr) != 0) ::_exit(2);
+    char c;
+    ssize_t n = ::read(p.r.get(), &c, 1);
+    ::_exit(n == -1 && errno == EINTR ? 0 : 1);
+  }
+  auto s = interrupt_when_blocked(pid, pid, SIGUSR1, SYS_read, soon());
+  EXPECT_THAT(s, IsOk());
+  if (!s.ok()) ::kill(pid, SIGKILL);  // do not wait for a child stuck in read
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << ipc::testing::DescribeWaitStatus(status);
+}
+
+}  // namespace
+}  // namespace fault

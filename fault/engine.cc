@@ -1,0 +1,182 @@
+// fault/engine.cc — counters, triggers, the seeded draw and the fault log.
+#include "fault/engine.h"
+
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace fault {
+namespace {
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// The documented draw: a pure function of (seed, stream, rule, ordinal).
+std::uint64_t draw(std::uint64_t seed, std::uint64_t stream, std::uint64_t rule,
+                   std::uint64_t ordinal) {
+  return splitmix64(splitmix64(splitmix64(seed ^ stream) ^ rule) ^ ordinal);
+}
+
+constexpr std::uint64_t kTriggerStream = 0;
+constexpr std::uint64_t kShortStream = 1;
+
+thread_local pid_t t_tid = 0;
+
+// A fork child's only thread has a new tid: forget the cached one.
+void forget_tid() { t_tid = 0; }
+[[maybe_unused]] const int g_atfork = ::pthread_atfork(nullptr, nullptr, &forget_tid);
+
+}  // namespace
+
+pid_t cached_tid() {
+  if (t_tid == 0) t_tid = static_cast<pid_t>(::syscall(SYS_gettid));
+  return t_tid;
+}
+
+std::string format_entry(const LogEntry& e) {
+  const Decision& d = e.decision;
+  std::string out = std::string(ipc::sys::call_name(e.call)) + " #" + std::to_string(d.ordinal) +
+                    " (rule " + std::to_string(d.rule);
+  if (e.fd >= 0) out += ", fd=" + std::to_string(e.fd);
+  out += ", tid=" + std::to_string(e.tid) + "): ";
+  switch (d.kind) {
+    case EffectKind::kPass:
+      out += "pass";
+      break;
+    case EffectKind::kErrno:
+      out += errno_name(d.error);
+      break;
+    case EffectKind::kShort:
+      out += "short " + std::to_string(e.requested) + " -> " + std::to_string(d.size);
+      break;
+    case EffectKind::kDelay:
+      out += "delay " + std::to_string(d.delay_ns) + "ns";
+      break;
+    case EffectKind::kSignal:
+      out += "signal " + signal_name(d.signo);
+      break;
+  }
+  return out;
+}
+
+Engine::Engine(Plan plan, std::size_t log_capacity)
+    : plan_(std::move(plan)),
+      rule_counts_(new std::atomic<std::uint64_t>[plan_.rules.size()]),
+      capacity_(log_capacity),
+      slots_(new Slot[log_capacity]) {
+  for (std::size_t r = 0; r < plan_.rules.size(); ++r) {
+    rule_counts_[r].store(0, std::memory_order_relaxed);
+    armed_ |= plan_.rules[r].calls;
+    for (std::size_t c = 0; c < ipc::sys::kCallCount; ++c) {
+      if (plan_.rules[r].names(static_cast<Call>(c))) rules_for_[c].push_back(r);
+    }
+  }
+}
+
+bool Engine::rule_matches(const Rule& rule, int fd) const {
+  if (rule.fd && *rule.fd != fd) return false;
+  if (rule.tid && *rule.tid != cached_tid()) return false;
+  return true;
+}
+
+std::size_t Engine::shortened(const Effect& e, std::size_t rule, std::uint64_t ordinal,
+                              std::size_t n) const {
+  if (n == 0) return 0;
+  switch (e.short_mode) {
+    case ShortMode::kAtMost:
+      return static_cast<std::size_t>(std::min<std::uint64_t>(n, e.short_max));
+    case ShortMode::kHalf:
+      return std::max<std::size_t>(1, n / 2);
+    case ShortMode::kRandom:
+      return 1 + static_cast<std::size_t>(draw(plan_.seed, kShortStream, rule, ordinal) % n);
+  }
+  return n;
+}
+
+Decision Engine::decide(Call call, int fd, std::size_t size) {
+  Decision d;
+  if (!armed(call)) return d;
+  auto c = static_cast<std::size_t>(call);
+  call_counts_[c].fetch_add(1, std::memory_order_relaxed);
+  // Every matching rule counts the call, even after an earlier one fired, so
+  // that each rule's ordinals do not depend on the other rules.
+  for (std::size_t r : rules_for_[c]) {
+    const Rule& rule = plan_.rules[r];
+    if (!rule_matches(rule, fd)) continue;
+    std::uint64_t k = rule_counts_[r].fetch_add(1, std::memory_order_relaxed) + 1;
+    if (d.fired()) continue;
+    bool fire;
+    if (rule.trigger.probability) {
+      std::uint64_t x = draw(plan_.seed, kTriggerStream, r, k);
+      fire = static_cast<double>(x >> 11) * 0x1p-53 < *rule.trigger.probability;
+    } else {
+      fire = rule.trigger.selects(k);
+    }
+    if (!fire) continue;
+    d.rule = static_cast<int>(r);
+    d.ordinal = k;
+    d.kind = rule.effect.kind;
+    d.error = rule.effect.error;
+    d.size = rule.effect.kind == EffectKind::kShort ? shortened(rule.effect, r, k, size) : size;
+    d.delay_ns = rule.effect.delay_ns;
+    d.signo = rule.effect.signo;
+  }
+  if (d.fired()) {
+    LogEntry e;
+    e.call = call;
+    e.fd = fd;
+    e.tid = cached_tid();
+    e.requested = size;
+    e.decision = d;
+    record(e);
+  }
+  return d;
+}
+
+void Engine::record(const LogEntry& entry) {
+  std::uint64_t i = fired_.fetch_add(1, std::memory_order_acq_rel);
+  if (i >= capacity_) return;
+  slots_[i].entry = entry;
+  slots_[i].ready.store(true, std::memory_order_release);
+}
+
+std::uint64_t Engine::calls(Call call) const {
+  auto c = static_cast<std::size_t>(call);
+  return c < ipc::sys::kCallCount ? call_counts_[c].load(std::memory_order_relaxed) : 0;
+}
+
+std::uint64_t Engine::rule_count(std::size_t rule) const {
+  return rule < plan_.rules.size() ? rule_counts_[rule].load(std::memory_order_relaxed) : 0;
+}
+
+std::vector<LogEntry> Engine::log() const {
+  std::vector<LogEntry> out;
+  std::uint64_t n = std::min<std::uint64_t>(injected(), capacity_);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    if (slots_[i].ready.load(std::memory_order_acquire)) out.push_back(slots_[i].entry);
+  }
+  return out;
+}
+
+std::uint64_t Engine::log_dropped() const {
+  std::uint64_t n = injected();
+  return n > capacity_ ? n - capacity_ : 0;
+}
+
+std::string Engine::format_log() const {
+  std::string out = "plan: " + plan_.to_string() + "\nseed: " + std::to_string(plan_.seed) +
+                    "\ninjected: " + std::to_string(injected()) + "\n";
+  for (const LogEntry& e : log()) out += format_entry(e) + "\n";
+  if (std::uint64_t dropped = log_dropped()) {
+    out += "(" + std::to_string(dropped) + " more not logged)\n";
+  }
+  return out;
+}
+
+}  // namespace fault

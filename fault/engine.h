@@ -1,0 +1,134 @@
+// fault/engine.h — decides, call by call, which fault of a Plan applies.
+//
+// The Engine is shared by every injection mechanism (the in-process seam, the
+// LD_PRELOAD library): an interceptor asks decide(call, fd, size) and applies
+// the Decision. It depends on nothing but the plan.
+//
+//   fault::Engine engine(*fault::parse_plan("read:EINTR@2"));
+//   fault::Decision d = engine.decide(fault::Call::read, fd, n);
+//   if (d.kind == fault::EffectKind::kErrno) { errno = d.error; return -1; }
+//
+// Counting: every rule that matches a call (call in its set, scopes satisfied)
+// advances its own atomic 64-bit counter; the value after the increment is the
+// call's ordinal for that rule. The first rule in plan order whose trigger
+// selects its ordinal fires. Counters are per process (per thread for a rule
+// with tid=, since only that thread's calls match it).
+//
+// Randomness: decisions are a pure function of (seed, rule index, ordinal), so
+// a run replays exactly from the plan text and its seed, whatever the thread
+// interleaving does to wall-clock order:
+//   draw(stream, rule, ordinal) = sm(sm(sm(seed ^ stream) ^ rule) ^ ordinal)
+// where sm is splitmix64's finaliser applied after adding its golden gamma
+// (0x9e3779b97f4a7c15). A p= trigger fires when (draw(0,r,k) >> 11) * 2^-53 < p;
+// short=random cuts n bytes to 1 + draw(1,r,k) % n.
+//
+// Cost: decide() takes no lock and allocates nothing; for a call no rule names
+// it is one load and one branch. Firing appends to a fixed-capacity log with an
+// atomic index (entries beyond the capacity are counted, not stored). decide()
+// is async-signal-safe; the accessors and format_log() are not.
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fault/plan.h"
+
+namespace fault {
+
+// What the interceptor must do with one call. `rule < 0`: nothing fired, run
+// the call unchanged. Otherwise apply `kind`:
+//   kErrno  fail with `error` without making the call
+//   kShort  make the call with the count reduced to `size`
+//   kDelay  sleep `delay_ns`, then make the call
+//   kSignal tgkill the calling thread with `signo`, then make the call
+//   kPass   make the call
+struct Decision {
+  int rule = -1;
+  std::uint64_t ordinal = 0;  // the call's ordinal for that rule
+  EffectKind kind = EffectKind::kPass;
+  int error = 0;
+  std::size_t size = 0;
+  std::int64_t delay_ns = 0;
+  int signo = 0;
+  bool fired() const { return rule >= 0; }
+};
+
+// One injected fault: together with the plan and its seed, the list of these is
+// the run's schedule.
+struct LogEntry {
+  Call call = Call::read;
+  int fd = -1;                 // -1: the call has no descriptor (or fd unknown)
+  pid_t tid = 0;               // kernel thread that made the call
+  std::size_t requested = 0;   // byte count asked for (read/write family), else 0
+  Decision decision;
+};
+
+// "read #2 (rule 0, fd=3, tid=1234): EINTR"
+std::string format_entry(const LogEntry& entry);
+
+// Kernel thread id of the calling thread, cached per thread (reset in fork
+// children).
+pid_t cached_tid();
+
+class Engine {
+ public:
+  static constexpr std::size_t kDefaultLogCapacity = 4096;
+
+  explicit Engine(Plan plan, std::size_t log_capacity = kDefaultLogCapacity);
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  const Plan& plan() const { return plan_; }
+  // Calls that at least one rule names (the only ones worth intercepting).
+  CallSet armed_calls() const { return armed_; }
+  bool armed(Call call) const { return (armed_ & call_bit(call)) != 0; }
+
+  // Decides for one call. `fd` is -1 if the call has none; `size` is the byte
+  // count of read/write/pread/pwrite (0 otherwise).
+  Decision decide(Call call, int fd, std::size_t size);
+
+  // How many calls of `call` decide() has seen; calls that no rule names are
+  // not counted (they return before touching any counter).
+  std::uint64_t calls(Call call) const;
+  // How many calls rule `rule` has counted so far (its last ordinal).
+  std::uint64_t rule_count(std::size_t rule) const;
+  // Faults fired so far (log entries, including those beyond the capacity).
+  std::uint64_t injected() const { return fired_.load(std::memory_order_acquire); }
+  bool reached() const { return injected() > 0; }
+
+  // Completed log entries in the order they were fired; at most the capacity.
+  std::vector<LogEntry> log() const;
+  std::uint64_t log_dropped() const;
+  // "plan: <canonical plan>; seed=N\n" then one format_entry() line per entry.
+  std::string format_log() const;
+
+ private:
+  struct Slot {
+    std::atomic<bool> ready{false};
+    LogEntry entry;
+  };
+
+  bool rule_matches(const Rule& rule, int fd) const;
+  std::size_t shortened(const Effect& e, std::size_t rule, std::uint64_t ordinal,
+                        std::size_t n) const;
+  void record(const LogEntry& entry);
+
+  Plan plan_;
+  CallSet armed_ = 0;
+  // Indices of the rules naming each call, in plan order.
+  std::array<std::vector<std::size_t>, ipc::sys::kCallCount> rules_for_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> rule_counts_;
+  std::array<std::atomic<std::uint64_t>, ipc::sys::kCallCount> call_counts_{};
+  std::size_t capacity_;
+  std::unique_ptr<Slot[]> slots_;
+  std::atomic<std::uint64_t> fired_{0};
+};
+
+}  // namespace fault

@@ -1,0 +1,297 @@
+// fault/inprocess_test.cc — ScopedFaultPlan through the ipc::sys seam on real
+// pipes: each effect, scopes, table install/restore, and teardown under load.
+#include "fault/inprocess.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ipc/fd.h"
+#include "ipc/sys.h"
+#include "ipc/testing/test_util.h"
+
+namespace fault {
+namespace {
+
+namespace sys = ipc::sys;
+using ::ipc::testing::IsOk;
+using ::ipc::testing::SyscallFailsWithErrno;
+using ::ipc::testing::SyscallSucceedsWithValue;
+using ::testing::HasSubstr;
+
+struct Pipe {
+  ipc::Fd r, w;
+  Pipe() {
+    int fds[2];
+    EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0) << std::strerror(errno);
+    r.reset(fds[0]);
+    w.reset(fds[1]);
+  }
+};
+
+std::atomic<int> g_handled{0};
+void count_signal(int) { g_handled.fetch_add(1); }
+
+// Installs count_signal for `sig` (no SA_RESTART) and restores the old action.
+class ScopedHandler {
+ public:
+  explicit ScopedHandler(int sig) : sig_(sig) {
+    struct sigaction sa = {};
+    sa.sa_handler = count_signal;
+    sigemptyset(&sa.sa_mask);
+    EXPECT_EQ(::sigaction(sig, &sa, &old_), 0);
+  }
+  ~ScopedHandler() { ::sigaction(sig_, &old_, nullptr); }
+
+ private:
+  int sig_;
+  struct sigaction old_ = {};
+};
+
+TEST(ScopedFaultPlan, EintrOnSecondReadLeavesTheByteInThePipe) {
+  Pipe p;
+  ASSERT_EQ(::write(p.w.get(), "ab", 2), 2);
+  ScopedFaultPlan faults("read:EINTR@2");
+  char c = 0;
+  EXPECT_THAT(sys::read(p.r.get(), &c, 1), SyscallSucceedsWithValue(1));
+  EXPECT_EQ(c, 'a');
+  EXPECT_THAT(sys::read(p.r.get(), &c, 1), SyscallFailsWithErrno(EINTR));
+  EXPECT_THAT(sys::read(p.r.get(), &c, 1), SyscallSucceedsWithValue(1));
+  EXPECT_EQ(c, 'b');
+  EXPECT_EQ(faults.count(Call::read), 3u);
+  EXPECT_TRUE(faults.reached());
+  ASSERT_EQ(faults.log().size(), 1u);
+  EXPECT_EQ(faults.log()[0].decision.ordinal, 2u);
+  EXPECT_EQ(faults.log()[0].fd, p.r.get());
+  EXPECT_THAT(faults.format_log(), HasSubstr("read #2 (rule 0, fd="));
+}
+
+TEST(ScopedFaultPlan, InterceptsOnlyNamedCallsAndRestoresTheTable) {
+  {
+    ScopedFaultPlan faults("read|msgsnd:EIO");
+    EXPECT_NE(sys::table().read.load(), sys::libc().read);
+    EXPECT_NE(sys::table().msgsnd.load(), sys::libc().msgsnd);
+    EXPECT_EQ(sys::table().write.load(), sys::libc().write);
+    EXPECT_EQ(sys::table().msgrcv.load(), sys::libc().msgrcv);
+    EXPECT_EQ(faults.plan().to_string(), "read|msgsnd:EIO");
+    Pipe p;
+    EXPECT_THAT(sys::write(p.w.get(), "x", 1), SyscallSucceedsWithValue(1));
+    EXPECT_EQ(faults.count(Call::write), 0u);  // not intercepted
+  }
+  EXPECT_EQ(sys::table().read.load(), sys::libc().read);
+  EXPECT_EQ(sys::table().msgsnd.load(), sys::libc().msgsnd);
+}
+
+ssize_t fake_read(int, void*, size_t) {
+  errno = ENOTTY;
+  return -1;
+}
+
+TEST(ScopedFaultPlan, RestoresThePreviousEntryNotLibc) {
+  sys::table().read.store(&fake_read);
+  {
+    ScopedFaultPlan faults("read:pass");
+    EXPECT_NE(sys::table().read.load(), &fake_read);
+  }
+  EXPECT_EQ(sys::table().read.load(), &fake_read);
+  sys::reset_table();
+}
+
+TEST(ScopedFaultPlan, ShortWritesStillDeliverEveryByteThroughWriteFull) {
+  Pipe p;
+  std::string data(100, '\0');
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('A' + i % 26);
+  {
+    ScopedFaultPlan faults("write:short=1");
+    auto n = ipc::write_full(p.w.get(), ipc::as_bytes(data));
+    ASSERT_THAT(n, IsOk());
+    EXPECT_EQ(*n, data.size());
+    EXPECT_EQ(faults.count(Call::write), 100u);
+    EXPECT_EQ(faults.injected(), 100u);
+  }
+  std::string back(100, '\0');
+  ASSERT_EQ(::read(p.r.get(), back.data(), back.size()), 100);
+  EXPECT_EQ(back, data);
+}
+
+TEST(ScopedFaultPlan, ShortHalfAndRandomCutTheRealCall) {
+  Pipe p;
+  char buf[100] = {};
+  {
+    ScopedFaultPlan faults("write:short=half");
+    EXPECT_THAT(sys::write(p.w.get(), buf, 100), SyscallSucceedsWithValue(50));
+  }
+  {
+    ScopedFaultPlan faults("write:short=random; seed=77");
+    ssize_t n = sys::write(p.w.get(), buf, 100);
+    ASSERT_EQ(faults.log().size(), 1u);
+    EXPECT_EQ(n, static_cast<ssize_t>(faults.log()[0].decision.size));
+    EXPECT_GE(n, 1);
+    EXPECT_LE(n, 100);
+    EXPECT_EQ(faults.log()[0].requested, 100u);
+  }
+  {
+    ScopedFaultPlan faults("read:short=3");
+    EXPECT_THAT(sys::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(3));
+  }
+  {
+    ScopedFaultPlan faults("pread:short=2");
+    // A pipe is not seekable: the call is still made (with the cut count).
+    EXPECT_THAT(sys::pread(p.r.get(), buf, sizeof buf, 0), SyscallFailsWithErrno(ESPIPE));
+    EXPECT_EQ(faults.log()[0].decision.size, 2u);
+  }
+}
+
+TEST(ScopedFaultPlan, SignalEffectRunsTheHandlerThenTheCall) {
+  ScopedHandler handler(SIGUSR1);
+  Pipe p;
+  ASSERT_EQ(::write(p.w.get(), "z", 1), 1);
+  int before = g_handled.load();
+  char c = 0;
+  {
+    ScopedFaultPlan faults("read:signal=SIGUSR1@1");
+    EXPECT_THAT(sys::read(p.r.get(), &c, 1), SyscallSucceedsWithValue(1));
+  }
+  EXPECT_EQ(c, 'z');
+  // A self-directed signal is handled on the way back from tgkill (under TSan,
+  // at the latest at the next intercepted libc call: the read).
+  EXPECT_EQ(g_handled.load(), before + 1);
+}
+
+TEST(ScopedFaultPlan, DelayDelaysTheCall) {
+  Pipe p;
+  ScopedFaultPlan faults("write:delay=30ms");
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THAT(sys::write(p.w.get(), "x", 1), SyscallSucceedsWithValue(1));
+  auto elapsed = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(elapsed, std::chrono::milliseconds(30));
+}
+
+TEST(ScopedFaultPlan, PassRunsTheCallAndCountsAsReached) {
+  Pipe p;
+  ScopedFaultPlan faults("write:pass@2");
+  EXPECT_THAT(sys::write(p.w.get(), "x", 1), SyscallSucceedsWithValue(1));
+  EXPECT_FALSE(faults.reached());
+  EXPECT_THAT(sys::write(p.w.get(), "y", 1), SyscallSucceedsWithValue(1));
+  EXPECT_TRUE(faults.reached());
+  char buf[2];
+  EXPECT_EQ(::read(p.r.get(), buf, 2), 2);
+}
+
+TEST(ScopedFaultPlan, FailureValuesOfEveryReturnKind) {
+  ScopedFaultPlan faults("mmap:ENOMEM; shmat:EIDRM; pthread_sigmask:EINVAL; ftok:ENOENT; open:EMFILE");
+  errno = 0;
+  EXPECT_EQ(sys::mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), MAP_FAILED);
+  EXPECT_EQ(errno, ENOMEM);
+  errno = 0;
+  EXPECT_EQ(sys::shmat(12345, nullptr, 0), reinterpret_cast<void*>(-1));
+  EXPECT_EQ(errno, EIDRM);
+  errno = 0;
+  sigset_t set;
+  sigemptyset(&set);
+  EXPECT_EQ(sys::pthread_sigmask(SIG_BLOCK, &set, nullptr), EINVAL);  // error number, errno untouched
+  EXPECT_EQ(errno, 0);
+  EXPECT_THAT(sys::ftok("/", 1), SyscallFailsWithErrno(ENOENT));
+  EXPECT_THAT(sys::open("/", O_RDONLY | O_CLOEXEC, 0), SyscallFailsWithErrno(EMFILE));
+  EXPECT_EQ(faults.injected(), 5u);
+}
+
+TEST(ScopedFaultPlan, FdScopeOnRealPipes) {
+  Pipe a, b;
+  ASSERT_EQ(::write(a.w.get(), "aa", 2), 2);
+  ASSERT_EQ(::write(b.w.get(), "bb", 2), 2);
+  ScopedFaultPlan faults("read:EAGAIN,fd=" + std::to_string(a.r.get()));
+  char c;
+  EXPECT_THAT(sys::read(b.r.get(), &c, 1), SyscallSucceedsWithValue(1));
+  EXPECT_THAT(sys::read(a.r.get(), &c, 1), SyscallFailsWithErrno(EAGAIN));
+  EXPECT_THAT(sys::read(b.r.get(), &c, 1), SyscallSucceedsWithValue(1));
+  EXPECT_EQ(faults.count(Call::read), 3u);
+  EXPECT_EQ(faults.injected(), 1u);
+}
+
+TEST(ScopedFaultPlan, TidScopeOnlyFaultsThatThread) {
+  Pipe p;
+  ASSERT_EQ(::write(p.w.get(), "12", 2), 2);
+  std::promise<pid_t> tid;
+  std::promise<void> go;
+  auto go_future = go.get_future();
+  ssize_t other_result = 0;
+  int other_errno = 0;
+  std::thread t([&] {
+    tid.set_value(cached_tid());
+    go_future.wait();
+    char c;
+    other_result = sys::read(p.r.get(), &c, 1);
+    other_errno = errno;
+  });
+  pid_t other = tid.get_future().get();
+  {
+    ScopedFaultPlan faults("read:EINTR,tid=" + std::to_string(other));
+    char c;
+    EXPECT_THAT(sys::read(p.r.get(), &c, 1), SyscallSucceedsWithValue(1));
+    go.set_value();
+    t.join();
+    EXPECT_EQ(faults.injected(), 1u);
+  }
+  EXPECT_EQ(other_result, -1);
+  EXPECT_EQ(other_errno, EINTR);
+}
+
+TEST(ScopedFaultPlan, TeardownWhileOtherThreadsCallTheSeam) {
+  // Threads keep calling through interceptors while plans come and go; the
+  // destructor must not free an engine an interceptor is still using (ASan).
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&stop] {
+      Pipe p;
+      char c = 'x';
+      while (!stop.load()) {
+        if (sys::write(p.w.get(), &c, 1) == 1) (void)::read(p.r.get(), &c, 1);
+      }
+    });
+  }
+  for (int i = 0; i < 300; ++i) {
+    ScopedFaultPlan faults("write:pass");
+  }
+  stop.store(true);
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(sys::table().write.load(), sys::libc().write);
+}
+
+TEST(ScopedFaultPlanDeathTest, SecondPlanAborts) {
+  EXPECT_DEATH(
+      {
+        ScopedFaultPlan a("read:EINTR");
+        ScopedFaultPlan b("write:EINTR");
+      },
+      "only one ScopedFaultPlan may exist at a time");
+}
+
+TEST(ScopedFaultPlanDeathTest, InvalidLiteralAbortsWithTheParseError) {
+  EXPECT_DEATH({ ScopedFaultPlan a("reed:EINTR"); }, "unknown call 'reed' at column 1");
+}
+
+TEST(ScopedFaultPlan, PlanObjectConstructor) {
+  auto plan = parse_plan("read:EINTR@1");
+  ASSERT_TRUE(plan.ok());
+  ScopedFaultPlan faults(*plan);
+  Pipe p;
+  char c;
+  EXPECT_THAT(sys::read(p.r.get(), &c, 1), SyscallFailsWithErrno(EINTR));
+  EXPECT_EQ(faults.engine().plan(), *plan);
+}
+
+}  // namespace
+}  // namespace fault

@@ -1,0 +1,274 @@
+// fault/signal_injector_test.cc — real signals into a thread blocked in read(2):
+// EINTR without SA_RESTART (100/100), restart with SA_RESTART, timed delivery,
+// cancellation, deadlines and argument errors.
+#include "fault/signal_injector.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "fault/blocked.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ipc/fd.h"
+#include "ipc/testing/test_util.h"
+
+namespace fault {
+namespace {
+
+using ::ipc::testing::FailsWith;
+using ::ipc::testing::IsOk;
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+ipc::Deadline soon() { return ipc::deadline_in(10s); }
+
+struct Pipe {
+  ipc::Fd r, w;
+  Pipe() {
+    int fds[2];
+    EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0) << std::strerror(errno);
+    r.reset(fds[0]);
+    w.reset(fds[1]);
+  }
+};
+
+std::atomic<int> g_handled{0};
+std::atomic<int> g_notify_fd{-1};
+
+// Counts, and tells the test through a pipe (write is async-signal-safe).
+void on_signal(int) {
+  int saved = errno;
+  g_handled.fetch_add(1);
+  int fd = g_notify_fd.load();
+  if (fd >= 0) (void)!::write(fd, "!", 1);
+  errno = saved;
+}
+
+class ScopedHandler {
+ public:
+  ScopedHandler(int sig, int flags) : sig_(sig) {
+    struct sigaction sa = {};
+    sa.sa_handler = on_signal;
+    sa.sa_flags = flags;
+    sigemptyset(&sa.sa_mask);
+    EXPECT_EQ(::sigaction(sig, &sa, &old_), 0);
+  }
+  ~ScopedHandler() { ::sigaction(sig_, &old_, nullptr); }
+
+ private:
+  int sig_;
+  struct sigaction old_ = {};
+};
+
+// A thread that makes one blocking read(2) on `fd` and keeps its result.
+class Reader {
+ public:
+  explicit Reader(int fd) {
+    std::promise<pid_t> tid;
+    auto known = tid.get_future();
+    thread_ = std::thread([this, fd, &tid] {
+      tid.set_value(current_tid());
+      result_ = ::read(fd, buf_, sizeof buf_);
+      errno_ = errno;
+    });
+    tid_ = known.get();
+  }
+  ~Reader() {
+    if (thread_.joinable()) thread_.join();
+  }
+  pid_t tid() const { return tid_; }
+  // Joins; then result()/error()/data() are valid.
+  void join() { thread_.join(); }
+  ssize_t result() const { return result_; }
+  int error() const { return errno_; }
+  std::string data() const { return std::string(buf_, result_ > 0 ? result_ : 0); }
+
+ private:
+  std::thread thread_;
+  pid_t tid_ = 0;
+  ssize_t result_ = 0;
+  int errno_ = 0;
+  char buf_[64] = {};
+};
+
+TEST(SignalInjector, BlockedReadGetsARealEintrEveryTime) {
+  ScopedHandler handler(SIGUSR1, 0);
+  Pipe data, results;
+  int before = g_handled.load();
+  constexpr int kRounds = 100;
+  // One reader thread, 100 reads; after each it reports (result, errno) so
+  // that the next injection targets the next read.
+  std::promise<pid_t> tid;
+  std::thread reader([&] {
+    tid.set_value(current_tid());
+    for (int i = 0; i < kRounds; ++i) {
+      char c;
+      int report[2];
+      report[0] = static_cast<int>(::read(data.r.get(), &c, 1));
+      report[1] = errno;
+      if (::write(results.w.get(), report, sizeof report) != sizeof report) return;
+    }
+  });
+  pid_t reader_tid = tid.get_future().get();
+  int eintr = 0;
+  for (int i = 0; i < kRounds; ++i) {
+    auto inj = SignalInjector::when_blocked(reader_tid, SYS_read, SIGUSR1, soon());
+    ASSERT_THAT(inj, IsOk());
+    ASSERT_THAT(inj->join(), IsOk());
+    EXPECT_TRUE(inj->delivered());
+    int report[2] = {0, 0};
+    ASSERT_EQ(::read(results.r.get(), report, sizeof report), static_cast<ssize_t>(sizeof report));
+    if (report[0] == -1 && report[1] == EINTR) ++eintr;
+  }
+  reader.join();
+  EXPECT_EQ(eintr, kRounds);
+  EXPECT_EQ(g_handled.load() - before, kRounds);
+}
+
+TEST(SignalInjector, WithSaRestartTheReadRestartsAndReturnsLaterData) {
+  ScopedHandler handler(SIGUSR2, SA_RESTART);
+  Pipe data, notify;
+  g_notify_fd.store(notify.w.get());
+  Reader reader(data.r.get());
+  auto inj = SignalInjector::when_blocked(reader.tid(), SYS_read, SIGUSR2, soon());
+  ASSERT_THAT(inj, IsOk());
+  ASSERT_THAT(inj->join(), IsOk());
+  char bang;
+  ASSERT_EQ(::read(notify.r.get(), &bang, 1), 1);  // the handler ran in the reader
+  // ... and the read went back to sleep instead of returning EINTR.
+  ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
+  ASSERT_EQ(::write(data.w.get(), "late", 4), 4);
+  reader.join();
+  g_notify_fd.store(-1);
+  EXPECT_EQ(reader.result(), 4) << std::strerror(reader.error());
+  EXPECT_EQ(reader.data(), "late");
+}
+
+TEST(SignalInjector, AfterDelaySendsTheSignalOnceTheDelayPassed) {
+  ScopedHandler handler(SIGUSR1, 0);
+  Pipe data;
+  Reader reader(data.r.get());
+  ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
+  auto t0 = std::chrono::steady_clock::now();
+  auto inj = SignalInjector::after(reader.tid(), SIGUSR1, 30ms);
+  ASSERT_THAT(inj, IsOk());
+  reader.join();
+  auto elapsed = std::chrono::steady_clock::now() - t0;
+  ASSERT_THAT(inj->join(), IsOk());
+  EXPECT_TRUE(inj->delivered());
+  EXPECT_EQ(reader.result(), -1);
+  EXPECT_EQ(reader.error(), EINTR);
+  EXPECT_GE(elapsed, 30ms);
+}
+
+TEST(SignalInjector, CancelWhileWaitingForAnotherCall) {
+  ScopedHandler handler(SIGUSR1, 0);
+  Pipe data;
+  Reader reader(data.r.get());
+  ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
+  int before = g_handled.load();
+  // The reader is in read, never in write: the injector keeps waiting.
+  auto inj = SignalInjector::when_blocked(reader.tid(), SYS_write, SIGUSR1, soon());
+  ASSERT_THAT(inj, IsOk());
+  inj->cancel();
+  EXPECT_THAT(inj->join(), FailsWith(ECANCELED));
+  EXPECT_FALSE(inj->delivered());
+  ASSERT_EQ(::write(data.w.get(), "ok", 2), 2);
+  reader.join();
+  EXPECT_EQ(reader.data(), "ok");
+  EXPECT_EQ(g_handled.load(), before);
+  EXPECT_THAT(inj->join(), FailsWith(ECANCELED));  // same status again
+}
+
+TEST(SignalInjector, CancelATimedInjection) {
+  auto inj = SignalInjector::after(current_tid(), SIGUSR1, std::chrono::hours(1));
+  ASSERT_THAT(inj, IsOk());
+  inj->cancel();
+  auto status = inj->join();
+  EXPECT_THAT(status, FailsWith(ECANCELED));
+  EXPECT_THAT(status.error().message(), HasSubstr("after(tid="));
+  EXPECT_FALSE(inj->delivered());
+}
+
+TEST(SignalInjector, DestructorCancelsAndJoins) {
+  ScopedHandler handler(SIGUSR1, 0);
+  int before = g_handled.load();
+  {
+    auto inj = SignalInjector::after(current_tid(), SIGUSR1, std::chrono::hours(1));
+    ASSERT_THAT(inj, IsOk());
+  }
+  EXPECT_EQ(g_handled.load(), before);
+}
+
+TEST(SignalInjector, DeadlinePassesWithoutTheCall) {
+  Pipe data;
+  Reader reader(data.r.get());
+  ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
+  auto inj = SignalInjector::when_blocked(reader.tid(), SYS_write, SIGUSR1,
+                                          ipc::deadline_in(30ms));
+  ASSERT_THAT(inj, IsOk());
+  EXPECT_THAT(inj->join(), FailsWith(ETIMEDOUT));
+  EXPECT_FALSE(inj->delivered());
+  ASSERT_EQ(::write(data.w.get(), "x", 1), 1);
+}
+
+TEST(SignalInjector, ThreadThatExitsWithoutBlockingIsReported) {
+  std::promise<pid_t> tid;
+  std::promise<void> go;
+  auto go_future = go.get_future();
+  std::thread t([&] {
+    tid.set_value(current_tid());
+    go_future.wait();
+  });
+  pid_t target = tid.get_future().get();
+  auto inj = SignalInjector::when_blocked(target, SYS_read, SIGUSR1, soon());
+  ASSERT_THAT(inj, IsOk());
+  go.set_value();
+  t.join();
+  EXPECT_THAT(inj->join(), FailsWith(ESRCH));
+  EXPECT_FALSE(inj->delivered());
+}
+
+TEST(SignalInjector, RejectsBadArguments) {
+  auto bad_sig = SignalInjector::when_blocked(current_tid(), SYS_read, 0, soon());
+  EXPECT_THAT(bad_sig, FailsWith(EINVAL));
+  EXPECT_THAT(SignalInjector::after(current_tid(), NSIG, 1ms), FailsWith(EINVAL));
+  auto no_thread = SignalInjector::when_blocked(2147483647, SYS_read, SIGUSR1, soon());
+  ASSERT_THAT(no_thread, FailsWith(ESRCH));
+  EXPECT_THAT(no_thread.error().message(), HasSubstr("when_blocked(tid=2147483647, SIGUSR1)"));
+  EXPECT_THAT(SignalInjector::after(2147483647, SIGUSR1, 1ms), FailsWith(ESRCH));
+}
+
+TEST(SignalInjector, MovedInjectorKeepsItsHelper) {
+  ScopedHandler handler(SIGUSR1, 0);
+  Pipe data;
+  Reader reader(data.r.get());
+  auto inj = SignalInjector::when_blocked(reader.tid(), SYS_read, SIGUSR1, soon());
+  ASSERT_THAT(inj, IsOk());
+  SignalInjector moved = std::move(*inj);
+  EXPECT_THAT(inj->join(), FailsWith(EINVAL));  // moved-from
+  EXPECT_FALSE(inj->delivered());
+  ASSERT_THAT(moved.join(), IsOk());
+  EXPECT_TRUE(moved.delivered());
+  reader.join();
+  EXPECT_EQ(reader.error(), EINTR);
+  // Move assignment over a live injector cancels and joins it first.
+  auto a = SignalInjector::after(current_tid(), SIGUSR1, std::chrono::hours(1));
+  ASSERT_THAT(a, IsOk());
+  moved = std::move(*a);
+  moved.cancel();
+  EXPECT_THAT(moved.join(), FailsWith(ECANCELED));
+}
+
+}  // namespace
+}  // namespace fault

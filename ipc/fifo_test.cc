@@ -1,0 +1,377 @@
+// ipc/fifo_test.cc — named pipes on the real kernel: creation and umask,
+// blocking rendezvous of the two ends, ENXIO without a reader, refusal of
+// symlinks / non-FIFOs / foreign FIFOs, EINTR while blocked in open, removal.
+#include "ipc/fifo.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <functional>
+#include <future>
+#include <optional>
+#include <thread>
+
+#include "fault/blocked.h"
+#include "ipc/sys.h"
+#include "ipc/testing/test_util.h"
+
+namespace ipc {
+namespace {
+
+using ::ipc::testing::DescribeWaitStatus;
+using ::ipc::testing::FailsWith;
+using ::ipc::testing::IsOk;
+using ::ipc::testing::MakeFile;
+using ::ipc::testing::RunInChild;
+using ::ipc::testing::SyscallFailsWithErrno;
+using ::ipc::testing::SyscallSucceeds;
+using ::ipc::testing::TempDir;
+using ::testing::HasSubstr;
+
+constexpr auto kBlockTimeout = std::chrono::seconds(20);
+
+// Number of open descriptors of this process (to catch leaks on refusal).
+int open_fd_count() {
+  DIR* d = ::opendir("/proc/self/fd");
+  if (d == nullptr) return -1;
+  int n = 0;
+  while (::readdir(d) != nullptr) ++n;
+  ::closedir(d);
+  return n;
+}
+
+std::optional<struct stat> lstat_of(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return std::nullopt;
+  return st;
+}
+
+// SIGUSR1 handler without SA_RESTART, restored on destruction.
+class InterruptingHandler {
+ public:
+  InterruptingHandler() {
+    struct sigaction sa = {};
+    sa.sa_handler = [](int) {};
+    sigemptyset(&sa.sa_mask);
+    EXPECT_THAT(::sigaction(SIGUSR1, &sa, &old_), SyscallSucceeds());
+  }
+  ~InterruptingHandler() { ::sigaction(SIGUSR1, &old_, nullptr); }
+
+ private:
+  struct sigaction old_ = {};
+};
+
+// Runs `body` on a thread; tid() is its kernel thread id, for fault/blocked.h.
+class Worker {
+ public:
+  explicit Worker(std::function<void()> body)
+      : thread_([this, body = std::move(body)] {
+          tid_.set_value(fault::current_tid());
+          body();
+        }),
+        tid_value_(tid_.get_future().get()) {}
+  ~Worker() { join(); }
+  pid_t tid() const { return tid_value_; }
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::promise<pid_t> tid_;
+  std::thread thread_;
+  pid_t tid_value_;
+};
+
+// fstat through the seam, reporting the file as owned by uid 4242.
+int fstat_foreign_owner(int fd, struct stat* st) {
+  int r = sys::libc().fstat(fd, st);
+  if (r == 0) st->st_uid = 4242;
+  return r;
+}
+
+int fstat_eio(int, struct stat*) {
+  errno = EIO;
+  return -1;
+}
+int unlink_erofs(const char*) {
+  errno = EROFS;
+  return -1;
+}
+
+class FifoTest : public ::testing::Test {
+ protected:
+  void TearDown() override { sys::reset_table(); }
+  TempDir dir_;
+  std::string path_ = dir_.file("fifo");
+};
+
+// ---- make_fifo ------------------------------------------------------------------
+
+TEST_F(FifoTest, MakeFifoCreatesAnOwnerOnlyFifoByDefault) {
+  int status = RunInChild([&] {
+    ::umask(022);
+    if (!make_fifo(path_)) return 1;
+    auto st = lstat_of(path_);
+    if (!st || !S_ISFIFO(st->st_mode)) return 2;
+    return (st->st_mode & 07777) == 0600 ? 0 : 3;
+  });
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << DescribeWaitStatus(status);
+}
+
+TEST_F(FifoTest, UmaskRemovesBitsButTheCallerMayAskForMore) {
+  int status = RunInChild([&] {
+    ::umask(077);
+    if (!make_fifo(path_ + "1", 0666)) return 1;
+    ::umask(0);
+    if (!make_fifo(path_ + "2", 0640)) return 2;
+    auto a = lstat_of(path_ + "1");
+    auto b = lstat_of(path_ + "2");
+    if (!a || (a->st_mode & 07777) != 0600) return 3;
+    if (!b || (b->st_mode & 07777) != 0640) return 4;
+    return 0;
+  });
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << DescribeWaitStatus(status);
+}
+
+TEST_F(FifoTest, MakeFifoOnAnExistingPathFailsEexist) {
+  ASSERT_OK(make_fifo(path_));
+  Status again = make_fifo(path_);
+  ASSERT_THAT(again, FailsWith(EEXIST));
+  EXPECT_EQ(again.error().message(),
+            "mkfifo(" + path_ + ", mode 0600): File exists (path already exists)");
+  MakeFile(dir_.file("plain"));
+  EXPECT_THAT(make_fifo(dir_.file("plain")), FailsWith(EEXIST));
+  ASSERT_THAT(::symlink("nowhere", dir_.file("dangling").c_str()), SyscallSucceeds());
+  EXPECT_THAT(make_fifo(dir_.file("dangling")), FailsWith(EEXIST));
+  EXPECT_FALSE(lstat_of(dir_.file("nowhere")).has_value());
+}
+
+TEST_F(FifoTest, MakeFifoInAMissingDirectoryFailsEnoent) {
+  EXPECT_THAT(make_fifo(dir_.file("no/such/fifo")), FailsWith(ENOENT));
+}
+
+TEST_F(FifoTest, MakeFifoRefusesModeBitsOutsidePermissions) {
+  Status s = make_fifo(path_, S_IFREG | 0600);
+  ASSERT_THAT(s, FailsWith(EINVAL));
+  EXPECT_THAT(s.error().detail(), HasSubstr("07777"));
+  EXPECT_FALSE(lstat_of(path_).has_value());
+}
+
+// ---- open_fifo: rendezvous ---------------------------------------------------------
+
+TEST_F(FifoTest, ReaderBlocksUntilAWriterOpens) {
+  ASSERT_OK(make_fifo(path_));
+  Result<Fd> reader = Error(0, "unset");
+  Worker w([&] { reader = open_fifo(path_, FifoEnd::kRead); });
+  ASSERT_OK(fault::wait_until_blocked(0, w.tid(), SYS_openat, deadline_in(kBlockTimeout)));
+  Fd writer = ASSERT_OK_AND_VALUE(open_fifo(path_, FifoEnd::kWrite));
+  w.join();
+  ASSERT_OK(reader);
+  EXPECT_NE(::fcntl(reader->get(), F_GETFD) & FD_CLOEXEC, 0);
+  EXPECT_NE(::fcntl(writer.get(), F_GETFD) & FD_CLOEXEC, 0);
+  EXPECT_EQ(::fcntl(reader->get(), F_GETFL) & (O_ACCMODE | O_NONBLOCK), O_RDONLY);
+  EXPECT_EQ(::fcntl(writer.get(), F_GETFL) & (O_ACCMODE | O_NONBLOCK), O_WRONLY);
+  ASSERT_THAT(::write(writer.get(), "fifo", 4), SyscallSucceeds());
+  char buf[8];
+  ASSERT_EQ(::read(reader->get(), buf, sizeof buf), 4);
+  EXPECT_EQ(std::string(buf, 4), "fifo");
+}
+
+TEST_F(FifoTest, WriterBlocksUntilAReaderOpens) {
+  ASSERT_OK(make_fifo(path_));
+  Result<Fd> writer = Error(0, "unset");
+  Worker w([&] { writer = open_fifo(path_, FifoEnd::kWrite); });
+  ASSERT_OK(fault::wait_until_blocked(0, w.tid(), SYS_openat, deadline_in(kBlockTimeout)));
+  Fd reader = ASSERT_OK_AND_VALUE(open_fifo(path_, FifoEnd::kRead));
+  w.join();
+  ASSERT_OK(writer);
+  ASSERT_THAT(::write(writer->get(), "x", 1), SyscallSucceeds());
+  char c;
+  EXPECT_EQ(::read(reader.get(), &c, 1), 1);
+}
+
+TEST_F(FifoTest, NonblockingReaderOpensAloneAndSeesEof) {
+  ASSERT_OK(make_fifo(path_));
+  Fd reader = ASSERT_OK_AND_VALUE(open_fifo(path_, FifoEnd::kRead, {.nonblocking = true}));
+  EXPECT_NE(::fcntl(reader.get(), F_GETFL) & O_NONBLOCK, 0);
+  char c;
+  EXPECT_EQ(::read(reader.get(), &c, 1), 0);  // no writer: EOF, not EAGAIN
+}
+
+TEST_F(FifoTest, NonblockingWriterWithoutReaderFailsEnxio) {
+  ASSERT_OK(make_fifo(path_));
+  auto w = open_fifo(path_, FifoEnd::kWrite, {.nonblocking = true});
+  ASSERT_THAT(w, FailsWith(ENXIO));
+  EXPECT_EQ(w.error().message(),
+            "open(" + path_ + ", write end, nonblocking): No such device or address (no reader)");
+  Fd reader = ASSERT_OK_AND_VALUE(open_fifo(path_, FifoEnd::kRead, {.nonblocking = true}));
+  EXPECT_OK(open_fifo(path_, FifoEnd::kWrite, {.nonblocking = true}));
+}
+
+// ---- open_fifo: what is at the path ---------------------------------------------------
+
+TEST_F(FifoTest, SymlinkAtThePathIsNotFollowed) {
+  ASSERT_OK(make_fifo(path_));
+  std::string link = dir_.file("link");
+  ASSERT_THAT(::symlink(path_.c_str(), link.c_str()), SyscallSucceeds());
+  int fds_before = open_fd_count();
+  auto r = open_fifo(link, FifoEnd::kRead, {.nonblocking = true});
+  ASSERT_THAT(r, FailsWith(ELOOP));
+  EXPECT_THAT(r.error().detail(), HasSubstr("symbolic link"));
+  EXPECT_EQ(open_fd_count(), fds_before);
+}
+
+TEST_F(FifoTest, RegularFileIsRefusedAndClosed) {
+  std::string file = MakeFile(dir_.file("plain"));
+  int fds_before = open_fd_count();
+  auto r = open_fifo(file, FifoEnd::kRead);
+  ASSERT_THAT(r, FailsWith(EINVAL));
+  EXPECT_EQ(r.error().message(),
+            "open_fifo(" + file + ", read end): Invalid argument (not a FIFO: regular file)");
+  EXPECT_EQ(open_fd_count(), fds_before);
+  EXPECT_THAT(open_fifo(file, FifoEnd::kWrite), FailsWith(EINVAL));
+  EXPECT_EQ(open_fd_count(), fds_before);
+}
+
+TEST_F(FifoTest, DirectoryIsRefused) {
+  auto r = open_fifo(dir_.path(), FifoEnd::kRead);
+  ASSERT_THAT(r, FailsWith(EINVAL));
+  EXPECT_THAT(r.error().detail(), HasSubstr("directory"));
+}
+
+TEST_F(FifoTest, FifoOwnedByAnotherUserIsRefusedAndClosed) {
+  ASSERT_OK(make_fifo(path_));
+  if (::chown(path_.c_str(), 65534, 65534) != 0) {
+    GTEST_SKIP() << "chown to 65534: " << std::strerror(errno);
+  }
+  int fds_before = open_fd_count();
+  auto r = open_fifo(path_, FifoEnd::kRead, {.nonblocking = true});
+  ASSERT_THAT(r, FailsWith(EPERM));
+  EXPECT_EQ(r.error().detail(), "owned by uid 65534");
+  EXPECT_EQ(open_fd_count(), fds_before);
+}
+
+TEST_F(FifoTest, ForeignOwnerSeenByFstatIsRefusedAndClosed) {
+  // The same check without privileges: Bazel's sandbox maps only uid 0, so
+  // the chown above is skipped there; here fstat reports another owner.
+  ASSERT_OK(make_fifo(path_));
+  sys::table().fstat.store(&fstat_foreign_owner);
+  int fds_before = open_fd_count();
+  auto r = open_fifo(path_, FifoEnd::kRead, {.nonblocking = true});
+  ASSERT_THAT(r, FailsWith(EPERM));
+  EXPECT_EQ(r.error().message(),
+            "open_fifo(" + path_ + ", read end, nonblocking): Operation not permitted (owned by uid 4242)");
+  EXPECT_EQ(open_fd_count(), fds_before);
+}
+
+TEST_F(FifoTest, FstatFailureIsReportedAndTheDescriptorClosed) {
+  ASSERT_OK(make_fifo(path_));
+  sys::table().fstat.store(&fstat_eio);
+  int fds_before = open_fd_count();
+  auto r = open_fifo(path_, FifoEnd::kRead, {.nonblocking = true});
+  ASSERT_THAT(r, FailsWith(EIO));
+  EXPECT_EQ(r.error().op(), "fstat");
+  EXPECT_EQ(open_fd_count(), fds_before);
+}
+
+TEST_F(FifoTest, MissingPathFailsEnoent) {
+  auto r = open_fifo(path_, FifoEnd::kRead, {.nonblocking = true});
+  ASSERT_THAT(r, FailsWith(ENOENT));
+  EXPECT_EQ(r.error().op(), "open");
+}
+
+// ---- open_fifo: EINTR ----------------------------------------------------------------
+
+TEST_F(FifoTest, SignalDuringBlockedOpenSurfacesEintr) {
+  InterruptingHandler handler;
+  ASSERT_OK(make_fifo(path_));
+  Result<Fd> reader = Error(0, "unset");
+  Worker w([&] { reader = open_fifo(path_, FifoEnd::kRead, {.eintr = Eintr::kSurface}); });
+  ASSERT_OK(fault::interrupt_when_blocked(0, w.tid(), SIGUSR1, SYS_openat, deadline_in(kBlockTimeout)));
+  w.join();
+  ASSERT_THAT(reader, FailsWith(EINTR));
+  EXPECT_THAT(reader.error().detail(), HasSubstr("interrupted"));
+}
+
+TEST_F(FifoTest, SignalDuringBlockedOpenIsRetriedWhenAsked) {
+  InterruptingHandler handler;
+  ASSERT_OK(make_fifo(path_));
+  Result<Fd> reader = Error(0, "unset");
+  Worker w([&] { reader = open_fifo(path_, FifoEnd::kRead, {.eintr = Eintr::kRetry}); });
+  ASSERT_OK(fault::interrupt_when_blocked(0, w.tid(), SIGUSR1, SYS_openat, deadline_in(kBlockTimeout)));
+  // Woken by the signal, then waiting in open(2) again: the retry.
+  ASSERT_OK(fault::wait_until_blocked(0, w.tid(), SYS_openat, deadline_in(kBlockTimeout)));
+  // A waiting reader counts as a reader, so a non-blocking writer can open.
+  Fd writer = ASSERT_OK_AND_VALUE(open_fifo(path_, FifoEnd::kWrite, {.nonblocking = true}));
+  w.join();
+  EXPECT_OK(reader);
+}
+
+// ---- remove_fifo ---------------------------------------------------------------------
+
+TEST_F(FifoTest, RemoveFifoUnlinksIt) {
+  ASSERT_OK(make_fifo(path_));
+  EXPECT_OK(remove_fifo(path_));
+  EXPECT_FALSE(lstat_of(path_).has_value());
+  EXPECT_THAT(remove_fifo(path_), FailsWith(ENOENT));
+}
+
+TEST_F(FifoTest, RemoveFifoKeepsOpenDescriptorsWorking) {
+  ASSERT_OK(make_fifo(path_));
+  Fd reader = ASSERT_OK_AND_VALUE(open_fifo(path_, FifoEnd::kRead, {.nonblocking = true}));
+  Fd writer = ASSERT_OK_AND_VALUE(open_fifo(path_, FifoEnd::kWrite, {.nonblocking = true}));
+  ASSERT_OK(remove_fifo(path_));
+  ASSERT_THAT(::write(writer.get(), "k", 1), SyscallSucceeds());
+  char c;
+  EXPECT_EQ(::read(reader.get(), &c, 1), 1);
+}
+
+TEST_F(FifoTest, RemoveFifoRefusesARegularFile) {
+  std::string file = MakeFile(dir_.file("plain"));
+  Status s = remove_fifo(file);
+  ASSERT_THAT(s, FailsWith(EINVAL));
+  EXPECT_THAT(s.error().detail(), HasSubstr("regular file"));
+  EXPECT_TRUE(lstat_of(file).has_value());
+}
+
+TEST_F(FifoTest, RemoveFifoRefusesASymlinkToAFifo) {
+  ASSERT_OK(make_fifo(path_));
+  std::string link = dir_.file("link");
+  ASSERT_THAT(::symlink(path_.c_str(), link.c_str()), SyscallSucceeds());
+  Status s = remove_fifo(link);
+  ASSERT_THAT(s, FailsWith(EINVAL));
+  EXPECT_THAT(s.error().detail(), HasSubstr("symbolic link"));
+  EXPECT_TRUE(lstat_of(link).has_value());
+  EXPECT_TRUE(lstat_of(path_).has_value());
+}
+
+TEST_F(FifoTest, RemoveFifoReportsFstatAndUnlinkFailures) {
+  ASSERT_OK(make_fifo(path_));
+  int fds_before = open_fd_count();
+  sys::table().fstat.store(&fstat_eio);
+  Status s = remove_fifo(path_);
+  ASSERT_THAT(s, FailsWith(EIO));
+  EXPECT_EQ(s.error().op(), "fstat");
+  sys::reset_table();
+  sys::table().unlink.store(&unlink_erofs);
+  s = remove_fifo(path_);
+  ASSERT_THAT(s, FailsWith(EROFS));
+  EXPECT_EQ(s.error().message(), "unlink(" + path_ + "): Read-only file system");
+  EXPECT_EQ(open_fd_count(), fds_before);
+  EXPECT_TRUE(lstat_of(path_).has_value());
+}
+
+TEST_F(FifoTest, RemoveFifoRefusesADirectory) {
+  std::string sub = dir_.file("sub");
+  ASSERT_THAT(::mkdir(sub.c_str(), 0700), SyscallSucceeds());
+  EXPECT_THAT(remove_fifo(sub), FailsWith(EINVAL));
+  EXPECT_TRUE(lstat_of(sub).has_value());
+}
+
+}  // namespace
+}  // namespace ipc

@@ -1,0 +1,584 @@
+// ipc/frame_test.cc — framing: golden encodings and CRC-32, the incremental
+// decoder under every chunking and every malformed header, and frame I/O over
+// real pipes (EOF at and inside frames, deadlines, a writer child whose writes
+// are cut short).
+#include "ipc/frame.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ipc/sys.h"
+#include "ipc/testing/test_util.h"
+
+// ---- allocation probe ----------------------------------------------------------
+// Replaces the global operator new/delete to record the largest single
+// allocation while armed: a header claiming 4 GiB must not allocate anything
+// of that size. malloc/free underneath stay visible to the sanitizers.
+namespace {
+std::atomic<bool> g_track_allocations{false};
+std::atomic<std::size_t> g_largest_allocation{0};
+}  // namespace
+
+void* operator new(std::size_t n) {
+  if (g_track_allocations.load(std::memory_order_relaxed)) {
+    std::size_t prev = g_largest_allocation.load(std::memory_order_relaxed);
+    while (n > prev && !g_largest_allocation.compare_exchange_weak(prev, n)) {
+    }
+  }
+  void* p = std::malloc(n == 0 ? 1 : n);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace ipc {
+namespace {
+
+using ::ipc::testing::DescribeWaitStatus;
+using ::ipc::testing::FailsWith;
+using ::ipc::testing::IsOk;
+using ::ipc::testing::SyscallSucceeds;
+using ::testing::HasSubstr;
+
+using Bytes = std::vector<std::byte>;
+
+Bytes bytes_of(std::initializer_list<int> v) {
+  Bytes out;
+  for (int b : v) out.push_back(static_cast<std::byte>(b));
+  return out;
+}
+
+Bytes bytes_of(const std::string& s) {
+  auto v = as_bytes(s);
+  return Bytes(v.begin(), v.end());
+}
+
+Bytes concat(const std::vector<Bytes>& parts) {
+  Bytes out;
+  for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+Bytes random_payload(std::mt19937& rng, std::size_t n) {
+  Bytes p(n);
+  for (auto& b : p) b = static_cast<std::byte>(rng() & 0xff);
+  return p;
+}
+
+struct RawPipe {
+  Fd read;
+  Fd write;
+};
+
+RawPipe raw_pipe(int flags = 0) {
+  int fds[2] = {-1, -1};
+  EXPECT_THAT(::pipe2(fds, O_CLOEXEC | flags), SyscallSucceeds());
+  return {Fd(fds[0]), Fd(fds[1])};
+}
+
+int unread(int fd) {
+  int n = -1;
+  EXPECT_THAT(::ioctl(fd, FIONREAD, &n), SyscallSucceeds());
+  return n;
+}
+
+void write_all(int fd, const Bytes& b) {
+  ASSERT_EQ(::write(fd, b.data(), b.size()), static_cast<ssize_t>(b.size()));
+}
+
+// Feeds `stream` in chunks of the sizes `chunk()` picks, draining complete
+// frames as it goes; stops at the first decoder error (returned) or the end.
+template <typename ChunkFn>
+Result<std::vector<Frame>> decode_all(FrameDecoder& dec, const Bytes& stream, ChunkFn chunk) {
+  std::vector<Frame> frames;
+  std::size_t pos = 0;
+  while (pos < stream.size()) {
+    std::size_t n = std::min(chunk(), stream.size() - pos);
+    std::span<const std::byte> piece(stream.data() + pos, n);
+    while (!piece.empty()) {
+      std::size_t used = dec.feed(piece);
+      piece = piece.subspan(used);
+      pos += used;
+      auto f = dec.next();
+      if (!f) return std::move(f).error();
+      if (*f) frames.push_back(std::move(**f));
+      else if (used == 0) return Error(EDEADLK, "decode_all", "", "decoder made no progress");
+    }
+  }
+  auto f = dec.next();
+  if (!f) return std::move(f).error();
+  if (*f) frames.push_back(std::move(**f));
+  return frames;
+}
+
+// A forked child running `body` (leaves with _exit). wait() returns the status.
+class Child {
+ public:
+  explicit Child(const std::function<int()>& body) : pid_(::fork()) {
+    if (pid_ == 0) ::_exit(body());
+    EXPECT_GT(pid_, 0) << "fork failed";
+  }
+  ~Child() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      wait();
+    }
+  }
+  int wait() {
+    int status = -1;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+    return status;
+  }
+
+ private:
+  pid_t pid_;
+};
+
+class IgnoreSigpipe {
+ public:
+  IgnoreSigpipe() {
+    struct sigaction sa = {};
+    sa.sa_handler = SIG_IGN;
+    EXPECT_THAT(::sigaction(SIGPIPE, &sa, &old_), SyscallSucceeds());
+  }
+  ~IgnoreSigpipe() { ::sigaction(SIGPIPE, &old_, nullptr); }
+
+ private:
+  struct sigaction old_ = {};
+};
+
+// ---- sys::table() interceptors ----------------------------------------------
+
+std::atomic<int> g_writes{0};
+ssize_t write_counting(int fd, const void* buf, size_t n) {
+  g_writes++;
+  return sys::libc().write(fd, buf, n);
+}
+ssize_t write_three_bytes(int fd, const void* buf, size_t n) {
+  g_writes++;
+  return sys::libc().write(fd, buf, n < 3 ? n : 3);
+}
+
+class FrameTest : public ::testing::Test {
+ protected:
+  void SetUp() override { g_writes = 0; }
+  void TearDown() override { sys::reset_table(); }
+};
+
+// ---- CRC-32 and encoding -------------------------------------------------------
+
+TEST_F(FrameTest, Crc32MatchesTheIeeeCheckValue) {
+  EXPECT_EQ(crc32(as_bytes("123456789")), 0xCBF43926u);
+  EXPECT_EQ(crc32(as_bytes("")), 0u);
+  EXPECT_EQ(crc32(as_bytes("The quick brown fox jumps over the lazy dog")), 0x414FA339u);
+}
+
+TEST_F(FrameTest, Crc32ContinuesAcrossPieces) {
+  EXPECT_EQ(crc32(as_bytes("6789"), crc32(as_bytes("12345"))), 0xCBF43926u);
+}
+
+TEST_F(FrameTest, EncodeFrameProducesTheDocumentedBytes) {
+  EXPECT_EQ(encode_frame(0x0102, as_bytes("abc")),
+            bytes_of({0x49, 0x46, 0x02, 0x01, 0x03, 0x00, 0x00, 0x00, 0xfb, 0xbe, 0xd8, 0xff, 'a',
+                      'b', 'c'}));
+  EXPECT_EQ(encode_frame(7, {}),
+            bytes_of({0x49, 0x46, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x1b, 0x91, 0xc7, 0xac}));
+}
+
+// ---- decoding: chunkings ------------------------------------------------------------
+
+TEST_F(FrameTest, DecodesAWholeFrame) {
+  FrameDecoder dec(100);
+  EXPECT_EQ(dec.max_payload(), 100u);
+  Bytes wire = encode_frame(0xBEEF, as_bytes("payload"));
+  EXPECT_EQ(dec.feed(wire), wire.size());
+  auto f = dec.next();
+  ASSERT_OK(f);
+  ASSERT_TRUE(f->has_value());
+  EXPECT_EQ((*f)->type, 0xBEEF);
+  EXPECT_EQ((*f)->payload, bytes_of("payload"));
+  auto none = dec.next();
+  ASSERT_OK(none);
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST_F(FrameTest, WantedAndReceivedTrackTheCurrentFrame) {
+  FrameDecoder dec(100);
+  Bytes wire = encode_frame(1, as_bytes("0123456789"));
+  EXPECT_EQ(dec.wanted(), kFrameHeaderSize);
+  EXPECT_EQ(dec.received(), 0u);
+  EXPECT_EQ(dec.feed(std::span(wire).first(5)), 5u);
+  EXPECT_EQ(dec.wanted(), kFrameHeaderSize - 5);
+  EXPECT_EQ(dec.received(), 5u);
+  EXPECT_EQ(dec.feed(std::span(wire).subspan(5, 7)), 7u);
+  EXPECT_EQ(dec.wanted(), 10u);  // header done: the payload length
+  EXPECT_EQ(dec.feed(std::span(wire).subspan(12, 4)), 4u);
+  EXPECT_EQ(dec.wanted(), 6u);
+  EXPECT_EQ(dec.received(), 16u);
+  EXPECT_EQ(dec.feed(std::span(wire).subspan(16)), 6u);
+  EXPECT_EQ(dec.wanted(), 0u);  // complete, waiting for next()
+  ASSERT_TRUE(dec.next().value().has_value());
+  EXPECT_EQ(dec.wanted(), kFrameHeaderSize);
+  EXPECT_EQ(dec.received(), 0u);
+}
+
+TEST_F(FrameTest, OneByteChunks) {
+  std::vector<Bytes> payloads = {bytes_of("first"), {}, bytes_of("x"), Bytes(300, std::byte{0x5a})};
+  std::vector<Bytes> wire;
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    wire.push_back(encode_frame(static_cast<std::uint16_t>(i + 10), payloads[i]));
+  }
+  FrameDecoder dec(300);
+  auto frames = decode_all(dec, concat(wire), [] { return std::size_t{1}; });
+  ASSERT_OK(frames);
+  ASSERT_EQ(frames->size(), payloads.size());
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    EXPECT_EQ((*frames)[i].type, i + 10);
+    EXPECT_EQ((*frames)[i].payload, payloads[i]) << i;
+  }
+}
+
+TEST_F(FrameTest, RandomChunkSizes) {
+  std::mt19937 rng(20251125);
+  constexpr std::size_t kMax = 700;
+  std::vector<Frame> sent;
+  std::vector<Bytes> wire;
+  for (int i = 0; i < 300; ++i) {
+    std::size_t len = (i % 50 == 0) ? kMax : rng() % (kMax + 1);
+    sent.push_back({static_cast<std::uint16_t>(rng()), random_payload(rng, len)});
+    wire.push_back(encode_frame(sent.back().type, sent.back().payload));
+  }
+  for (std::size_t max_chunk : {2, 13, 64, 1000, 5000}) {
+    FrameDecoder dec(kMax);
+    auto frames = decode_all(dec, concat(wire), [&] { return 1 + rng() % max_chunk; });
+    ASSERT_OK(frames);
+    ASSERT_EQ(frames->size(), sent.size()) << "chunks up to " << max_chunk;
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+      ASSERT_EQ((*frames)[i].type, sent[i].type) << i;
+      ASSERT_EQ((*frames)[i].payload, sent[i].payload) << i;
+    }
+  }
+}
+
+TEST_F(FrameTest, FeedStopsAtTheEndOfEachFrame) {
+  Bytes a = encode_frame(1, as_bytes("aaaa"));
+  Bytes b = encode_frame(2, {});
+  Bytes c = encode_frame(3, as_bytes("cc"));
+  Bytes all = concat({a, b, c});
+  FrameDecoder dec(16);
+  std::span<const std::byte> rest(all);
+  EXPECT_EQ(dec.feed(rest), a.size());
+  rest = rest.subspan(a.size());
+  EXPECT_EQ(dec.feed(rest), 0u);  // a complete frame waits for next()
+  EXPECT_EQ(dec.next().value()->type, 1);
+  EXPECT_EQ(dec.feed(rest), b.size());
+  rest = rest.subspan(b.size());
+  EXPECT_EQ(dec.next().value()->type, 2);
+  EXPECT_EQ(dec.feed(rest), c.size());
+  auto last = dec.next().value();
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->type, 3);
+  EXPECT_EQ(last->payload, bytes_of("cc"));
+}
+
+TEST_F(FrameTest, PayloadOfExactlyMaxPayloadIsAccepted) {
+  FrameDecoder dec(8);
+  Bytes wire = encode_frame(1, Bytes(8, std::byte{1}));
+  EXPECT_EQ(dec.feed(wire), wire.size());
+  EXPECT_EQ(dec.next().value()->payload.size(), 8u);
+}
+
+// ---- decoding: malformed headers -------------------------------------------------------
+
+// The error a decoder reports for `wire` fed at once; also checks that the
+// error is sticky.
+Error decode_error(const Bytes& wire, std::size_t max_payload, std::size_t* consumed = nullptr) {
+  FrameDecoder dec(max_payload);
+  std::size_t used = dec.feed(wire);
+  if (consumed != nullptr) *consumed = used;
+  auto f = dec.next();
+  EXPECT_FALSE(f.ok()) << "decoded a frame from a malformed stream";
+  if (f.ok()) return Error(0, "none");
+  EXPECT_TRUE(dec.failed());
+  EXPECT_EQ(dec.wanted(), 0u);
+  EXPECT_EQ(dec.feed(encode_frame(1, {})), 0u) << "accepted bytes after an error";
+  auto again = dec.next();
+  EXPECT_FALSE(again.ok());
+  if (!again.ok()) {
+    EXPECT_EQ(again.error().code(), f.error().code());
+    EXPECT_EQ(again.error().message(), f.error().message());
+  }
+  return std::move(f).error();
+}
+
+TEST_F(FrameTest, BadMagicIsRejectedAfterTheHeader) {
+  Bytes wire = encode_frame(1, as_bytes("0123456789"));
+  wire[0] = std::byte{0x00};
+  std::size_t consumed = 0;
+  Error e = decode_error(wire, 100, &consumed);
+  EXPECT_EQ(e.code(), EBADMSG);
+  EXPECT_EQ(e.detail(), "bad magic 0x4600");
+  EXPECT_EQ(consumed, kFrameHeaderSize);  // the payload was not taken
+
+  wire = encode_frame(1, {});
+  wire[1] = std::byte{0x49};
+  e = decode_error(wire, 100);
+  EXPECT_EQ(e.code(), EBADMSG);
+  EXPECT_EQ(e.detail(), "bad magic 0x4949");
+}
+
+TEST_F(FrameTest, ByteSwappedMagicIsRejected) {
+  Bytes wire = encode_frame(1, {});
+  std::swap(wire[0], wire[1]);
+  EXPECT_EQ(decode_error(wire, 100).detail(), "bad magic 0x4946");
+}
+
+TEST_F(FrameTest, OversizedClaimIsRejectedBeforeThePayload) {
+  Bytes wire = encode_frame(9, Bytes(1000, std::byte{7}));
+  std::size_t consumed = 0;
+  Error e = decode_error(wire, 999, &consumed);
+  EXPECT_EQ(e.code(), EMSGSIZE);
+  EXPECT_EQ(e.detail(), "frame claims 1000 bytes, limit 999");
+  EXPECT_EQ(consumed, kFrameHeaderSize);
+}
+
+TEST_F(FrameTest, OversizedClaimDoesNotAllocate) {
+  // A header claiming 4 GiB - 1 bytes, limit 1 MiB.
+  Bytes header = bytes_of({0x49, 0x46, 0x01, 0x00, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0});
+  FrameDecoder dec(1 << 20);
+  g_largest_allocation = 0;
+  g_track_allocations = true;
+  std::size_t used = dec.feed(header);
+  g_track_allocations = false;
+  EXPECT_EQ(used, kFrameHeaderSize);
+  EXPECT_LT(g_largest_allocation.load(), 4096u) << "decoder allocated for a rejected claim";
+  auto f = dec.next();
+  ASSERT_THAT(f, FailsWith(EMSGSIZE));
+  EXPECT_EQ(f.error().detail(), "frame claims 4294967295 bytes, limit 1048576");
+}
+
+TEST_F(FrameTest, AcceptedClaimAllocatesOnlyThePayload) {
+  // The probe works: an accepted 50 000-byte frame allocates about that much.
+  Bytes header = encode_frame(1, Bytes(50000, std::byte{1}));
+  header.resize(kFrameHeaderSize);
+  FrameDecoder dec(1 << 20);
+  g_largest_allocation = 0;
+  g_track_allocations = true;
+  dec.feed(header);
+  g_track_allocations = false;
+  EXPECT_EQ(g_largest_allocation.load(), 50000u);
+}
+
+TEST_F(FrameTest, CorruptionAnywhereButTheMagicFailsTheChecksum) {
+  const Bytes good = encode_frame(0x1234, as_bytes("checksummed"));
+  // type (2, 3), length (4..7, kept within the data), CRC (8..11), payload (12..).
+  for (std::size_t at : {2, 3, 4, 8, 9, 10, 11, 12, 17, 22}) {
+    Bytes wire = good;
+    if (at == 4) {
+      wire[4] = std::byte{5};  // a shorter length: 5 of the 11 payload bytes
+    } else {
+      wire[at] ^= std::byte{0x01};
+    }
+    Error e = decode_error(wire, 100);
+    EXPECT_EQ(e.code(), EBADMSG) << "byte " << at;
+    EXPECT_THAT(e.detail(), HasSubstr("checksum mismatch")) << "byte " << at;
+  }
+}
+
+TEST_F(FrameTest, ChecksumMismatchNamesBothValues) {
+  Bytes wire = encode_frame(2, as_bytes("abc"));
+  wire[12] = std::byte{'A'};
+  Error e = decode_error(wire, 100);
+  EXPECT_EQ(e.code(), EBADMSG);
+  EXPECT_THAT(e.message(), HasSubstr("checksum mismatch: header 0x"));
+  EXPECT_THAT(e.message(), HasSubstr(", computed 0x"));
+}
+
+// ---- read_frame --------------------------------------------------------------------
+
+TEST_F(FrameTest, ReadFrameReadsFramesThenReportsCleanEof) {
+  RawPipe p = raw_pipe();
+  write_all(p.write.get(), concat({encode_frame(1, as_bytes("one")), encode_frame(2, {})}));
+  p.write.reset();
+  FrameDecoder dec(16);
+  auto a = read_frame(p.read.get(), dec);
+  ASSERT_OK(a);
+  ASSERT_TRUE(a->has_value());
+  EXPECT_EQ((*a)->payload, bytes_of("one"));
+  auto b = read_frame(p.read.get(), dec);
+  ASSERT_OK(b);
+  ASSERT_TRUE(b->has_value());
+  EXPECT_EQ((*b)->type, 2);
+  auto eof = read_frame(p.read.get(), dec);
+  ASSERT_OK(eof);
+  EXPECT_FALSE(eof->has_value());
+}
+
+TEST_F(FrameTest, ReadFrameLeavesTheNextFrameInThePipe) {
+  RawPipe p = raw_pipe();
+  Bytes second = encode_frame(2, as_bytes("second"));
+  write_all(p.write.get(), concat({encode_frame(1, as_bytes("first")), second}));
+  FrameDecoder dec(16);
+  auto a = read_frame(p.read.get(), dec);
+  ASSERT_OK(a);
+  ASSERT_TRUE(a->has_value());
+  EXPECT_EQ(unread(p.read.get()), static_cast<int>(second.size()));
+}
+
+TEST_F(FrameTest, ReadFrameReportsEofInsideTheHeader) {
+  RawPipe p = raw_pipe();
+  Bytes wire = encode_frame(1, as_bytes("abc"));
+  write_all(p.write.get(), Bytes(wire.begin(), wire.begin() + 5));
+  p.write.reset();
+  FrameDecoder dec(16);
+  auto f = read_frame(p.read.get(), dec);
+  ASSERT_THAT(f, FailsWith(EPROTO));
+  EXPECT_EQ(f.error().message(), "read_frame(fd=" + std::to_string(p.read.get()) +
+                                     "): Protocol error (truncated frame: EOF after 5 of 12 bytes)");
+}
+
+TEST_F(FrameTest, ReadFrameReportsEofInsideThePayload) {
+  RawPipe p = raw_pipe();
+  Bytes wire = encode_frame(1, as_bytes("0123456789"));
+  write_all(p.write.get(), Bytes(wire.begin(), wire.begin() + 15));
+  p.write.reset();
+  FrameDecoder dec(16);
+  auto f = read_frame(p.read.get(), dec);
+  ASSERT_THAT(f, FailsWith(EPROTO));
+  EXPECT_EQ(f.error().detail(), "truncated frame: EOF after 15 of 22 bytes");
+}
+
+TEST_F(FrameTest, ReadFrameStopsReadingAfterADecodeError) {
+  RawPipe p = raw_pipe();
+  Bytes bad = encode_frame(1, {});
+  bad[0] = std::byte{0};
+  Bytes next = encode_frame(2, {});
+  write_all(p.write.get(), concat({bad, next}));
+  FrameDecoder dec(16);
+  EXPECT_THAT(read_frame(p.read.get(), dec), FailsWith(EBADMSG));
+  EXPECT_THAT(read_frame(p.read.get(), dec), FailsWith(EBADMSG));
+  EXPECT_EQ(unread(p.read.get()), static_cast<int>(next.size()));
+}
+
+TEST_F(FrameTest, ReadFrameRejectsAnOversizedFrame) {
+  RawPipe p = raw_pipe();
+  write_all(p.write.get(), encode_frame(1, Bytes(17, std::byte{0})));
+  FrameDecoder dec(16);
+  auto f = read_frame(p.read.get(), dec);
+  ASSERT_THAT(f, FailsWith(EMSGSIZE));
+  EXPECT_EQ(unread(p.read.get()), 17);  // the payload was not read
+}
+
+TEST_F(FrameTest, ReadFrameDeadlineThenResume) {
+  RawPipe p = raw_pipe();
+  FrameDecoder dec(64);
+  EXPECT_THAT(read_frame(p.read.get(), dec, deadline_in(std::chrono::milliseconds(10))),
+              FailsWith(ETIMEDOUT));
+  Bytes wire = encode_frame(5, as_bytes("resumed"));
+  write_all(p.write.get(), Bytes(wire.begin(), wire.begin() + 14));
+  EXPECT_THAT(read_frame(p.read.get(), dec, deadline_in(std::chrono::milliseconds(10))),
+              FailsWith(ETIMEDOUT));
+  EXPECT_EQ(dec.received(), 14u);
+  write_all(p.write.get(), Bytes(wire.begin() + 14, wire.end()));
+  auto f = read_frame(p.read.get(), dec, deadline_in(std::chrono::seconds(20)));
+  ASSERT_OK(f);
+  ASSERT_TRUE(f->has_value());
+  EXPECT_EQ((*f)->payload, bytes_of("resumed"));
+}
+
+TEST_F(FrameTest, ReadFrameOnABadDescriptorFails) {
+  FrameDecoder dec(16);
+  EXPECT_THAT(read_frame(-1, dec), FailsWith(EBADF));
+}
+
+// ---- write_frame -------------------------------------------------------------------
+
+TEST_F(FrameTest, WriteFrameWritesTheEncodingInOneWrite) {
+  RawPipe p = raw_pipe();
+  sys::table().write.store(&write_counting);
+  ASSERT_OK(write_frame(p.write.get(), 3, as_bytes("hello"), 5));
+  EXPECT_EQ(g_writes.load(), 1);
+  Bytes expected = encode_frame(3, as_bytes("hello"));
+  Bytes got(expected.size() + 1);
+  ASSERT_EQ(::read(p.read.get(), got.data(), got.size()), static_cast<ssize_t>(expected.size()));
+  got.resize(expected.size());
+  EXPECT_EQ(got, expected);
+}
+
+TEST_F(FrameTest, WriteFrameRefusesAPayloadOverTheLimit) {
+  RawPipe p = raw_pipe();
+  sys::table().write.store(&write_counting);
+  Status s = write_frame(p.write.get(), 3, as_bytes("hello!"), 5);
+  ASSERT_THAT(s, FailsWith(EMSGSIZE));
+  EXPECT_THAT(s.error().message(), HasSubstr("6 bytes"));
+  EXPECT_THAT(s.error().detail(), HasSubstr("limit of 5 bytes"));
+  EXPECT_EQ(g_writes.load(), 0);
+  EXPECT_EQ(unread(p.read.get()), 0);
+}
+
+TEST_F(FrameTest, WriteFrameWithoutReaderFailsEpipe) {
+  IgnoreSigpipe ignore;
+  RawPipe p = raw_pipe();
+  p.read.reset();
+  EXPECT_THAT(write_frame(p.write.get(), 1, as_bytes("x"), 16), FailsWith(EPIPE));
+}
+
+TEST_F(FrameTest, WriteFrameDeadlineOnAFullPipe) {
+  RawPipe p = raw_pipe(O_NONBLOCK);
+  std::vector<char> chunk(4096, 'f');
+  while (::write(p.write.get(), chunk.data(), chunk.size()) > 0) {
+  }
+  Status s = write_frame(p.write.get(), 1, as_bytes("late"), 16, deadline_in(std::chrono::milliseconds(10)));
+  ASSERT_THAT(s, FailsWith(ETIMEDOUT));
+  EXPECT_EQ(s.error().transferred(), 0u);
+}
+
+TEST_F(FrameTest, FramesSurviveAWriterChildWhoseWritesAreCutShort) {
+  std::mt19937 rng(7);
+  constexpr std::size_t kMax = 40000;  // larger than PIPE_BUF and read_frame's buffer
+  std::vector<Frame> sent;
+  for (int i = 0; i < 60; ++i) {
+    std::size_t len = i % 20 == 0 ? kMax : rng() % 2000;
+    sent.push_back({static_cast<std::uint16_t>(i), random_payload(rng, len)});
+  }
+  RawPipe p = raw_pipe();
+  Child writer([&] {
+    p.read.reset();
+    // Every write(2) in the child moves at most 3 bytes.
+    sys::table().write.store(&write_three_bytes);
+    for (const Frame& f : sent) {
+      if (!write_frame(p.write.get(), f.type, f.payload, kMax)) return 1;
+    }
+    return 0;
+  });
+  p.write.reset();
+  FrameDecoder dec(kMax);
+  std::size_t i = 0;
+  for (;; ++i) {
+    auto f = read_frame(p.read.get(), dec, deadline_in(std::chrono::seconds(60)));
+    ASSERT_OK(f);
+    if (!f->has_value()) break;
+    ASSERT_LT(i, sent.size());
+    EXPECT_EQ((*f)->type, sent[i].type);
+    EXPECT_TRUE((*f)->payload == sent[i].payload) << "frame " << i;
+  }
+  EXPECT_EQ(i, sent.size());
+  int status = writer.wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << DescribeWaitStatus(status);
+}
+
+}  // namespace
+}  // namespace ipc
