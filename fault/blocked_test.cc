@@ -96,11 +96,31 @@ TEST(Blocked, CurrentTidIsTheKernelThreadId) {
   EXPECT_NE(other, current_tid());
 }
 
-TEST(Blocked, RunningThreadIsNotInASyscall) {
+TEST(Blocked, OwnStateIsRunningInsideTheReadOfProc) {
+  // The calling thread reads its own /proc entry: it is running, inside read.
   auto st = read_task_state(0, current_tid());
   ASSERT_THAT(st, IsOk());
-  EXPECT_EQ(st->state, 'R');  // it is reading its own /proc entry
+  EXPECT_EQ(st->state, 'R');
+  EXPECT_EQ(st->syscall, SYS_read);
+}
+
+TEST(Blocked, SpinningThreadIsNotInASyscall) {
+  std::atomic<bool> stop{false};
+  std::promise<pid_t> tid;
+  std::thread spinner([&] {
+    tid.set_value(current_tid());
+    while (!stop.load()) {
+    }
+  });
+  pid_t target = tid.get_future().get();
+  auto st = read_task_state(0, target);
+  auto waited = wait_until_blocked(0, target, std::nullopt, ipc::deadline_in(5ms));
+  stop.store(true);
+  spinner.join();
+  ASSERT_THAT(st, IsOk());
+  EXPECT_EQ(st->state, 'R');
   EXPECT_FALSE(st->syscall.has_value());
+  EXPECT_THAT(waited, FailsWith(ETIMEDOUT));
 }
 
 TEST(Blocked, ThreadBlockedInReadIsSeenSleepingInRead) {

@@ -1,0 +1,1721 @@
+// conformance/pipe_test.cc — anonymous pipes: what pipe(2), pipe(7), fcntl(2)
+// and POSIX read()/write() promise, checked on the raw OS calls (PipeOs) and,
+// where ipc/pipe.h and ipc/fd.h expose the behaviour, on the layer (PipeLayer).
+// The catalogue IDs are PIPE-001 … PIPE-046 (conformance/catalog.txt).
+//
+// Every test names the deviation it catches in its comment. Blocking is
+// observed through /proc (BackgroundCall::wait_blocked, fault::wait_until_blocked),
+// never guessed with a sleep; children report through exit codes.
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "conformance/process.h"
+#include "conformance/testing/background.h"
+#include "fault/blocked.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ipc/fd.h"
+#include "ipc/frame.h"
+#include "ipc/pipe.h"
+#include "ipc/testing/test_util.h"
+
+namespace {
+
+using ::conformance::testing::BackgroundCall;
+using ::conformance::testing::kill_and_reap;
+using ::conformance::testing::kPatience;
+using ::conformance::testing::wait_exit;
+using ::ipc::testing::DescribeWaitStatus;
+using ::ipc::testing::FailsWith;
+using ::ipc::testing::IsOk;
+using ::ipc::testing::RunInChild;
+using ::ipc::testing::SyscallFailsWithErrno;
+using ::ipc::testing::SyscallSucceeds;
+using ::ipc::testing::SyscallSucceedsWithValue;
+using ::testing::HasSubstr;
+
+constexpr std::size_t kPipeBuf = PIPE_BUF;
+constexpr std::size_t kLinuxDefaultCapacity = 65536;
+
+// ---- helpers ---------------------------------------------------------------
+
+struct RawPipe {
+  ipc::Fd r;
+  ipc::Fd w;
+};
+
+// pipe2(flags) into `p`; returns pipe2's result for the Syscall* matchers.
+int OpenPipe(RawPipe& p, int flags = O_CLOEXEC) {
+  int fds[2];
+  int rc = ::pipe2(fds, flags);
+  if (rc == 0) {
+    p.r.reset(fds[0]);
+    p.w.reset(fds[1]);
+  }
+  return rc;
+}
+
+// Deterministic, position-dependent bytes (a shifted or repeated chunk differs).
+std::string Pattern(std::size_t n, unsigned seed = 1) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131 + seed * 17 + i / 251) & 0xff);
+  return s;
+}
+
+int Capacity(int fd) { return ::fcntl(fd, F_GETPIPE_SZ); }
+
+int Unread(int fd) {
+  int n = -1;
+  if (::ioctl(fd, FIONREAD, &n) != 0) return -1;
+  return n;
+}
+
+bool SetNonBlocking(int fd, bool on) {
+  int fl = ::fcntl(fd, F_GETFL);
+  return fl >= 0 && ::fcntl(fd, F_SETFL, on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK)) == 0;
+}
+
+// Writes until the pipe takes nothing more (non-blocking meanwhile); returns
+// the bytes written. The descriptor's O_NONBLOCK setting is restored.
+std::size_t FillPipe(int w) {
+  int fl = ::fcntl(w, F_GETFL);
+  ::fcntl(w, F_SETFL, fl | O_NONBLOCK);
+  std::string chunk(1 << 16, 'f');
+  std::size_t total = 0;
+  for (std::size_t n = chunk.size(); n > 0;) {
+    ssize_t r = ::write(w, chunk.data(), n);
+    if (r > 0) {
+      total += static_cast<std::size_t>(r);
+    } else {
+      n /= 2;  // EAGAIN: try smaller pieces down to one byte
+    }
+  }
+  ::fcntl(w, F_SETFL, fl);
+  return total;
+}
+
+// Reads exactly n bytes (or fewer at EOF).
+std::string ReadExactly(int r, std::size_t n) {
+  std::string out(n, '\0');
+  std::size_t got = 0;
+  while (got < n) {
+    ssize_t k = ::read(r, out.data() + got, n - got);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) break;
+    got += static_cast<std::size_t>(k);
+  }
+  out.resize(got);
+  return out;
+}
+
+// Reads until EOF.
+std::string ReadToEof(int r) {
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t k = ::read(r, buf, sizeof buf);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) break;
+    out.append(buf, static_cast<std::size_t>(k));
+  }
+  return out;
+}
+
+// Whether `fd` reports `events` within kPatience (guards calls that must not
+// block, so a deviating OS fails the test instead of hanging it).
+bool ReadyWithin(int fd, short events) {
+  struct pollfd p = {fd, events, 0};
+  int r;
+  do {
+    r = ::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(kPatience).count()));
+  } while (r < 0 && errno == EINTR);
+  return r == 1;
+}
+
+ino_t Inode(int fd) {
+  struct stat st;
+  return ::fstat(fd, &st) == 0 ? st.st_ino : 0;
+}
+
+std::span<std::byte> AsWritableBytes(std::string& s) {
+  return {reinterpret_cast<std::byte*>(s.data()), s.size()};
+}
+
+// Installs a signal disposition for the scope of a test.
+class ScopedSignal {
+ public:
+  ScopedSignal(int sig, void (*handler)(int)) : sig_(sig) {
+    struct sigaction sa = {};
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    ok_ = ::sigaction(sig, &sa, &old_) == 0;
+  }
+  ~ScopedSignal() {
+    if (ok_) ::sigaction(sig_, &old_, nullptr);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  int sig_;
+  bool ok_;
+  struct sigaction old_;
+};
+
+// Blocks `sig` in the calling thread for the scope.
+class ScopedBlock {
+ public:
+  explicit ScopedBlock(int sig) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    ::pthread_sigmask(SIG_BLOCK, &set, &old_);
+  }
+  ~ScopedBlock() { ::pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+
+ private:
+  sigset_t old_;
+};
+
+bool SignalPending(int sig) {
+  sigset_t set;
+  sigemptyset(&set);
+  return ::sigpending(&set) == 0 && sigismember(&set, sig) == 1;
+}
+
+// Takes a pending (blocked) `sig` off this thread without delivering it.
+bool ConsumePending(int sig) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  struct timespec zero = {0, 0};
+  return ::sigtimedwait(&set, nullptr, &zero) == sig;
+}
+
+std::atomic<int> g_sigpipes{0};
+void CountSigpipe(int) { g_sigpipes.fetch_add(1); }
+
+long ReadProcLong(const char* path) {
+  FILE* f = std::fopen(path, "r");
+  if (f == nullptr) return -1;
+  long n = -1;
+  if (std::fscanf(f, "%ld", &n) != 1) n = -1;
+  std::fclose(f);
+  return n;
+}
+
+// Drops to nobody in a forked child (root bypasses the limits under test).
+bool DropPrivileges() {
+  return ::setresgid(65534, 65534, 65534) == 0 && ::setresuid(65534, 65534, 65534) == 0;
+}
+
+// Runs the peer program (conformance/testing/peer) with inherited descriptors.
+ipc::Result<conformance::RunResult> RunPeer(const std::vector<std::string>& args) {
+  auto peer = conformance::runfile("conformance/testing/peer");
+  if (!peer) return std::move(peer).error();
+  std::vector<std::string> argv = {*peer};
+  argv.insert(argv.end(), args.begin(), args.end());
+  conformance::RunOptions opt;
+  opt.timeout = kPatience;
+  return conformance::run_program(argv, opt);
+}
+
+// ---- PIPE-001 one object, two ends -----------------------------------------
+
+// Catches: ends that are separate objects, or not of FIFO type.
+TEST(PipeOs, BothEndsAreOneFifoObject) {
+  int fds[2] = {-1, -1};
+  ASSERT_THAT(::pipe(fds), SyscallSucceedsWithValue(0));
+  ipc::Fd r(fds[0]), w(fds[1]);
+  EXPECT_NE(fds[0], fds[1]);
+  struct stat rs, ws;
+  ASSERT_THAT(::fstat(fds[0], &rs), SyscallSucceeds());
+  ASSERT_THAT(::fstat(fds[1], &ws), SyscallSucceeds());
+  EXPECT_TRUE(S_ISFIFO(rs.st_mode));
+  EXPECT_TRUE(S_ISFIFO(ws.st_mode));
+  EXPECT_EQ(rs.st_ino, ws.st_ino);
+  EXPECT_EQ(rs.st_dev, ws.st_dev);
+}
+
+TEST(PipeLayer, MakePipeEndsAreOneFifoObject) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  struct stat rs, ws;
+  ASSERT_THAT(::fstat(p.read.get(), &rs), SyscallSucceeds());
+  ASSERT_THAT(::fstat(p.write.get(), &ws), SyscallSucceeds());
+  EXPECT_TRUE(S_ISFIFO(rs.st_mode));
+  EXPECT_EQ(rs.st_ino, ws.st_ino);
+}
+
+// ---- PIPE-002 FIFO order, bytes unchanged ------------------------------------
+
+// Catches: reordered, dropped, duplicated or altered bytes.
+TEST(PipeOs, BytesArriveUnchangedInFifoOrder) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  std::string a = Pattern(1000, 1), b = Pattern(3000, 2), c = Pattern(20000, 3);
+  for (const std::string* s : {&a, &b, &c}) {
+    ASSERT_THAT(::write(p.w.get(), s->data(), s->size()), SyscallSucceedsWithValue(s->size()));
+  }
+  EXPECT_EQ(ReadExactly(p.r.get(), a.size() + b.size() + c.size()), a + b + c);
+}
+
+TEST(PipeLayer, WriteFullThenReadFullRoundTrip) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  std::string data = Pattern(30000, 4);
+  auto n = ipc::write_full(p.write.get(), ipc::as_bytes(data));
+  ASSERT_THAT(n, IsOk());
+  EXPECT_EQ(*n, data.size());
+  std::string back(data.size(), '\0');
+  auto m = ipc::read_full(p.read.get(), AsWritableBytes(back));
+  ASSERT_THAT(m, IsOk());
+  EXPECT_EQ(*m, data.size());
+  EXPECT_EQ(back, data);
+}
+
+// ---- PIPE-003 unidirectional ---------------------------------------------------
+
+// Catches: a bidirectional pipe (as on some BSDs/SVR4 STREAMS pipes).
+TEST(PipeOs, ReadEndRejectsWriteAndWriteEndRejectsRead) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  char c = 'x';
+  EXPECT_THAT(::write(p.r.get(), &c, 1), SyscallFailsWithErrno(EBADF));
+  EXPECT_THAT(::read(p.w.get(), &c, 1), SyscallFailsWithErrno(EBADF));
+}
+
+TEST(PipeLayer, WrongEndFailsWithEbadf) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe({.nonblocking = true}));
+  EXPECT_THAT(ipc::write_some(p.read.get(), ipc::as_bytes("x")), FailsWith(EBADF));
+  std::string buf(1, '\0');
+  EXPECT_THAT(ipc::read_some(p.write.get(), AsWritableBytes(buf)), FailsWith(EBADF));
+}
+
+// ---- PIPE-004 no message boundaries ------------------------------------------
+
+// Catches: an OS that keeps write boundaries (packet semantics by default).
+TEST(PipeOs, WritesCoalesceIntoOneRead) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  ASSERT_THAT(::write(p.w.get(), "abc", 3), SyscallSucceedsWithValue(3));
+  ASSERT_THAT(::write(p.w.get(), "defg", 4), SyscallSucceedsWithValue(4));
+  char buf[100];
+  ASSERT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(7));
+  EXPECT_EQ(std::string(buf, 7), "abcdefg");
+}
+
+// Catches: one byte per read (a per-write message queue in disguise).
+TEST(PipeOs, ManySingleByteWritesReadAtOnce) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  std::string data = Pattern(100, 5);
+  for (char c : data) ASSERT_THAT(::write(p.w.get(), &c, 1), SyscallSucceedsWithValue(1));
+  char buf[200];
+  ASSERT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(100));
+  EXPECT_EQ(std::string(buf, 100), data);
+}
+
+// The layer's answer to coalescing: frames survive being read in one piece.
+TEST(PipeLayer, FrameBoundariesSurviveCoalescing) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  ASSERT_OK(ipc::write_frame(p.write.get(), 1, ipc::as_bytes("first"), 64));
+  ASSERT_OK(ipc::write_frame(p.write.get(), 2, ipc::as_bytes("second!"), 64));
+  // Both frames sit in the pipe as one undivided run of bytes.
+  auto avail = ipc::bytes_available(p.read.get());
+  ASSERT_THAT(avail, IsOk());
+  EXPECT_EQ(*avail, 2 * ipc::kFrameHeaderSize + 5 + 7);
+  ipc::FrameDecoder dec(64);
+  auto f1 = ASSERT_OK_AND_VALUE(ipc::read_frame(p.read.get(), dec));
+  auto f2 = ASSERT_OK_AND_VALUE(ipc::read_frame(p.read.get(), dec));
+  ASSERT_TRUE(f1.has_value());
+  ASSERT_TRUE(f2.has_value());
+  EXPECT_EQ(f1->type, 1);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(f1->payload.data()), f1->payload.size()), "first");
+  EXPECT_EQ(f2->type, 2);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(f2->payload.data()), f2->payload.size()),
+            "second!");
+}
+
+// ---- PIPE-005 one write, several reads ---------------------------------------
+
+// Catches: a read that returns more than asked, or loses the rest of a write.
+TEST(PipeOs, OneWriteSplitAcrossSmallerReads) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  std::string data = Pattern(100, 6);
+  ASSERT_THAT(::write(p.w.get(), data.data(), data.size()), SyscallSucceedsWithValue(100));
+  std::string got;
+  char buf[30];
+  while (got.size() < data.size()) {
+    ssize_t n = ::read(p.r.get(), buf, sizeof buf);
+    ASSERT_THAT(n, SyscallSucceeds());
+    ASSERT_GT(n, 0);
+    ASSERT_LE(static_cast<std::size_t>(n), sizeof buf);
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  EXPECT_EQ(got, data);
+}
+
+TEST(PipeLayer, ReadSomeTakesAtMostTheBuffer) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  std::string data = Pattern(100, 7);
+  ASSERT_OK(ipc::write_full(p.write.get(), ipc::as_bytes(data)));
+  std::string part(30, '\0');
+  auto n = ipc::read_some(p.read.get(), AsWritableBytes(part));
+  ASSERT_THAT(n, IsOk());
+  EXPECT_EQ(*n, 30u);
+  EXPECT_EQ(part, data.substr(0, 30));
+  EXPECT_EQ(*ipc::bytes_available(p.read.get()), 70u);
+}
+
+// ---- PIPE-006 short reads ------------------------------------------------------
+
+// Catches: a read that waits for `count` bytes instead of returning what is there.
+TEST(PipeOs, ReadReturnsWhatIsThereWithoutWaiting) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  ASSERT_THAT(::write(p.w.get(), "0123456789", 10), SyscallSucceedsWithValue(10));
+  char buf[100];
+  BackgroundCall reader([&] { return static_cast<long>(::read(p.r.get(), buf, sizeof buf)); });
+  bool done = reader.wait_done();
+  if (!done) ::write(p.w.get(), Pattern(100).data(), 100);  // unblock a deviating OS
+  ASSERT_TRUE(done) << "read(100) with 10 bytes buffered blocked";
+  EXPECT_THAT(reader.result(), SyscallSucceedsWithValue(10));
+  EXPECT_EQ(std::string(buf, 10), "0123456789");
+}
+
+// Boundary: read(capacity + 1) from a full pipe is short.
+TEST(PipeOs, ReadOfCapacityPlusOneFromFullPipeIsShort) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  std::size_t cap = FillPipe(p.w.get());
+  ASSERT_GT(cap, 0u);
+  std::vector<char> buf(cap + 1);
+  ssize_t n = ::read(p.r.get(), buf.data(), buf.size());
+  ASSERT_THAT(n, SyscallSucceeds());
+  EXPECT_GT(n, 0);
+  EXPECT_LE(static_cast<std::size_t>(n), cap);
+}
+
+TEST(PipeLayer, ReadSomeReturnsShortCount) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  ASSERT_OK(ipc::write_full(p.write.get(), ipc::as_bytes("short")));
+  std::string buf(100, '\0');
+  auto n = ipc::read_some(p.read.get(), AsWritableBytes(buf), ipc::Eintr::kRetry,
+                          ipc::deadline_in(kPatience));
+  ASSERT_THAT(n, IsOk());
+  EXPECT_EQ(*n, 5u);
+}
+
+// ---- PIPE-007 inherited descriptors only -------------------------------------
+
+// Catches: a fork that does not share the pipe (child's data never arrives).
+TEST(PipeOs, ForkedChildSharesBothEnds) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  ASSERT_THAT(::write(p.w.get(), "ping", 4), SyscallSucceedsWithValue(4));
+  int status = RunInChild([&] {
+    char buf[4];
+    if (::read(p.r.get(), buf, 4) != 4 || std::memcmp(buf, "ping", 4) != 0) return 1;
+    if (::write(p.w.get(), "pong", 4) != 4) return 2;
+    return 0;
+  });
+  ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
+  ASSERT_TRUE(ReadyWithin(p.r.get(), POLLIN));
+  EXPECT_EQ(ReadExactly(p.r.get(), 4), "pong");
+}
+
+// Catches: a pipe reachable by an exec'd program that did not inherit it.
+TEST(PipeOs, ExecdProgramWithoutInheritedDescriptorCannotReachPipe) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC), SyscallSucceeds());
+  auto run = RunPeer({"fd-inode", std::to_string(p.w.get())});
+  ASSERT_THAT(run, IsOk());
+  bool closed = WIFEXITED(run->wait_status) && WEXITSTATUS(run->wait_status) == 3;
+  bool other = WIFEXITED(run->wait_status) && WEXITSTATUS(run->wait_status) == 0 &&
+               run->output.find("ino=" + std::to_string(Inode(p.w.get())) + " ") ==
+                   std::string::npos;
+  EXPECT_TRUE(closed || other) << DescribeWaitStatus(run->wait_status) << ": " << run->output;
+}
+
+// ---- PIPE-008 /proc/<pid>/fd (Linux) -------------------------------------------
+
+// Catches: a /proc fd link that cannot be opened, or opens a new empty pipe.
+TEST(PipeOs, ProcFdReopensPipeWithBufferedData) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  ASSERT_THAT(::write(p.w.get(), "buffered", 8), SyscallSucceedsWithValue(8));
+  std::string rpath = "/proc/self/fd/" + std::to_string(p.r.get());
+  std::string wpath = "/proc/self/fd/" + std::to_string(p.w.get());
+  ipc::Fd r2(::open(rpath.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_THAT(r2.get(), SyscallSucceeds());
+  EXPECT_EQ(Inode(r2.get()), Inode(p.r.get()));
+  ASSERT_TRUE(ReadyWithin(r2.get(), POLLIN));
+  EXPECT_EQ(ReadExactly(r2.get(), 8), "buffered");
+  ipc::Fd w2(::open(wpath.c_str(), O_WRONLY | O_CLOEXEC));
+  ASSERT_THAT(w2.get(), SyscallSucceeds());
+  ASSERT_THAT(::write(w2.get(), "more", 4), SyscallSucceedsWithValue(4));
+  EXPECT_EQ(ReadExactly(p.r.get(), 4), "more");
+}
+
+// Catches: the Linux exception missing — an unrelated program (exec'd,
+// nothing inherited) reaches the pipe through /proc/<pid>/fd/N.
+TEST(PipeOs, UnrelatedProgramReachesPipeThroughProc) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC), SyscallSucceeds());
+  ASSERT_THAT(::write(p.w.get(), "via proc", 8), SyscallSucceedsWithValue(8));
+  std::string path = "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(p.r.get());
+  auto run = RunPeer({"read-path", path, "100"});
+  ASSERT_THAT(run, IsOk());
+  EXPECT_EQ(run->wait_status, 0) << DescribeWaitStatus(run->wait_status) << ": " << run->output;
+  EXPECT_EQ(run->output, "via proc");
+  EXPECT_EQ(Unread(p.r.get()), 0);  // the peer consumed it from our pipe
+}
+
+// ---- PIPE-009 EOF ------------------------------------------------------------------
+
+// Catches: data lost when the writer closes, or no EOF afterwards.
+TEST(PipeOs, DataThenEofAfterLastWriterCloses) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  ASSERT_THAT(::write(p.w.get(), "data", 4), SyscallSucceedsWithValue(4));
+  p.w.reset();
+  char buf[100];
+  ASSERT_TRUE(ReadyWithin(p.r.get(), POLLIN));
+  EXPECT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(4));
+  EXPECT_EQ(std::string(buf, 4), "data");
+  ASSERT_TRUE(ReadyWithin(p.r.get(), POLLIN)) << "no EOF after the last writer closed";
+  EXPECT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(0));
+}
+
+TEST(PipeLayer, ReadFullStopsShortAtEof) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  ASSERT_OK(ipc::write_full(p.write.get(), ipc::as_bytes("tail")));
+  p.write.reset();
+  std::string buf(100, '\0');
+  auto n = ipc::read_full(p.read.get(), AsWritableBytes(buf), ipc::deadline_in(kPatience));
+  ASSERT_THAT(n, IsOk());
+  EXPECT_EQ(*n, 4u);
+  EXPECT_EQ(buf.substr(0, 4), "tail");
+}
+
+// ---- PIPE-010 blocked reader woken by EOF -------------------------------------
+
+// Catches: a reader left asleep forever when the last writer goes away.
+TEST(PipeOs, BlockedReaderWokenWithEofWhenLastWriterCloses) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  char buf[16];
+  BackgroundCall reader([&] { return static_cast<long>(::read(p.r.get(), buf, sizeof buf)); });
+  ASSERT_OK(reader.wait_blocked(SYS_read));
+  p.w.reset();
+  ASSERT_TRUE(reader.wait_done()) << "reader still blocked after the last writer closed";
+  EXPECT_THAT(reader.result(), SyscallSucceedsWithValue(0));
+}
+
+TEST(PipeLayer, BlockedReadSomeReturnsZeroAtEof) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  std::string buf(16, '\0');
+  ipc::Result<std::size_t> got = std::size_t{99};
+  BackgroundCall reader([&] {
+    got = ipc::read_some(p.read.get(), AsWritableBytes(buf));
+    return 0L;
+  });
+  ASSERT_OK(reader.wait_blocked(SYS_read));
+  p.write.reset();
+  ASSERT_TRUE(reader.wait_done());
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(*got, 0u);
+}
+
+// ---- PIPE-011 no EOF while any write end is open --------------------------------
+
+// Catches: EOF reported while a duplicate of the write end is still open.
+TEST(PipeOs, NoEofWhileADuplicateWriteEndIsOpen) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  ipc::Fd dup(::fcntl(p.w.get(), F_DUPFD_CLOEXEC, 0));
+  ASSERT_THAT(dup.get(), SyscallSucceeds());
+  p.w.reset();
+  char c;
+  EXPECT_THAT(::read(p.r.get(), &c, 1), SyscallFailsWithErrno(EAGAIN));
+  dup.reset();
+  EXPECT_THAT(::read(p.r.get(), &c, 1), SyscallSucceedsWithValue(0));
+}
+
+// Catches: a forked reader that sees EOF although it still holds its own
+// inherited copy of the write end (why unused ends must be closed after fork).
+TEST(PipeOs, ForkedReaderHoldingItsOwnWriteEndNeverSeesEof) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  pid_t child = ::fork();
+  ASSERT_THAT(child, SyscallSucceeds());
+  if (child == 0) {
+    char c;
+    ssize_t n = ::read(p.r.get(), &c, 1);  // keeps p.w open on purpose
+    ::_exit(n == 0 ? 7 : 8);
+  }
+  p.w.reset();  // our copy: now only the child's own copy remains
+  ipc::Status blocked = fault::wait_until_blocked(child, child, SYS_read, ipc::deadline_in(kPatience));
+  kill_and_reap(child);
+  EXPECT_THAT(blocked, IsOk()) << "the reader returned instead of blocking (7 = it saw EOF)";
+}
+
+// ---- PIPE-012 every blocked reader woken at EOF ------------------------------------
+
+// Catches: only one of several sleeping readers woken (lost wake-up).
+TEST(PipeOs, AllBlockedReaderProcessesWokenAtEof) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  std::vector<pid_t> readers;
+  for (int i = 0; i < 3; ++i) {
+    pid_t pid = ::fork();
+    ASSERT_THAT(pid, SyscallSucceeds());
+    if (pid == 0) {
+      p.w.reset();
+      char c;
+      ::_exit(::read(p.r.get(), &c, 1) == 0 ? 0 : 1);
+    }
+    readers.push_back(pid);
+  }
+  for (pid_t pid : readers) {
+    EXPECT_OK(fault::wait_until_blocked(pid, pid, SYS_read, ipc::deadline_in(kPatience)));
+  }
+  p.w.reset();
+  for (pid_t pid : readers) {
+    auto status = wait_exit(pid);
+    if (!status) {
+      kill_and_reap(pid);
+      ADD_FAILURE() << "reader " << pid << " still blocked after the last writer closed";
+      continue;
+    }
+    EXPECT_EQ(*status, 0) << DescribeWaitStatus(*status);
+  }
+}
+
+// ---- PIPE-013 SIGPIPE kills the writer -----------------------------------------
+
+// Catches: no SIGPIPE (the writer survives a write to a reader-less pipe).
+TEST(PipeOs, WriteWithoutReaderKillsWithSigpipe) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  p.r.reset();
+  int status = RunInChild([&] {
+    ::signal(SIGPIPE, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ssize_t n = ::write(p.w.get(), "x", 1);
+    return n < 0 ? 10 + (errno == EPIPE ? 1 : 0) : 2;
+  });
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE) << DescribeWaitStatus(status);
+}
+
+TEST(PipeLayer, WriteFullWithoutReaderRaisesSigpipe) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  p.read.reset();
+  int status = RunInChild([&] {
+    ::signal(SIGPIPE, SIG_DFL);
+    auto n = ipc::write_full(p.write.get(), ipc::as_bytes("x"));
+    return n.ok() ? 2 : 3;
+  });
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE) << DescribeWaitStatus(status);
+}
+
+// ---- PIPE-014 EPIPE when SIGPIPE is ignored, caught or blocked ---------------------
+
+// Catches: a write that "succeeds" into a pipe nobody can read.
+TEST(PipeOs, WriteWithoutReaderFailsEpipeWhenSigpipeIgnored) {
+  ScopedSignal ignore(SIGPIPE, SIG_IGN);
+  ASSERT_TRUE(ignore.ok());
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  p.r.reset();
+  EXPECT_THAT(::write(p.w.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
+}
+
+// Catches: no signal, or more than one, for a single failed write.
+TEST(PipeOs, WriteWithoutReaderRunsSigpipeHandlerOnceAndFailsEpipe) {
+  g_sigpipes = 0;
+  ScopedSignal catcher(SIGPIPE, CountSigpipe);
+  ASSERT_TRUE(catcher.ok());
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  p.r.reset();
+  EXPECT_THAT(::write(p.w.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
+  sigset_t cur;
+  ::pthread_sigmask(SIG_BLOCK, nullptr, &cur);  // lets a deferring runtime (TSan) deliver
+  EXPECT_EQ(g_sigpipes.load(), 1);
+}
+
+// Catches: SIGPIPE dropped while blocked, or sent to the process instead of
+// pending on the writing thread.
+TEST(PipeOs, WriteWithoutReaderLeavesBlockedSigpipePending) {
+  ScopedSignal ignore(SIGPIPE, SIG_IGN);  // never kill us if it goes elsewhere
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  p.r.reset();
+  ScopedBlock block(SIGPIPE);
+  ASSERT_FALSE(SignalPending(SIGPIPE));
+  EXPECT_THAT(::write(p.w.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
+  EXPECT_TRUE(SignalPending(SIGPIPE));
+  EXPECT_TRUE(ConsumePending(SIGPIPE));
+}
+
+TEST(PipeLayer, WriteSomeWithoutReaderFailsWithEpipe) {
+  ScopedSignal ignore(SIGPIPE, SIG_IGN);
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  p.read.reset();
+  EXPECT_THAT(ipc::write_some(p.write.get(), ipc::as_bytes("x")), FailsWith(EPIPE));
+}
+
+// ---- PIPE-015 blocked writer, reader closes --------------------------------------
+
+// Catches: a writer left asleep on a full pipe whose last reader went away.
+TEST(PipeOs, WriterBlockedOnFullPipeGetsEpipeWhenReaderCloses) {
+  ScopedSignal ignore(SIGPIPE, SIG_IGN);
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  FillPipe(p.w.get());
+  bool pending = false;
+  BackgroundCall writer([&] {
+    ScopedBlock block(SIGPIPE);
+    long r = ::write(p.w.get(), "x", 1);
+    int e = errno;
+    pending = SignalPending(SIGPIPE);
+    ConsumePending(SIGPIPE);
+    errno = e;
+    return r;
+  });
+  ASSERT_OK(writer.wait_blocked(SYS_write));
+  p.r.reset();
+  ASSERT_TRUE(writer.wait_done()) << "writer still blocked after the last reader closed";
+  EXPECT_THAT(writer.result(), SyscallFailsWithErrno(EPIPE));
+  EXPECT_TRUE(pending) << "no SIGPIPE for the writer";
+}
+
+// ---- PIPE-016 partial blocking write, then EPIPE (Linux) ---------------------------
+
+// Catches: the bytes already transferred being reported as a plain EPIPE (or
+// the other way round), and a missing second SIGPIPE.
+TEST(PipeOs, PartialBlockingWriteReturnsCountWhenReaderCloses) {
+  g_sigpipes = 0;
+  ScopedSignal catcher(SIGPIPE, CountSigpipe);
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  int cap = Capacity(p.w.get());
+  ASSERT_GT(cap, 0);
+  std::string big(static_cast<std::size_t>(cap) * 2, 'b');
+  BackgroundCall writer([&] { return static_cast<long>(::write(p.w.get(), big.data(), big.size())); });
+  ASSERT_OK(writer.wait_blocked(SYS_write));
+  EXPECT_EQ(Unread(p.r.get()), cap);
+  p.r.reset();
+  ASSERT_TRUE(writer.wait_done());
+  EXPECT_THAT(writer.result(), SyscallSucceedsWithValue(cap));
+  EXPECT_THAT(::write(p.w.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
+  sigset_t cur;
+  ::pthread_sigmask(SIG_BLOCK, nullptr, &cur);
+  EXPECT_EQ(g_sigpipes.load(), 2);
+}
+
+TEST(PipeLayer, WriteFullReportsBytesMovedBeforeEpipe) {
+  ScopedSignal ignore(SIGPIPE, SIG_IGN);
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  auto cap = ASSERT_OK_AND_VALUE(ipc::pipe_capacity(p.write.get()));
+  std::string big(cap * 2, 'b');
+  ipc::Result<std::size_t> res = std::size_t{0};
+  BackgroundCall writer([&] {
+    res = ipc::write_full(p.write.get(), ipc::as_bytes(big));
+    return 0L;
+  });
+  ASSERT_OK(writer.wait_blocked(SYS_write));
+  p.read.reset();
+  ASSERT_TRUE(writer.wait_done());
+  ASSERT_THAT(res, FailsWith(EPIPE));
+  EXPECT_EQ(res.error().transferred(), cap);
+}
+
+// ---- PIPE-017 blocking read waits for data --------------------------------------
+
+// Catches: a blocking read on an empty pipe that returns 0 or EAGAIN.
+TEST(PipeOs, ReadOnEmptyPipeBlocksUntilData) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  char buf[8] = {};
+  BackgroundCall reader([&] { return static_cast<long>(::read(p.r.get(), buf, sizeof buf)); });
+  ASSERT_OK(reader.wait_blocked(SYS_read));
+  ASSERT_THAT(::write(p.w.get(), "x", 1), SyscallSucceedsWithValue(1));
+  ASSERT_TRUE(reader.wait_done());
+  EXPECT_THAT(reader.result(), SyscallSucceedsWithValue(1));
+  EXPECT_EQ(buf[0], 'x');
+}
+
+TEST(PipeLayer, ReadSomeBlocksUntilData) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  std::string buf(8, '\0');
+  ipc::Result<std::size_t> got = std::size_t{0};
+  BackgroundCall reader([&] {
+    got = ipc::read_some(p.read.get(), AsWritableBytes(buf));
+    return 0L;
+  });
+  ASSERT_OK(reader.wait_blocked(SYS_read));
+  ASSERT_OK(ipc::write_full(p.write.get(), ipc::as_bytes("yz")));
+  ASSERT_TRUE(reader.wait_done());
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(buf.substr(0, *got), "yz");
+}
+
+// ---- PIPE-018 O_NONBLOCK read on an empty pipe -------------------------------------
+
+// Catches: 0 (false EOF) or blocking instead of EAGAIN.
+TEST(PipeOs, NonBlockingReadOnEmptyPipeFailsEagain) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  char c;
+  EXPECT_THAT(::read(p.r.get(), &c, 1), SyscallFailsWithErrno(EAGAIN));
+  EXPECT_EQ(EAGAIN, EWOULDBLOCK);
+}
+
+TEST(PipeLayer, ReadSomeOnNonBlockingEmptyPipeFailsEagain) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe({.nonblocking = true}));
+  std::string buf(1, '\0');
+  EXPECT_THAT(ipc::read_some(p.read.get(), AsWritableBytes(buf)), FailsWith(EAGAIN));
+}
+
+// ---- PIPE-019 O_NONBLOCK read without writer is EOF ---------------------------------
+
+// Catches: EAGAIN instead of EOF when no writer exists.
+TEST(PipeOs, NonBlockingReadWithoutWriterReturnsEof) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  p.w.reset();
+  char c;
+  EXPECT_THAT(::read(p.r.get(), &c, 1), SyscallSucceedsWithValue(0));
+}
+
+// ---- PIPE-020 / PIPE-043 / PIPE-022: several writer processes ---------------------
+
+// Record layout: 0xA5, writer, u16 length, u32 sequence, then filler bytes that
+// depend on (writer, sequence). Any interleaving breaks the parse.
+constexpr std::size_t kRecordHeader = 8;
+
+std::string MakeRecord(std::uint8_t writer, std::uint32_t seq, std::size_t len) {
+  std::string r(len, static_cast<char>((writer * 37 + seq) & 0xff));
+  r[0] = static_cast<char>(0xA5);
+  r[1] = static_cast<char>(writer);
+  r[2] = static_cast<char>(len & 0xff);
+  r[3] = static_cast<char>(len >> 8);
+  std::memcpy(&r[4], &seq, 4);
+  return r;
+}
+
+// "" if `stream` is a sequence of whole records, each writer's in order and
+// complete; otherwise what is wrong and where.
+std::string CheckRecordStream(const std::string& s, const std::vector<std::size_t>& sizes,
+                              std::uint32_t per_writer) {
+  std::vector<std::uint32_t> next(sizes.size(), 0);
+  std::size_t off = 0;
+  while (off < s.size()) {
+    if (s.size() - off < kRecordHeader || static_cast<unsigned char>(s[off]) != 0xA5) {
+      return "no record header at offset " + std::to_string(off) + " (torn write)";
+    }
+    std::size_t w = static_cast<unsigned char>(s[off + 1]);
+    std::size_t len = static_cast<unsigned char>(s[off + 2]) | static_cast<std::size_t>(static_cast<unsigned char>(s[off + 3])) << 8;
+    std::uint32_t seq;
+    std::memcpy(&seq, &s[off + 4], 4);
+    if (w >= sizes.size() || len != sizes[w] || off + len > s.size()) {
+      return "corrupt header at offset " + std::to_string(off);
+    }
+    if (seq != next[w]) {
+      return "writer " + std::to_string(w) + " record " + std::to_string(seq) + " where " +
+             std::to_string(next[w]) + " was due, at offset " + std::to_string(off);
+    }
+    if (s.compare(off, len, MakeRecord(static_cast<std::uint8_t>(w), seq, len)) != 0) {
+      return "record " + std::to_string(seq) + " of writer " + std::to_string(w) +
+             " mixed with other data at offset " + std::to_string(off);
+    }
+    ++next[w];
+    off += len;
+  }
+  for (std::size_t w = 0; w < sizes.size(); ++w) {
+    if (next[w] != per_writer) {
+      return "writer " + std::to_string(w) + ": " + std::to_string(next[w]) + " of " +
+             std::to_string(per_writer) + " records arrived";
+    }
+  }
+  return "";
+}
+
+// Forks one writer per entry of `sizes`; all start together (a "go" pipe) and
+// each calls write_record(fd, record) per_writer times. Returns the stream the
+// parent read until EOF; `statuses` gets each writer's wait status.
+template <typename WriteRecord>
+std::string RaceWriters(int capacity, const std::vector<std::size_t>& sizes, std::uint32_t per_writer,
+                        WriteRecord write_record, std::vector<int>& statuses) {
+  RawPipe data, go;
+  if (OpenPipe(data) != 0 || OpenPipe(go) != 0) return "pipe2 failed";
+  if (capacity > 0) ::fcntl(data.w.get(), F_SETPIPE_SZ, capacity);
+  std::vector<pid_t> pids;
+  for (std::size_t w = 0; w < sizes.size(); ++w) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      data.r.reset();
+      go.w.reset();
+      char c;
+      while (::read(go.r.get(), &c, 1) < 0 && errno == EINTR) {
+      }
+      for (std::uint32_t seq = 0; seq < per_writer; ++seq) {
+        std::string rec = MakeRecord(static_cast<std::uint8_t>(w), seq, sizes[w]);
+        if (!write_record(data.w.get(), rec)) ::_exit(1);
+      }
+      ::_exit(0);
+    }
+    if (pid > 0) pids.push_back(pid);
+  }
+  data.w.reset();
+  go.w.reset();  // EOF on "go": every writer starts now
+  std::string stream = ReadToEof(data.r.get());
+  for (pid_t pid : pids) {
+    auto st = wait_exit(pid);
+    if (!st) kill_and_reap(pid);
+    statuses.push_back(st.value_or(-1));
+  }
+  return stream;
+}
+
+// Catches: a write of <= PIPE_BUF bytes split or interleaved with another
+// writer's data while writers contend for a small pipe.
+TEST(PipeOs, ConcurrentWritersNeverInterleaveAtomicWrites) {
+  std::vector<std::size_t> sizes = {kPipeBuf, kPipeBuf - 96, 1000, 17};
+  std::vector<int> statuses;
+  std::string stream = RaceWriters(2 * 4096, sizes, 300, [](int fd, const std::string& rec) {
+    return ::write(fd, rec.data(), rec.size()) == static_cast<ssize_t>(rec.size());
+  }, statuses);
+  for (int st : statuses) EXPECT_EQ(st, 0) << "a writer saw a short write: " << DescribeWaitStatus(st);
+  EXPECT_EQ(CheckRecordStream(stream, sizes, 300), "");
+}
+
+TEST(PipeLayer, WriteAtomicRecordsFromConcurrentWritersStayWhole) {
+  std::vector<std::size_t> sizes = {ipc::pipe_buf(), 3000, 64};
+  std::vector<int> statuses;
+  std::string stream = RaceWriters(2 * 4096, sizes, 300, [](int fd, const std::string& rec) {
+    return ipc::write_atomic(fd, ipc::as_bytes(rec)).ok();
+  }, statuses);
+  for (int st : statuses) EXPECT_EQ(st, 0) << DescribeWaitStatus(st);
+  EXPECT_EQ(CheckRecordStream(stream, sizes, 300), "");
+}
+
+// Catches: bytes lost or duplicated between several writer processes, and a
+// blocking write > PIPE_BUF returning before all of it was written.
+TEST(PipeOs, ConcurrentLargeWritesReturnFullCountAndEveryByteArrives) {
+  constexpr int kWriters = 4;
+  constexpr std::size_t kChunk = 3 * kPipeBuf + 123;
+  constexpr int kChunks = 40;
+  RawPipe data;
+  ASSERT_THAT(OpenPipe(data), SyscallSucceeds());
+  std::vector<pid_t> pids;
+  for (int w = 0; w < kWriters; ++w) {
+    pid_t pid = ::fork();
+    ASSERT_THAT(pid, SyscallSucceeds());
+    if (pid == 0) {
+      data.r.reset();
+      std::string chunk(kChunk, static_cast<char>('A' + w));
+      for (int i = 0; i < kChunks; ++i) {
+        if (::write(data.w.get(), chunk.data(), chunk.size()) != static_cast<ssize_t>(kChunk)) {
+          ::_exit(1);
+        }
+      }
+      ::_exit(0);
+    }
+    pids.push_back(pid);
+  }
+  data.w.reset();
+  std::string stream = ReadToEof(data.r.get());
+  for (pid_t pid : pids) {
+    auto st = wait_exit(pid);
+    ASSERT_TRUE(st.has_value());
+    EXPECT_EQ(*st, 0) << "a blocking write > PIPE_BUF returned short: " << DescribeWaitStatus(*st);
+  }
+  std::array<std::size_t, kWriters> count = {};
+  for (char c : stream) {
+    if (c >= 'A' && c < 'A' + kWriters) ++count[static_cast<std::size_t>(c - 'A')];
+  }
+  EXPECT_EQ(stream.size(), kWriters * kChunk * kChunks);
+  for (int w = 0; w < kWriters; ++w) EXPECT_EQ(count[w], kChunk * kChunks) << "writer " << w;
+}
+
+// ---- PIPE-021 PIPE_BUF ------------------------------------------------------------
+
+// Catches: a PIPE_BUF below the POSIX minimum, or a <limits.h> value that
+// disagrees with fpathconf.
+TEST(PipeOs, PipeBufIsAtLeast512AndMatchesFpathconf) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  long v = ::fpathconf(p.r.get(), _PC_PIPE_BUF);
+  ASSERT_THAT(v, SyscallSucceeds());
+  EXPECT_GE(v, _POSIX_PIPE_BUF);
+  EXPECT_EQ(static_cast<std::size_t>(v), kPipeBuf);
+  EXPECT_EQ(::fpathconf(p.w.get(), _PC_PIPE_BUF), v);
+}
+
+// Catches: a Linux-compatible system with a different PIPE_BUF (L).
+TEST(PipeOs, PipeBufIs4096OnLinux) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  EXPECT_EQ(::fpathconf(p.r.get(), _PC_PIPE_BUF), 4096);
+}
+
+TEST(PipeLayer, PipeBufMatchesFpathconf) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  EXPECT_EQ(static_cast<long>(ipc::pipe_buf()), ::fpathconf(p.read.get(), _PC_PIPE_BUF));
+}
+
+// ---- PIPE-022 blocking write > capacity returns n ---------------------------------
+
+// Catches: a blocking write that returns a short count once the pipe fills.
+TEST(PipeOs, BlockingWriteLargerThanCapacityReturnsFullCount) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  std::string data = Pattern(static_cast<std::size_t>(Capacity(p.w.get())) * 3 + 77, 9);
+  BackgroundCall writer([&] { return static_cast<long>(::write(p.w.get(), data.data(), data.size())); });
+  ASSERT_OK(writer.wait_blocked(SYS_write));  // full, not finished
+  EXPECT_EQ(ReadExactly(p.r.get(), data.size()), data);
+  ASSERT_TRUE(writer.wait_done());
+  EXPECT_THAT(writer.result(), SyscallSucceedsWithValue(static_cast<long>(data.size())));
+}
+
+TEST(PipeLayer, WriteFullMovesEverythingPastCapacity) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  auto cap = ASSERT_OK_AND_VALUE(ipc::pipe_capacity(p.write.get()));
+  std::string data = Pattern(cap * 2 + 5, 10);
+  ipc::Result<std::size_t> res = std::size_t{0};
+  BackgroundCall writer([&] {
+    res = ipc::write_full(p.write.get(), ipc::as_bytes(data));
+    return 0L;
+  });
+  EXPECT_EQ(ReadExactly(p.read.get(), data.size()), data);
+  ASSERT_TRUE(writer.wait_done());
+  ASSERT_THAT(res, IsOk());
+  EXPECT_EQ(*res, data.size());
+}
+
+// ---- PIPE-023 O_NONBLOCK, n <= PIPE_BUF: all or nothing ---------------------------
+
+// Boundaries 1 and PIPE_BUF on an empty pipe. Catches: a partial small write.
+TEST(PipeOs, NonBlockingWritesOfOneAndPipeBufBytesAreWhole) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  EXPECT_THAT(::write(p.w.get(), "1", 1), SyscallSucceedsWithValue(1));
+  std::string buf = Pattern(kPipeBuf);
+  EXPECT_THAT(::write(p.w.get(), buf.data(), buf.size()), SyscallSucceedsWithValue(kPipeBuf));
+  EXPECT_EQ(Unread(p.r.get()), static_cast<int>(kPipeBuf + 1));
+}
+
+// Catches: a write of <= PIPE_BUF bytes split into what fits (partial write).
+TEST(PipeOs, NonBlockingSmallWriteWithoutRoomWritesNothing) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  int cap = Capacity(p.w.get());
+  ASSERT_GT(cap, 200);
+  std::string fill(static_cast<std::size_t>(cap) - 100, 'f');  // 100 bytes of room left
+  ASSERT_THAT(::write(p.w.get(), fill.data(), fill.size()), SyscallSucceedsWithValue(fill.size()));
+  for (std::size_t n : {std::size_t{101}, kPipeBuf}) {
+    std::string rec(n, 'r');
+    EXPECT_THAT(::write(p.w.get(), rec.data(), n), SyscallFailsWithErrno(EAGAIN)) << n << " bytes";
+    EXPECT_EQ(Unread(p.r.get()), cap - 100) << "part of a " << n << "-byte write went in";
+  }
+  // Exactly the room left: the write is whole.
+  std::string rest(100, 'e');
+  EXPECT_THAT(::write(p.w.get(), rest.data(), rest.size()), SyscallSucceedsWithValue(100));
+}
+
+TEST(PipeLayer, WriteAtomicWithoutRoomFailsEagainAndWritesNothing) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe({.nonblocking = true}));
+  auto cap = ASSERT_OK_AND_VALUE(ipc::pipe_capacity(p.write.get()));
+  std::string fill(cap - 100, 'f');
+  ASSERT_OK(ipc::write_full(p.write.get(), ipc::as_bytes(fill)));
+  std::string rec(ipc::pipe_buf(), 'r');
+  EXPECT_THAT(ipc::write_atomic(p.write.get(), ipc::as_bytes(rec)), FailsWith(EAGAIN));
+  EXPECT_EQ(*ipc::bytes_available(p.read.get()), cap - 100);
+}
+
+// ---- PIPE-024 O_NONBLOCK, n > PIPE_BUF: partial write ---------------------------
+
+// Boundaries PIPE_BUF+1 and capacity on an empty pipe. Catches: EAGAIN or a
+// partial write although everything fits.
+TEST(PipeOs, NonBlockingWritesOfPipeBufPlusOneAndCapacityAreWholeWhenTheyFit) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  std::string big = Pattern(kPipeBuf + 1);
+  EXPECT_THAT(::write(p.w.get(), big.data(), big.size()), SyscallSucceedsWithValue(kPipeBuf + 1));
+  ASSERT_EQ(ReadExactly(p.r.get(), big.size()), big);
+  int cap = Capacity(p.w.get());
+  std::string full = Pattern(static_cast<std::size_t>(cap));
+  EXPECT_THAT(::write(p.w.get(), full.data(), full.size()), SyscallSucceedsWithValue(cap));
+}
+
+// Boundary capacity+1 on an empty pipe. Catches: EAGAIN (all-or-nothing for a
+// large write) or a claim to have written more than fits.
+TEST(PipeOs, NonBlockingWriteOfCapacityPlusOneIsPartial) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  int cap = Capacity(p.w.get());
+  std::string big = Pattern(static_cast<std::size_t>(cap) + 1);
+  ssize_t n = ::write(p.w.get(), big.data(), big.size());
+  ASSERT_THAT(n, SyscallSucceeds());
+  EXPECT_GE(n, 1);
+  EXPECT_LT(static_cast<std::size_t>(n), big.size());
+  EXPECT_LE(n, cap);
+  EXPECT_EQ(Unread(p.r.get()), n);
+  EXPECT_EQ(ReadExactly(p.r.get(), static_cast<std::size_t>(n)), big.substr(0, static_cast<std::size_t>(n)));
+}
+
+// Catches: EAGAIN for a large write into a partly full pipe that has room.
+TEST(PipeOs, NonBlockingLargeWriteIntoPartlyFullPipeIsPartial) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  int cap = Capacity(p.w.get());
+  std::string prefill(static_cast<std::size_t>(cap) - 2 * 4096, 'p');
+  ASSERT_THAT(::write(p.w.get(), prefill.data(), prefill.size()), SyscallSucceedsWithValue(prefill.size()));
+  std::string big(3 * kPipeBuf, 'b');
+  ssize_t n = ::write(p.w.get(), big.data(), big.size());
+  ASSERT_THAT(n, SyscallSucceeds());
+  EXPECT_GE(n, 1);
+  EXPECT_LT(static_cast<std::size_t>(n), big.size());
+  EXPECT_EQ(Unread(p.r.get()), static_cast<int>(prefill.size()) + n);
+}
+
+TEST(PipeLayer, WriteSomeOnNonBlockingPipeIsPartial) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe({.nonblocking = true}));
+  auto cap = ASSERT_OK_AND_VALUE(ipc::pipe_capacity(p.write.get()));
+  std::string big(cap + 1, 'b');
+  auto n = ipc::write_some(p.write.get(), ipc::as_bytes(big));
+  ASSERT_THAT(n, IsOk());
+  EXPECT_GE(*n, 1u);
+  EXPECT_LT(*n, big.size());
+}
+
+// ---- PIPE-025 O_NONBLOCK, full pipe: EAGAIN ----------------------------------------
+
+// Boundaries 1, PIPE_BUF, PIPE_BUF+1, capacity+1 into a full pipe. Catches:
+// a write that blocks, succeeds or fails with another errno.
+TEST(PipeOs, NonBlockingWriteToFullPipeFailsEagain) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  std::size_t filled = FillPipe(p.w.get());
+  int cap = Capacity(p.w.get());
+  EXPECT_EQ(filled, static_cast<std::size_t>(cap));
+  std::string buf(static_cast<std::size_t>(cap) + 1, 'x');
+  for (std::size_t n : {std::size_t{1}, kPipeBuf, kPipeBuf + 1, buf.size()}) {
+    EXPECT_THAT(::write(p.w.get(), buf.data(), n), SyscallFailsWithErrno(EAGAIN)) << n << " bytes";
+  }
+  EXPECT_EQ(Unread(p.r.get()), cap);
+}
+
+TEST(PipeLayer, WriteSomeToFullNonBlockingPipeFailsEagain) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe({.nonblocking = true}));
+  FillPipe(p.write.get());
+  EXPECT_THAT(ipc::write_some(p.write.get(), ipc::as_bytes("x")), FailsWith(EAGAIN));
+}
+
+// ---- PIPE-026 blocking write sleeps on a full pipe --------------------------------
+
+// Catches: EAGAIN/short count instead of sleeping, or a writer never woken.
+TEST(PipeOs, BlockingWriteToFullPipeSleepsUntilReaderDrains) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  FillPipe(p.w.get());
+  BackgroundCall writer([&] { return static_cast<long>(::write(p.w.get(), "!", 1)); });
+  ASSERT_OK(writer.wait_blocked(SYS_write));
+  EXPECT_EQ(ReadExactly(p.r.get(), kPipeBuf).size(), kPipeBuf);
+  bool done = writer.wait_done();
+  if (!done) ReadExactly(p.r.get(), static_cast<std::size_t>(Unread(p.r.get())));  // unblock
+  ASSERT_TRUE(done) << "writer not woken after " << kPipeBuf << " bytes were read";
+  EXPECT_THAT(writer.result(), SyscallSucceedsWithValue(1));
+}
+
+TEST(PipeLayer, WriteFullBlocksUntilReaderDrains) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  std::size_t filled = FillPipe(p.write.get());
+  ipc::Result<std::size_t> res = std::size_t{0};
+  BackgroundCall writer([&] {
+    res = ipc::write_full(p.write.get(), ipc::as_bytes("tail"));
+    return 0L;
+  });
+  ASSERT_OK(writer.wait_blocked(SYS_write));
+  EXPECT_EQ(ReadExactly(p.read.get(), filled).size(), filled);
+  ASSERT_TRUE(writer.wait_done());
+  ASSERT_THAT(res, IsOk());
+  EXPECT_EQ(ReadExactly(p.read.get(), 4), "tail");
+}
+
+// ---- PIPE-027 default capacity (Linux) ---------------------------------------------
+
+// Catches: a different default capacity (software that assumes 64 KiB breaks).
+TEST(PipeOs, DefaultCapacityIs65536) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  EXPECT_THAT(::fcntl(p.r.get(), F_GETPIPE_SZ), SyscallSucceedsWithValue(kLinuxDefaultCapacity));
+  EXPECT_EQ(FillPipe(p.w.get()), kLinuxDefaultCapacity);
+}
+
+TEST(PipeLayer, PipeCapacityReportsDefault) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  auto cap = ASSERT_OK_AND_VALUE(ipc::pipe_capacity(p.read.get()));
+  EXPECT_EQ(cap, kLinuxDefaultCapacity);
+  EXPECT_EQ(cap, static_cast<std::size_t>(::fcntl(p.write.get(), F_GETPIPE_SZ)));
+}
+
+// ---- PIPE-028 F_SETPIPE_SZ (Linux) ---------------------------------------------------
+
+// Catches: less than requested, less than a page, a size only one end sees,
+// or a capacity that the pipe does not actually hold.
+TEST(PipeOs, SetPipeSizeOnEitherEndRoundsUpAndBothEndsAgree) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  long page = ::sysconf(_SC_PAGESIZE);
+  int one = ::fcntl(p.r.get(), F_SETPIPE_SZ, 1);
+  ASSERT_THAT(one, SyscallSucceeds());
+  EXPECT_GE(one, page);
+  EXPECT_EQ(::fcntl(p.w.get(), F_GETPIPE_SZ), one);
+  for (int want : {5000, 3 * 4096, 100000}) {
+    int got = ::fcntl(p.w.get(), F_SETPIPE_SZ, want);
+    ASSERT_THAT(got, SyscallSucceeds());
+    EXPECT_GE(got, want);
+    EXPECT_EQ(got % page, 0);
+    EXPECT_EQ(::fcntl(p.r.get(), F_GETPIPE_SZ), got);
+    EXPECT_EQ(::fcntl(p.w.get(), F_GETPIPE_SZ), got);
+  }
+  EXPECT_EQ(FillPipe(p.w.get()), static_cast<std::size_t>(::fcntl(p.r.get(), F_GETPIPE_SZ)));
+}
+
+TEST(PipeLayer, SetPipeCapacityReturnsGrantedSize) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  auto got = ASSERT_OK_AND_VALUE(ipc::set_pipe_capacity(p.read.get(), 5000));
+  EXPECT_GE(got, 5000u);
+  EXPECT_EQ(got, *ipc::pipe_capacity(p.write.get()));
+}
+
+// ---- PIPE-029 F_SETPIPE_SZ beyond limits (Linux) ------------------------------------
+
+// Catches: an absurd size accepted (or silently truncated).
+TEST(PipeOs, SetPipeSizeAbsurdFailsEinval) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  int before = Capacity(p.r.get());
+  EXPECT_THAT(::fcntl(p.w.get(), F_SETPIPE_SZ, (1UL << 31) + 1), SyscallFailsWithErrno(EINVAL));
+  EXPECT_EQ(Capacity(p.r.get()), before);
+}
+
+long PipeMaxSize() { return ReadProcLong("/proc/sys/fs/pipe-max-size"); }
+
+// Catches: an unprivileged process allowed past /proc/sys/fs/pipe-max-size.
+TEST(PipeOs, SetPipeSizeAboveMaxFailsEpermUnprivileged) {
+  long max = PipeMaxSize();
+  if (max <= 0) GTEST_SKIP() << "no /proc/sys/fs/pipe-max-size";
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  int status = RunInChild([&] {
+    if (!DropPrivileges()) return 10;
+    int r = ::fcntl(p.w.get(), F_SETPIPE_SZ, max * 2);
+    if (r >= 0) return 1;
+    return errno == EPERM ? 0 : 2;
+  });
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 10) GTEST_SKIP() << "cannot drop privileges";
+  EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = granted, 2 = other errno)";
+}
+
+TEST(PipeLayer, SetPipeCapacityAboveMaxFailsEpermUnprivileged) {
+  long max = PipeMaxSize();
+  if (max <= 0) GTEST_SKIP() << "no /proc/sys/fs/pipe-max-size";
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  int status = RunInChild([&] {
+    if (!DropPrivileges()) return 10;
+    auto r = ipc::set_pipe_capacity(p.write.get(), static_cast<std::size_t>(max) * 2);
+    if (r.ok()) return 1;
+    return r.error().code() == EPERM ? 0 : 2;
+  });
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 10) GTEST_SKIP() << "cannot drop privileges";
+  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+}
+
+// ---- PIPE-030 F_SETPIPE_SZ below buffered data (Linux) ------------------------------
+
+// Catches: buffered data silently dropped by shrinking the pipe.
+TEST(PipeOs, SetPipeSizeBelowBufferedDataFailsEbusy) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  std::string data = Pattern(3 * 4096);
+  ASSERT_THAT(::write(p.w.get(), data.data(), data.size()), SyscallSucceedsWithValue(data.size()));
+  EXPECT_THAT(::fcntl(p.w.get(), F_SETPIPE_SZ, 4096), SyscallFailsWithErrno(EBUSY));
+  EXPECT_EQ(ReadExactly(p.r.get(), data.size()), data);
+}
+
+TEST(PipeLayer, SetPipeCapacityBelowBufferedDataFailsEbusy) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  ASSERT_OK(ipc::write_full(p.write.get(), ipc::as_bytes(Pattern(3 * 4096))));
+  EXPECT_THAT(ipc::set_pipe_capacity(p.write.get(), 4096), FailsWith(EBUSY));
+}
+
+// ---- PIPE-031 FIONREAD (Linux) -----------------------------------------------------
+
+// Catches: FIONREAD unsupported on one end, or counting wrongly.
+TEST(PipeOs, FionreadOnEitherEndCountsUnreadBytes) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  int n = -1;
+  ASSERT_THAT(::ioctl(p.r.get(), FIONREAD, &n), SyscallSucceeds());
+  EXPECT_EQ(n, 0);
+  ASSERT_THAT(::write(p.w.get(), Pattern(123).data(), 123), SyscallSucceedsWithValue(123));
+  ASSERT_THAT(::ioctl(p.r.get(), FIONREAD, &n), SyscallSucceeds());
+  EXPECT_EQ(n, 123);
+  ASSERT_THAT(::ioctl(p.w.get(), FIONREAD, &n), SyscallSucceeds());
+  EXPECT_EQ(n, 123);
+  ReadExactly(p.r.get(), 23);
+  EXPECT_EQ(Unread(p.r.get()), 100);
+}
+
+TEST(PipeLayer, BytesAvailableOnEitherEnd) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  ASSERT_OK(ipc::write_full(p.write.get(), ipc::as_bytes("12345")));
+  EXPECT_EQ(*ipc::bytes_available(p.read.get()), 5u);
+  EXPECT_EQ(*ipc::bytes_available(p.write.get()), 5u);
+}
+
+// ---- PIPE-032 no seeking ----------------------------------------------------------
+
+// Catches: a pipe that accepts a file offset.
+TEST(PipeOs, SeekAndPositionedIoFailEspipe) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  char buf[4] = {'a', 'b', 'c', 'd'};
+  struct iovec iov = {buf, sizeof buf};
+  EXPECT_THAT(::lseek(p.r.get(), 0, SEEK_CUR), SyscallFailsWithErrno(ESPIPE));
+  EXPECT_THAT(::lseek(p.w.get(), 0, SEEK_SET), SyscallFailsWithErrno(ESPIPE));
+  EXPECT_THAT(::pwrite(p.w.get(), buf, sizeof buf, 0), SyscallFailsWithErrno(ESPIPE));
+  EXPECT_THAT(::pwritev(p.w.get(), &iov, 1, 0), SyscallFailsWithErrno(ESPIPE));
+  ASSERT_THAT(::write(p.w.get(), buf, sizeof buf), SyscallSucceedsWithValue(4));
+  EXPECT_THAT(::pread(p.r.get(), buf, sizeof buf, 0), SyscallFailsWithErrno(ESPIPE));
+  EXPECT_THAT(::preadv(p.r.get(), &iov, 1, 0), SyscallFailsWithErrno(ESPIPE));
+  EXPECT_EQ(Unread(p.r.get()), 4);  // nothing consumed by the refused calls
+}
+
+// ---- PIPE-033 zero-length I/O (Linux) ----------------------------------------------
+
+// Catches: a zero-length read that blocks on an empty pipe, or a zero-length
+// write that fails.
+TEST(PipeOs, ZeroLengthWriteAndReadReturnZero) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  char c = 'z';
+  EXPECT_THAT(::write(p.w.get(), &c, 0), SyscallSucceedsWithValue(0));
+  EXPECT_EQ(Unread(p.r.get()), 0);
+  BackgroundCall reader([&] { return static_cast<long>(::read(p.r.get(), &c, 0)); });
+  bool done = reader.wait_done();
+  if (!done) ::write(p.w.get(), "u", 1);  // unblock a deviating OS
+  ASSERT_TRUE(done) << "read(fd, buf, 0) blocked on an empty pipe";
+  EXPECT_THAT(reader.result(), SyscallSucceedsWithValue(0));
+}
+
+TEST(PipeLayer, WriteSomeOfNothingReturnsZero) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  auto n = ipc::write_some(p.write.get(), {});
+  ASSERT_THAT(n, IsOk());
+  EXPECT_EQ(*n, 0u);
+}
+
+// ---- PIPE-034 zero-length write without reader (Linux) ------------------------------
+
+// Catches: SIGPIPE/EPIPE for a write that moves nothing.
+TEST(PipeOs, ZeroLengthWriteWithoutReaderReturnsZeroWithoutSigpipe) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  p.r.reset();
+  int status = RunInChild([&] {
+    ::signal(SIGPIPE, SIG_DFL);
+    char c = 'z';
+    ssize_t n = ::write(p.w.get(), &c, 0);
+    return n == 0 ? 0 : (errno == EPIPE ? 1 : 2);
+  });
+  EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = EPIPE)";
+}
+
+// ---- PIPE-035 pipe2 flags ----------------------------------------------------------
+
+// Catches: O_CLOEXEC applied to one end only, or not at all.
+TEST(PipeOs, Pipe2CloexecSetsFdCloexecOnBothEnds) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC), SyscallSucceeds());
+  EXPECT_EQ(::fcntl(p.r.get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  EXPECT_EQ(::fcntl(p.w.get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  int fds[2];
+  ASSERT_THAT(::pipe(fds), SyscallSucceeds());
+  ipc::Fd r(fds[0]), w(fds[1]);
+  EXPECT_EQ(::fcntl(fds[0], F_GETFD) & FD_CLOEXEC, 0);
+  EXPECT_EQ(::fcntl(fds[1], F_GETFD) & FD_CLOEXEC, 0);
+}
+
+// Catches: O_NONBLOCK applied to one end only, or leaking into plain pipe().
+TEST(PipeOs, Pipe2NonblockSetsONonblockOnBothEnds) {
+  RawPipe p, q;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  EXPECT_NE(::fcntl(p.r.get(), F_GETFL) & O_NONBLOCK, 0);
+  EXPECT_NE(::fcntl(p.w.get(), F_GETFL) & O_NONBLOCK, 0);
+  ASSERT_THAT(OpenPipe(q, O_CLOEXEC), SyscallSucceeds());
+  EXPECT_EQ(::fcntl(q.r.get(), F_GETFL) & O_NONBLOCK, 0);
+  EXPECT_EQ(::fcntl(q.w.get(), F_GETFL) & O_NONBLOCK, 0);
+}
+
+// Catches: unknown flags silently accepted.
+TEST(PipeOs, Pipe2UnknownFlagFailsEinval) {
+  int fds[2] = {-1, -1};
+  EXPECT_THAT(::pipe2(fds, O_APPEND), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(::pipe2(fds, O_CLOEXEC | O_TRUNC), SyscallFailsWithErrno(EINVAL));
+}
+
+TEST(PipeLayer, MakePipeIsCloexecOnBothEnds) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  EXPECT_EQ(::fcntl(p.read.get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  EXPECT_EQ(::fcntl(p.write.get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  EXPECT_EQ(*ipc::is_nonblocking(p.read.get()), false);
+}
+
+TEST(PipeLayer, MakePipeNonblockingOptionSetsBothEnds) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe({.nonblocking = true}));
+  EXPECT_EQ(*ipc::is_nonblocking(p.read.get()), true);
+  EXPECT_EQ(*ipc::is_nonblocking(p.write.get()), true);
+}
+
+// ---- PIPE-036 descriptors across execve --------------------------------------------
+
+// Catches: an inherited pipe end closed or broken by execve.
+TEST(PipeOs, InheritedPipeEndWorksAfterExec) {
+  int fds[2];
+  ASSERT_THAT(::pipe(fds), SyscallSucceeds());
+  ipc::Fd r(fds[0]), w(fds[1]);
+  auto run = RunPeer({"write-fd", std::to_string(fds[1]), "hello from exec"});
+  ASSERT_THAT(run, IsOk());
+  EXPECT_EQ(run->wait_status, 0) << DescribeWaitStatus(run->wait_status) << ": " << run->output;
+  ASSERT_TRUE(ReadyWithin(fds[0], POLLIN));
+  EXPECT_EQ(ReadExactly(fds[0], 15), "hello from exec");
+}
+
+// Catches: FD_CLOEXEC ignored by execve.
+TEST(PipeOs, CloexecPipeEndIsClosedByExec) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC), SyscallSucceeds());
+  auto run = RunPeer({"write-fd", std::to_string(p.w.get()), "leak"});
+  ASSERT_THAT(run, IsOk());
+  EXPECT_EQ(Unread(p.r.get()), 0) << "the exec'd program wrote into a close-on-exec pipe";
+  EXPECT_NE(run->wait_status, 0) << run->output;
+}
+
+TEST(PipeLayer, MakePipeEndsDoNotSurviveExec) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  auto run = RunPeer({"write-fd", std::to_string(p.write.get()), "leak"});
+  ASSERT_THAT(run, IsOk());
+  EXPECT_EQ(*ipc::bytes_available(p.read.get()), 0u);
+}
+
+// ---- PIPE-037 packet mode (Linux) ---------------------------------------------------
+
+// Catches: O_DIRECT ignored (reads coalesce packets) or rejected.
+TEST(PipeOs, PacketModeReadReturnsOneWrite) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK | O_DIRECT), SyscallSucceeds());
+  ASSERT_THAT(::write(p.w.get(), "abc", 3), SyscallSucceedsWithValue(3));
+  ASSERT_THAT(::write(p.w.get(), "defgh", 5), SyscallSucceedsWithValue(5));
+  char buf[100];
+  EXPECT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(3));
+  EXPECT_EQ(std::string(buf, 3), "abc");
+  EXPECT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(5));
+  EXPECT_EQ(std::string(buf, 5), "defgh");
+}
+
+// Catches: the rest of a packet kept for the next read.
+TEST(PipeOs, PacketModeShortReadDiscardsRestOfPacket) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK | O_DIRECT), SyscallSucceeds());
+  ASSERT_THAT(::write(p.w.get(), "defgh", 5), SyscallSucceedsWithValue(5));
+  ASSERT_THAT(::write(p.w.get(), "ij", 2), SyscallSucceedsWithValue(2));
+  char buf[100];
+  EXPECT_THAT(::read(p.r.get(), buf, 2), SyscallSucceedsWithValue(2));
+  EXPECT_EQ(std::string(buf, 2), "de");
+  EXPECT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(2));
+  EXPECT_EQ(std::string(buf, 2), "ij");
+  EXPECT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallFailsWithErrno(EAGAIN));
+}
+
+// ---- PIPE-038 access modes ----------------------------------------------------------
+
+// Catches: ends opened O_RDWR (or swapped).
+TEST(PipeOs, ReadEndIsRdonlyWriteEndIsWronly) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  EXPECT_EQ(::fcntl(p.r.get(), F_GETFL) & O_ACCMODE, O_RDONLY);
+  EXPECT_EQ(::fcntl(p.w.get(), F_GETFL) & O_ACCMODE, O_WRONLY);
+}
+
+TEST(PipeLayer, MakePipeAccessModes) {
+  auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
+  EXPECT_EQ(::fcntl(p.read.get(), F_GETFL) & O_ACCMODE, O_RDONLY);
+  EXPECT_EQ(::fcntl(p.write.get(), F_GETFL) & O_ACCMODE, O_WRONLY);
+}
+
+// ---- PIPE-039 pipe() errors ----------------------------------------------------------
+
+// In a child: lowers RLIMIT_NOFILE and fills the table so that exactly one
+// descriptor is free. Returns 0 if `make` then fails with EMFILE and leaves
+// that descriptor free.
+template <typename Make>
+int PipeWithOneFreeDescriptor(Make make) {
+  int base = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (base < 0) return 12;
+  struct rlimit rl = {64, 64};
+  if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) return 10;
+  int last = -1;
+  for (;;) {
+    int fd = ::dup(base);
+    if (fd < 0) break;
+    last = fd;
+  }
+  if (errno != EMFILE || last < 0) return 11;
+  ::close(last);
+  int err = make();
+  if (err != EMFILE) return err == 0 ? 1 : 2;
+  int fd = ::dup(base);
+  return fd == last ? 0 : 3;  // pipe must not have kept half of its descriptors
+}
+
+// Catches: a pipe created with only one descriptor, or a descriptor leaked on failure.
+TEST(PipeOs, PipeFailsEmfileWithOneFreeDescriptor) {
+  int status = RunInChild([] {
+    return PipeWithOneFreeDescriptor([] {
+      int fds[2];
+      return ::pipe(fds) == 0 ? 0 : errno;
+    });
+  });
+  EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = succeeded, 2 = other errno, 3 = fd leaked)";
+}
+
+// Catches: a bad array pointer crashing the caller or leaking descriptors.
+TEST(PipeOs, PipeFailsEfaultOnBadArray) {
+  void* page = ::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(page, MAP_FAILED);
+  int probe = ::dup(2);
+  ASSERT_THAT(probe, SyscallSucceeds());
+  ::close(probe);
+  EXPECT_THAT(::pipe(static_cast<int*>(page)), SyscallFailsWithErrno(EFAULT));
+  int again = ::dup(2);
+  EXPECT_EQ(again, probe) << "descriptors leaked by the failed pipe()";
+  ::close(again);
+  ::munmap(page, 4096);
+}
+
+TEST(PipeLayer, MakePipeFailsEmfile) {
+  int status = RunInChild([] {
+    return PipeWithOneFreeDescriptor([] {
+      auto p = ipc::make_pipe();
+      return p.ok() ? 0 : p.error().code();
+    });
+  });
+  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+}
+
+// ---- PIPE-040 blocked writer is killable --------------------------------------------
+
+// Catches: an uninterruptible (D-state) sleep in pipe_write.
+TEST(PipeOs, WriterBlockedOnFullPipeIsKillable) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  FillPipe(p.w.get());
+  pid_t child = ::fork();
+  ASSERT_THAT(child, SyscallSucceeds());
+  if (child == 0) {
+    ssize_t n = ::write(p.w.get(), "x", 1);
+    ::_exit(n == 1 ? 1 : 2);
+  }
+  ipc::Status blocked = fault::wait_until_blocked(child, child, SYS_write, ipc::deadline_in(kPatience));
+  ASSERT_THAT(::kill(child, SIGKILL), SyscallSucceeds());
+  auto status = wait_exit(child);
+  if (!status) kill_and_reap(child);
+  EXPECT_THAT(blocked, IsOk());
+  ASSERT_TRUE(status.has_value()) << "SIGKILL did not end the blocked writer";
+  EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL) << DescribeWaitStatus(*status);
+}
+
+// ---- PIPE-041 close() in another thread (Linux) --------------------------------------
+
+// Catches: a blocked read aborted (EBADF/0) because another thread closed the fd.
+TEST(PipeOs, CloseInAnotherThreadDoesNotAbortBlockedRead) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  int r = p.r.release();
+  char buf[8] = {};
+  BackgroundCall reader([&] { return static_cast<long>(::read(r, buf, sizeof buf)); });
+  ASSERT_OK(reader.wait_blocked(SYS_read));
+  ASSERT_THAT(::close(r), SyscallSucceeds());
+  EXPECT_FALSE(reader.wait_done(std::chrono::milliseconds(0)));
+  EXPECT_OK(reader.wait_blocked(SYS_read)) << "the read ended when its descriptor was closed";
+  ASSERT_THAT(::write(p.w.get(), "late", 4), SyscallSucceedsWithValue(4));
+  ASSERT_TRUE(reader.wait_done());
+  EXPECT_THAT(reader.result(), SyscallSucceedsWithValue(4));
+  EXPECT_EQ(std::string(buf, 4), "late");
+}
+
+// ---- PIPE-042 O_ASYNC: SIGIO on input (Linux) ----------------------------------------
+
+// Catches: O_ASYNC accepted but no SIGIO when data arrives (or one too early).
+TEST(PipeOs, AsyncReadEndSignalsSigioOnInput) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  ScopedBlock block(SIGIO);
+  struct f_owner_ex owner = {F_OWNER_TID, fault::current_tid()};
+  ASSERT_THAT(::fcntl(p.r.get(), F_SETOWN_EX, &owner), SyscallSucceeds());
+  int fl = ::fcntl(p.r.get(), F_GETFL);
+  ASSERT_THAT(::fcntl(p.r.get(), F_SETFL, fl | O_ASYNC), SyscallSucceeds());
+  EXPECT_FALSE(SignalPending(SIGIO)) << "SIGIO before any input";
+  ASSERT_THAT(::write(p.w.get(), "io", 2), SyscallSucceedsWithValue(2));
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGIO);
+  struct timespec limit = {std::chrono::seconds(kPatience).count(), 0};
+  int sig = ::sigtimedwait(&set, nullptr, &limit);
+  ::fcntl(p.r.get(), F_SETFL, fl);
+  EXPECT_EQ(sig, SIGIO) << "no SIGIO: " << std::strerror(errno);
+  while (ConsumePending(SIGIO)) {
+  }
+}
+
+// ---- PIPE-044 several reader processes ---------------------------------------------
+
+// Catches: a byte delivered to two readers, or to none.
+TEST(PipeOs, SeveralReaderProcessesConsumeEachByteOnce) {
+  constexpr int kReaders = 3;
+  constexpr std::size_t kBytes = 4 << 20;
+  RawPipe data;
+  ASSERT_THAT(OpenPipe(data), SyscallSucceeds());
+  std::vector<RawPipe> results(kReaders);
+  std::vector<pid_t> pids;
+  for (int i = 0; i < kReaders; ++i) {
+    ASSERT_THAT(OpenPipe(results[i]), SyscallSucceeds());
+    pid_t pid = ::fork();
+    ASSERT_THAT(pid, SyscallSucceeds());
+    if (pid == 0) {
+      data.w.reset();
+      std::array<std::uint64_t, 256> hist = {};
+      std::vector<unsigned char> buf(100 + 997 * static_cast<std::size_t>(i));
+      for (;;) {
+        ssize_t n = ::read(data.r.get(), buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        for (ssize_t k = 0; k < n; ++k) ++hist[buf[static_cast<std::size_t>(k)]];
+      }
+      ssize_t w = ::write(results[i].w.get(), hist.data(), sizeof hist);  // <= PIPE_BUF: whole
+      ::_exit(w == static_cast<ssize_t>(sizeof hist) ? 0 : 1);
+    }
+    pids.push_back(pid);
+    results[i].w.reset();
+  }
+  data.r.reset();
+  std::string payload = Pattern(kBytes, 11);
+  std::array<std::uint64_t, 256> expected = {};
+  for (char c : payload) ++expected[static_cast<unsigned char>(c)];
+  auto written = ipc::write_full(data.w.get(), ipc::as_bytes(payload));
+  EXPECT_THAT(written, IsOk());
+  data.w.reset();
+  std::array<std::uint64_t, 256> total = {};
+  for (int i = 0; i < kReaders; ++i) {
+    std::array<std::uint64_t, 256> hist = {};
+    std::string raw = ReadExactly(results[i].r.get(), sizeof hist);
+    ASSERT_EQ(raw.size(), sizeof hist) << "reader " << i << " reported nothing";
+    std::memcpy(hist.data(), raw.data(), sizeof hist);
+    for (int v = 0; v < 256; ++v) total[v] += hist[v];
+    auto st = wait_exit(pids[i]);
+    ASSERT_TRUE(st.has_value());
+    EXPECT_EQ(*st, 0) << DescribeWaitStatus(*st);
+  }
+  for (int v = 0; v < 256; ++v) EXPECT_EQ(total[v], expected[v]) << "byte value " << v;
+}
+
+// ---- PIPE-045 over pipe-user-pages-soft (Linux) ------------------------------------
+
+// Catches: no reduced size past the soft limit, a pipe smaller than a page, or
+// a small pipe that refuses a PIPE_BUF write even when empty (the I/O hang).
+TEST(PipeOs, PipesOverUserSoftLimitAreSmallButWork) {
+  long soft = ReadProcLong("/proc/sys/fs/pipe-user-pages-soft");
+  if (soft <= 0) GTEST_SKIP() << "pipe-user-pages-soft is 0 (no soft limit)";
+  long page = ::sysconf(_SC_PAGESIZE);
+  long pipes_needed = soft * page / static_cast<long>(kLinuxDefaultCapacity) + 16;
+  if (pipes_needed > 4000) GTEST_SKIP() << "soft limit needs " << pipes_needed << " pipes";
+  int status = RunInChild([&] {
+    struct rlimit rl = {static_cast<rlim_t>(2 * pipes_needed + 64), static_cast<rlim_t>(2 * pipes_needed + 64)};
+    if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) return 10;
+    if (!DropPrivileges()) return 10;  // root is exempt from the limit
+    int small[2] = {-1, -1};
+    for (long i = 0; i < pipes_needed + 64; ++i) {
+      int fds[2];
+      if (::pipe2(fds, O_NONBLOCK) != 0) return 20;
+      if (::fcntl(fds[0], F_GETPIPE_SZ) < static_cast<int>(kLinuxDefaultCapacity)) {
+        small[0] = fds[0];
+        small[1] = fds[1];
+        break;
+      }
+    }
+    if (small[0] < 0) return 1;  // never reduced
+    int cap = ::fcntl(small[0], F_GETPIPE_SZ);
+    if (cap < page) return 2;
+    std::vector<char> buf(static_cast<std::size_t>(cap), 'q');
+    // Every size up to the capacity goes in whole into the empty pipe.
+    for (std::size_t n : {std::size_t{1}, kPipeBuf, static_cast<std::size_t>(cap)}) {
+      if (::write(small[1], buf.data(), n) != static_cast<ssize_t>(n)) return 3;
+      if (::read(small[0], buf.data(), n) != static_cast<ssize_t>(n)) return 4;
+    }
+    return 0;
+  });
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 10) GTEST_SKIP() << "cannot drop privileges";
+  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
+                       << " (1 = never reduced, 2 = below a page, 3/4 = I/O refused)";
+}
+
+// ---- PIPE-046 poll() on closed ends (Linux) ---------------------------------------
+
+// Catches: no POLLHUP for a read end without writers (pollers spin or hang).
+TEST(PipeOs, PollReportsHupOnReadEndAfterLastWriterCloses) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  struct pollfd pf = {p.r.get(), POLLIN, 0};
+  ASSERT_THAT(::poll(&pf, 1, 0), SyscallSucceedsWithValue(0));
+  p.w.reset();
+  ASSERT_THAT(::poll(&pf, 1, 0), SyscallSucceedsWithValue(1));
+  EXPECT_NE(pf.revents & POLLHUP, 0) << "revents " << pf.revents;
+}
+
+// Catches: no POLLERR for a write end without readers.
+TEST(PipeOs, PollReportsErrOnWriteEndAfterLastReaderCloses) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  struct pollfd pf = {p.w.get(), POLLOUT, 0};
+  ASSERT_THAT(::poll(&pf, 1, 0), SyscallSucceedsWithValue(1));
+  EXPECT_EQ(pf.revents & POLLERR, 0);
+  p.r.reset();
+  ASSERT_THAT(::poll(&pf, 1, 0), SyscallSucceedsWithValue(1));
+  EXPECT_NE(pf.revents & POLLERR, 0) << "revents " << pf.revents;
+}
+
+}  // namespace

@@ -1,0 +1,99 @@
+// fuzz/frame_decoder_fuzz.cc — the frame decoder against arbitrary byte streams
+// and arbitrary chunking.
+//
+// Input: u16 payload cap selector, u8 chunking seed, then the stream.
+// Invariants:
+//   - no crash, no sanitizer report, and no allocation beyond the cap (decoded
+//     payloads never exceed it; run with -malloc_limit_mb to catch the rest);
+//   - re-encoding the decoded frames reproduces the stream exactly up to the end
+//     of the last decoded frame;
+//   - an error is sticky (feed takes nothing more; next() repeats the error) and
+//     is EBADMSG or EMSGSIZE; EMSGSIZE only for a header claiming > cap bytes.
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "fuzz/fuzz_input.h"
+#include "ipc/frame.h"
+
+namespace {
+
+[[noreturn]] void fail(const char* what) {
+  __builtin_fprintf(stderr, "frame_decoder_fuzz: invariant violated: %s\n", what);
+  std::abort();
+}
+
+std::uint32_t le(std::span<const std::byte> b, std::size_t at, std::size_t n) {
+  std::uint32_t v = 0;
+  for (std::size_t i = 0; i < n; ++i) v |= std::to_integer<std::uint32_t>(b[at + i]) << (8 * i);
+  return v;
+}
+
+// The decoder rejected the frame starting at `h`: was it right to?
+void check_error_is_justified(std::span<const std::byte> h, std::size_t cap, int code) {
+  if (h.size() < ipc::kFrameHeaderSize) fail("error before a full header arrived");
+  std::uint32_t magic = le(h, 0, 2), length = le(h, 4, 4), stored_crc = le(h, 8, 4);
+  if (code == EMSGSIZE) {
+    if (magic != ipc::kFrameMagic || length <= cap) fail("EMSGSIZE for an acceptable header");
+    return;
+  }
+  if (magic != ipc::kFrameMagic) return;  // bad magic: EBADMSG is right
+  if (length > cap) fail("EBADMSG instead of EMSGSIZE for an oversized claim");
+  if (h.size() < ipc::kFrameHeaderSize + length) fail("checksum error before the payload arrived");
+  std::uint32_t crc = ipc::crc32(h.subspan(ipc::kFrameHeaderSize, length), ipc::crc32(h.subspan(2, 6)));
+  if (crc == stored_crc) fail("a valid frame was rejected");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  fuzz::FuzzInput in(data, size);
+  const std::size_t cap = in.u16() % 8193;
+  std::uint32_t chunk_state = in.u8() * 2654435761u + 1;
+  const std::span<const std::byte> stream = in.rest();
+
+  ipc::FrameDecoder decoder(cap);
+  std::vector<std::byte> reencoded;
+  std::size_t pos = 0;
+  std::size_t end_of_last_frame = 0;
+  bool failed = false;
+  while (pos < stream.size() && !failed) {
+    chunk_state = chunk_state * 1103515245u + 12345u;
+    std::size_t chunk = 1 + (chunk_state >> 16) % 64;
+    auto piece = stream.subspan(pos, std::min(chunk, stream.size() - pos));
+    while (!piece.empty()) {
+      std::size_t took = decoder.feed(piece);
+      if (took > piece.size()) fail("feed took more than it was given");
+      pos += took;
+      piece = piece.subspan(took);
+      auto next = decoder.next();
+      if (!next.ok()) {
+        int code = next.error().code();
+        if (code != EBADMSG && code != EMSGSIZE) fail("unexpected error code");
+        if (!decoder.failed()) fail("error not sticky");
+        if (decoder.feed(piece) != 0) fail("feed after error took bytes");
+        if (decoder.next().ok()) fail("next after error succeeded");
+        check_error_is_justified(stream.subspan(end_of_last_frame), cap, code);
+        failed = true;
+        break;
+      }
+      if (*next) {
+        const ipc::Frame& f = **next;
+        if (f.payload.size() > cap) fail("payload larger than the cap");
+        auto bytes = ipc::encode_frame(f.type, f.payload);
+        reencoded.insert(reencoded.end(), bytes.begin(), bytes.end());
+        end_of_last_frame = pos;
+      } else if (took == 0) {
+        fail("no progress: feed took nothing and no frame completed");
+      }
+    }
+  }
+  if (reencoded.size() != end_of_last_frame ||
+      (!reencoded.empty() && std::memcmp(reencoded.data(), stream.data(), reencoded.size()) != 0)) {
+    fail("re-encoded frames differ from the consumed input");
+  }
+  return 0;
+}
