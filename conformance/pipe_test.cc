@@ -87,11 +87,6 @@ int Unread(int fd) {
   return n;
 }
 
-bool SetNonBlocking(int fd, bool on) {
-  int fl = ::fcntl(fd, F_GETFL);
-  return fl >= 0 && ::fcntl(fd, F_SETFL, on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK)) == 0;
-}
-
 // Writes until the pipe takes nothing more (non-blocking meanwhile); returns
 // the bytes written. The descriptor's O_NONBLOCK setting is restored.
 std::size_t FillPipe(int w) {

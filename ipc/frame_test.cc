@@ -21,26 +21,54 @@
 #include "ipc/testing/test_util.h"
 
 // ---- allocation probe ----------------------------------------------------------
-// Replaces the global operator new/delete to record the largest single
-// allocation while armed: a header claiming 4 GiB must not allocate anything
-// of that size. malloc/free underneath stay visible to the sanitizers.
+// Records the largest single heap allocation while armed: a header claiming
+// 4 GiB must not allocate anything of that size. ASan and TSan own operator
+// new (a replacement would not link), so there their allocator hook is used;
+// otherwise the global operator new/delete are replaced (malloc underneath).
 namespace {
 std::atomic<bool> g_track_allocations{false};
 std::atomic<std::size_t> g_largest_allocation{0};
+
+void note_allocation(std::size_t n) {
+  if (!g_track_allocations.load(std::memory_order_relaxed)) return;
+  std::size_t prev = g_largest_allocation.load(std::memory_order_relaxed);
+  while (n > prev && !g_largest_allocation.compare_exchange_weak(prev, n)) {
+  }
+}
 }  // namespace
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define IPCT_ALLOCATION_HOOK 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define IPCT_ALLOCATION_HOOK 1
+#endif
+#endif
+
+#ifdef IPCT_ALLOCATION_HOOK
+// From compiler-rt's sanitizer/allocator_interface.h (not shipped with gcc).
+extern "C" int __sanitizer_install_malloc_and_free_hooks(
+    void (*malloc_hook)(const volatile void*, std::size_t), void (*free_hook)(const volatile void*));
+namespace {
+void install_allocation_probe() {
+  static const int installed = __sanitizer_install_malloc_and_free_hooks(
+      [](const volatile void*, std::size_t n) { note_allocation(n); }, [](const volatile void*) {});
+  (void)installed;
+}
+}  // namespace
+#else
+namespace {
+void install_allocation_probe() {}
+}  // namespace
 void* operator new(std::size_t n) {
-  if (g_track_allocations.load(std::memory_order_relaxed)) {
-    std::size_t prev = g_largest_allocation.load(std::memory_order_relaxed);
-    while (n > prev && !g_largest_allocation.compare_exchange_weak(prev, n)) {
-    }
-  }
+  note_allocation(n);
   void* p = std::malloc(n == 0 ? 1 : n);
   if (p == nullptr) throw std::bad_alloc();
   return p;
 }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#endif
 
 namespace ipc {
 namespace {
@@ -359,6 +387,7 @@ TEST_F(FrameTest, OversizedClaimDoesNotAllocate) {
   // A header claiming 4 GiB - 1 bytes, limit 1 MiB.
   Bytes header = bytes_of({0x49, 0x46, 0x01, 0x00, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0});
   FrameDecoder dec(1 << 20);
+  install_allocation_probe();
   g_largest_allocation = 0;
   g_track_allocations = true;
   std::size_t used = dec.feed(header);
@@ -375,6 +404,7 @@ TEST_F(FrameTest, AcceptedClaimAllocatesOnlyThePayload) {
   Bytes header = encode_frame(1, Bytes(50000, std::byte{1}));
   header.resize(kFrameHeaderSize);
   FrameDecoder dec(1 << 20);
+  install_allocation_probe();
   g_largest_allocation = 0;
   g_track_allocations = true;
   dec.feed(header);

@@ -15,7 +15,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
+#include <random>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -43,7 +45,18 @@ constexpr int kBusExit = 43;   // the child took SIGBUS
 
 const std::size_t kPage = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
 
-std::string NewName(const std::string& tag) { return "/" + UniqueName(tag); }
+// "/" + UniqueName + a random token. UniqueName alone is not enough under
+// Bazel: linux-sandbox runs each test in its own PID namespace, so concurrent
+// runs (--runs_per_test, other tests) share a pid, while /dev/shm is shared.
+std::string NewName(const std::string& tag) {
+  static const std::string token = [] {
+    std::random_device rd;
+    char buf[20];
+    std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
+    return std::string(buf);
+  }();
+  return "/" + UniqueName(token + "-" + tag);
+}
 
 std::string Str(std::span<const std::byte> s) {
   return {reinterpret_cast<const char*>(s.data()), s.size()};
@@ -154,8 +167,10 @@ int FailingMunmap(void* addr, size_t len) {
   errno = EINVAL;
   return -1;
 }
+std::atomic<int> g_shm_open_flags{0};
 int CountingShmOpen(const char* name, int flags, mode_t mode) {
   SeamGuard::calls++;
+  g_shm_open_flags = flags;
   return sys::libc().shm_open(name, flags, mode);
 }
 int CountingShmUnlink(const char* name) {
@@ -168,7 +183,11 @@ int CountingShmUnlink(const char* name) {
 TEST(PosixShm, OpenCreatesEmptyOwnerOnlyCloexecObject) {
   std::string name = NewName("create");
   ShmNameOwner owner(name);
+  SeamGuard guard;
+  sys::table().shm_open.store(&CountingShmOpen);
   auto shm = ASSERT_OK_AND_VALUE(PosixShm::open(name));
+  // glibc adds O_CLOEXEC itself, so check what we ask for as well as the result.
+  EXPECT_EQ(g_shm_open_flags.load(), O_RDWR | O_CREAT | O_CLOEXEC);
   EXPECT_EQ(shm.name(), name);
   EXPECT_FALSE(shm.read_only());
   EXPECT_TRUE(Exists(name));
@@ -276,7 +295,7 @@ TEST(PosixShm, BadNamesFailEINVALBeforeAnySystemCall) {
   EXPECT_EQ(SeamGuard::calls.load(), 0);
 
   // NAME_MAX bytes after the slash is still a valid name.
-  std::string longest = "/" + UniqueName("") + std::string(NAME_MAX, 'y');
+  std::string longest = NewName("") + std::string(NAME_MAX, 'y');
   longest.resize(NAME_MAX + 1);
   ShmNameOwner owner(longest);
   EXPECT_OK(PosixShm::open(longest, {.exclusive = true}));

@@ -213,7 +213,7 @@ Result<siginfo_t> wait_signal(const sigset_t& set, std::optional<std::chrono::na
   Deadline deadline;
   std::chrono::nanoseconds limit{};
   if (timeout) {
-    limit = std::clamp(*timeout, std::chrono::nanoseconds::zero(), kLongestTimeout);
+    limit = *timeout;
     deadline = Clock::now() + limit;
   }
   for (;;) {

@@ -43,7 +43,8 @@ struct ReceiveOptions {
 };
 
 // Storage for one message as msgsnd/msgrcv want it: a long mtype followed by
-// capacity bytes of text, correctly aligned. Reusable across receives.
+// capacity bytes of text, correctly aligned. Reusable across receives. Like
+// std::vector, an impossible capacity throws std::bad_alloc.
 class MessageBuffer {
  public:
   explicit MessageBuffer(std::size_t capacity);

@@ -5,6 +5,7 @@
 // must pass); Leaky.Skipped skips with a reason. Not a test target itself.
 #include <fcntl.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
@@ -68,6 +69,7 @@ TEST(Leaky, Fifo) {
 
 // A forked child creates the queue: attributable through the fork recorder.
 TEST(Leaky, MsgQueueFromChild) {
+  std::fflush(stdout);
   int status = ipc::testing::RunInChild([] {
     int q = ::msgget(IPC_PRIVATE, IPC_CREAT | 0600);
     Msg m{1, "leak"};

@@ -1,0 +1,370 @@
+// conformance/report_test.cc — the report's parts (JSON reader/writer,
+// GoogleTest results → verdicts, the three renderings) and the report binary
+// end to end: on the real catalogue (--only PIPE-001) and on a catalogue over
+// leaky_suite, whose tests pass, skip, fail and leak, so every verdict and the
+// non-zero exit status are exercised.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "conformance/catalog.h"
+#include "conformance/json.h"
+#include "conformance/process.h"
+#include "conformance/verdict.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ipc/testing/test_util.h"
+
+namespace conformance {
+namespace {
+
+using ::ipc::testing::DescribeWaitStatus;
+using ::ipc::testing::FailsWith;
+using ::ipc::testing::TempDir;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// ---- JSON ----------------------------------------------------------------------
+
+TEST(Json, QuoteEscapesWhatJsonRequires) {
+  EXPECT_EQ(json_quote("a\"b\\c"), R"("a\"b\\c")");
+  EXPECT_EQ(json_quote("l1\nl2\tx\r"), R"("l1\nl2\tx\r")");
+  EXPECT_EQ(json_quote(std::string("\x01\x1f\x7f", 3)), R"("\u0001\u001f\u007f")");
+  EXPECT_EQ(json_quote("é → ok"), "\"é → ok\"");  // valid UTF-8 passes through
+  EXPECT_EQ(json_quote("bad\xff\xc3"), "\"bad\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  EXPECT_EQ(json_quote("\xc0\xaf"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");  // overlong '/'
+}
+
+TEST(Json, DumpAndParseRoundTrip) {
+  Json doc = Json::object();
+  doc.set("s", "x\"y\n\x02");
+  doc.set("n", 42);
+  doc.set("f", 2.5);
+  doc.set("t", true);
+  doc.set("z", nullptr);
+  Json arr = Json::array();
+  arr.push("one").push(Json::object().set("k", "v"));
+  doc.set("a", std::move(arr));
+  for (int indent : {0, 2}) {
+    auto back = parse_json(doc.dump(indent));
+    ASSERT_TRUE(back.ok()) << back.error().message() << "\n" << doc.dump(indent);
+    EXPECT_EQ(back->dump(), doc.dump());
+    EXPECT_EQ(back->get_string("s"), "x\"y\n\x02");
+    EXPECT_EQ(back->get("n")->as_number(), 42);
+    EXPECT_TRUE(back->get("z")->is_null());
+    EXPECT_EQ(back->get("a")->as_array()[1].get_string("k"), "v");
+  }
+  EXPECT_EQ(doc.dump(), R"({"s":"x\"y\n\u0002","n":42,"f":2.5,"t":true,"z":null,"a":["one",{"k":"v"}]})");
+}
+
+TEST(Json, ParsesEscapesAndSurrogatePairs) {
+  auto v = parse_json(R"(["\u00e9\ud83d\ude00\/\b\f", -1.5e2, {}, []])");
+  ASSERT_TRUE(v.ok()) << v.error().message();
+  EXPECT_EQ(v->as_array()[0].as_string(), "é😀/\b\f");
+  EXPECT_EQ(v->as_array()[1].as_number(), -150);
+  auto lone = parse_json(R"("\ud800x")");
+  ASSERT_TRUE(lone.ok());
+  EXPECT_EQ(lone->as_string(), "\xEF\xBF\xBDx");
+}
+
+TEST(Json, RejectsMalformedTextWithOffset) {
+  for (const char* bad : {"", "{", "[1,]", "{\"a\" 1}", "\"open", "tru", "01x", "[1] 2", "\"\x01\"",
+                          "\"\\q\"", "1.", "-", "{1:2}"}) {
+    auto v = parse_json(bad);
+    EXPECT_THAT(v, FailsWith(EINVAL)) << bad;
+    if (!v.ok()) {
+      EXPECT_THAT(v.error().message(), HasSubstr("offset")) << bad;
+    }
+  }
+}
+
+TEST(Json, SetReplacesAndGetMisses) {
+  Json o = Json::object();
+  o.set("k", 1).set("k", 2);
+  EXPECT_EQ(o.as_object().size(), 1u);
+  EXPECT_EQ(o.get("k")->as_number(), 2);
+  EXPECT_EQ(o.get("missing"), nullptr);
+  EXPECT_EQ(Json("str").get("k"), nullptr);
+  EXPECT_EQ(o.get_string("k", "fallback"), "fallback");  // not a string
+}
+
+// ---- verdicts -------------------------------------------------------------------
+
+constexpr const char* kGtestJson = R"({
+  "tests": 4, "testsuites": [
+    {"name": "S", "tests": 4, "testsuite": [
+      {"name": "Pass", "status": "RUN", "result": "COMPLETED", "classname": "S"},
+      {"name": "Fail", "status": "RUN", "result": "COMPLETED", "classname": "S",
+       "failures": [{"failure": "x.cc:1\nExpected 1, got 2", "type": ""},
+                    {"failure": "x.cc:2\nleaked FIFO /t/f", "type": ""}]},
+      {"name": "Skip", "status": "RUN", "result": "SKIPPED", "classname": "S",
+       "skip_reason": "needs CAP_SYS_ADMIN"},
+      {"name": "Off", "status": "NOTRUN", "result": "SUPPRESSED", "classname": "S"}
+    ]}]})";
+
+Behaviour Entry(std::string id, std::vector<std::string> tests) {
+  Behaviour b;
+  b.id = std::move(id);
+  b.title = "title of " + b.id;
+  b.expected = "expected | result";
+  b.spec = "pipe(7)";
+  b.scope = "P";
+  for (const std::string& t : tests) b.tests.push_back(TestRef{"bin", "S", t});
+  return b;
+}
+
+TEST(Verdict, ReadsGtestJson) {
+  Outcomes o;
+  ASSERT_TRUE(add_gtest_json("bin", kGtestJson, o).ok());
+  ASSERT_EQ(o.size(), 4u);
+  EXPECT_EQ(o["bin:S.Pass"].kind, TestOutcome::Kind::kPassed);
+  EXPECT_EQ(o["bin:S.Fail"].kind, TestOutcome::Kind::kFailed);
+  EXPECT_EQ(o["bin:S.Fail"].message, "x.cc:1\nExpected 1, got 2\nx.cc:2\nleaked FIFO /t/f");
+  EXPECT_EQ(o["bin:S.Skip"].kind, TestOutcome::Kind::kSkipped);
+  EXPECT_EQ(o["bin:S.Skip"].message, "needs CAP_SYS_ADMIN");
+  EXPECT_EQ(o["bin:S.Off"].kind, TestOutcome::Kind::kSkipped);
+  EXPECT_THAT(add_gtest_json("bin", "{}", o), FailsWith(EINVAL));
+  EXPECT_THAT(add_gtest_json("bin", "not json", o), FailsWith(EINVAL));
+}
+
+TEST(Verdict, JudgesEachCombination) {
+  Outcomes o;
+  ASSERT_TRUE(add_gtest_json("bin", kGtestJson, o).ok());
+  Behaviour pass = Entry("A-001", {"Pass"}), fail = Entry("A-002", {"Pass", "Fail"}),
+            skip = Entry("A-003", {"Skip"}), partly = Entry("A-004", {"Pass", "Skip"}),
+            missing = Entry("A-005", {"Pass", "Nope"}), none = Entry("A-006", {});
+  EXPECT_EQ(judge(pass, o).verdict, Verdict::kConforms);
+  BehaviourResult f = judge(fail, o);
+  EXPECT_EQ(f.verdict, Verdict::kDeviates);
+  EXPECT_THAT(f.observed, HasSubstr("bin:S.Fail: x.cc:1\nExpected 1, got 2"));
+  BehaviourResult s = judge(skip, o);
+  EXPECT_EQ(s.verdict, Verdict::kSkipped);
+  EXPECT_EQ(s.reason, "bin:S.Skip: needs CAP_SYS_ADMIN");
+  BehaviourResult p = judge(partly, o);
+  EXPECT_EQ(p.verdict, Verdict::kConforms);
+  EXPECT_THAT(p.reason, HasSubstr("needs CAP_SYS_ADMIN"));
+  BehaviourResult m = judge(missing, o);
+  EXPECT_EQ(m.verdict, Verdict::kDeviates);
+  EXPECT_THAT(m.observed, HasSubstr("bin:S.Nope: did not run"));
+  EXPECT_EQ(judge(none, o).verdict, Verdict::kDeviates);
+}
+
+TEST(Verdict, FailBinaryMarksOnlyThatBinarysMissingTests) {
+  Catalog cat;
+  cat.behaviours = {Entry("A-001", {"Pass", "Gone"})};
+  cat.behaviours.push_back(Behaviour{"B-001", "t", "e", "s", "P", {TestRef{"other", "S", "X"}}, 0});
+  Outcomes o;
+  o["bin:S.Pass"] = TestOutcome{TestOutcome::Kind::kPassed, ""};
+  fail_binary(cat, "bin", "bin crashed", o);
+  EXPECT_EQ(o["bin:S.Pass"].kind, TestOutcome::Kind::kPassed);
+  EXPECT_EQ(o["bin:S.Gone"].kind, TestOutcome::Kind::kFailed);
+  EXPECT_EQ(o["bin:S.Gone"].message, "bin crashed");
+  EXPECT_EQ(o.count("other:S.X"), 0u);
+}
+
+Report SampleReport(std::vector<Behaviour>& storage) {
+  Outcomes o;
+  EXPECT_TRUE(add_gtest_json("bin", kGtestJson, o).ok());
+  storage = {Entry("PIPE-001", {"Pass"}), Entry("PIPE-002", {"Fail"}), Entry("PIPE-003", {"Skip"})};
+  Report r;
+  r.host = {{"kernel", "Kernel", "Linux 6 | x"}, {"pipe_buf", "PIPE_BUF", "4096"}};
+  for (const Behaviour& b : storage) r.results.push_back(judge(b, o));
+  r.suites = 1;
+  r.tests = 3;
+  r.seconds = 1.25;
+  return r;
+}
+
+TEST(Render, SummaryLineCountsVerdicts) {
+  std::vector<Behaviour> storage;
+  Report r = SampleReport(storage);
+  EXPECT_EQ(summary_line(r),
+            "3 behaviours: 1 conform, 1 deviate, 1 skipped (3 tests in 1 suite, 1.2 s)");
+}
+
+TEST(Render, JsonHasExactlyTheDocumentedShape) {
+  std::vector<Behaviour> storage;
+  auto doc = parse_json(render_json(SampleReport(storage)));
+  ASSERT_TRUE(doc.ok()) << doc.error().message();
+  ASSERT_EQ(doc->as_object().size(), 2u);
+  EXPECT_EQ(doc->get("host")->get_string("kernel"), "Linux 6 | x");
+  const Json::Array& b = doc->get("behaviours")->as_array();
+  ASSERT_EQ(b.size(), 3u);
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : b[1].as_object()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"id", "verdict", "title", "spec", "tests", "observed",
+                                            "expected", "reason"}));
+  EXPECT_EQ(b[0].get_string("verdict"), "conforms");
+  EXPECT_TRUE(b[0].get("observed")->is_null());
+  EXPECT_TRUE(b[0].get("reason")->is_null());
+  EXPECT_EQ(b[1].get_string("verdict"), "deviates");
+  EXPECT_THAT(b[1].get_string("observed"), HasSubstr("leaked FIFO /t/f"));
+  EXPECT_EQ(b[1].get_string("expected"), "expected | result");
+  EXPECT_EQ(b[1].get("tests")->as_array()[0].as_string(), "bin:S.Fail");
+  EXPECT_EQ(b[2].get_string("verdict"), "skipped");
+  EXPECT_THAT(b[2].get_string("reason"), HasSubstr("needs CAP_SYS_ADMIN"));
+}
+
+TEST(Render, MarkdownHasSummaryTableDeviationsAndSkips) {
+  std::vector<Behaviour> storage;
+  std::string md = render_markdown(SampleReport(storage));
+  EXPECT_THAT(md, HasSubstr("**Summary:** 3 behaviours: 1 conform, 1 deviate, 1 skipped"));
+  EXPECT_THAT(md, HasSubstr("| Kernel | Linux 6 \\| x |"));
+  EXPECT_THAT(md, HasSubstr("| PIPE-001 | conforms | title of PIPE-001 | pipe(7) | P |"));
+  EXPECT_THAT(md, HasSubstr("| PIPE-002 | **deviates** |"));
+  EXPECT_THAT(md, HasSubstr("### PIPE-002 — title of PIPE-002"));
+  EXPECT_THAT(md, HasSubstr("- **Expected:** expected | result"));
+  EXPECT_THAT(md, HasSubstr("Expected 1, got 2"));
+  EXPECT_THAT(md, HasSubstr("- **PIPE-003** (skipped): bin:S.Skip: needs CAP_SYS_ADMIN"));
+}
+
+TEST(Render, JunitHasOneTestcasePerId) {
+  std::vector<Behaviour> storage;
+  std::string x = render_junit(SampleReport(storage));
+  EXPECT_THAT(x, HasSubstr("tests=\"3\" failures=\"1\" skipped=\"1\""));
+  EXPECT_THAT(x, HasSubstr("<testcase classname=\"PIPE\" name=\"PIPE-001\">"));
+  EXPECT_THAT(x, HasSubstr("<testcase classname=\"PIPE\" name=\"PIPE-002\">\n      <failure"));
+  EXPECT_THAT(x, HasSubstr("<skipped message=\"bin:S.Skip: needs CAP_SYS_ADMIN\"/>"));
+  EXPECT_THAT(x, HasSubstr("<property name=\"kernel\" value=\"Linux 6 | x\"/>"));
+  std::size_t n = 0;
+  for (std::size_t p = x.find("<testcase "); p != std::string::npos; p = x.find("<testcase ", p + 1)) ++n;
+  EXPECT_EQ(n, 3u);
+}
+
+TEST(Render, XmlEscape) {
+  EXPECT_EQ(xml_escape("<a href=\"x\">&'</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;");
+  EXPECT_EQ(xml_escape(std::string("a\x01" "b\n", 4)), "ab\n");
+  EXPECT_EQ(xml_escape("\xff"), "\xEF\xBF\xBD");
+}
+
+// ---- the report binary ---------------------------------------------------------
+
+struct ReportRun {
+  int status = -1;
+  std::string output;  // stdout + stderr
+};
+
+ReportRun RunReport(const std::vector<std::string>& args) {
+  ReportRun out;
+  auto bin = runfile("conformance/report");
+  if (!bin) {
+    out.output = bin.error().message();
+    return out;
+  }
+  std::vector<std::string> argv = {*bin};
+  argv.insert(argv.end(), args.begin(), args.end());
+  RunOptions opt;
+  opt.timeout = std::chrono::minutes(10);
+  auto r = run_program(argv, opt);
+  if (!r) {
+    out.output = r.error().message();
+    return out;
+  }
+  out.status = r->wait_status;
+  out.output = r->output;
+  return out;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST(ReportBinary, RealCatalogueOnePipeBehaviourConforms) {
+  TempDir dir;
+  std::string json = dir.file("r.json"), junit = dir.file("r.xml"), md = dir.file("r.md");
+  ReportRun r = RunReport({"--only", "PIPE-001", "--json", json, "--junit", junit, "--out", md});
+  EXPECT_EQ(r.status, 0) << DescribeWaitStatus(r.status) << "\n" << r.output;
+  EXPECT_THAT(r.output, HasSubstr("[report] (1/1) pipe_test: running 2 tests"));
+  EXPECT_THAT(r.output, HasSubstr("1 behaviour: 1 conform, 0 deviate, 0 skipped"));
+  auto doc = parse_json(Slurp(json));
+  ASSERT_TRUE(doc.ok()) << doc.error().message();
+  const Json::Array& b = doc->get("behaviours")->as_array();
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].get_string("id"), "PIPE-001");
+  EXPECT_EQ(b[0].get_string("verdict"), "conforms");
+  for (const char* key : {"kernel", "libc", "pipe_buf", "pipe_capacity_default", "pipe_max_size",
+                          "msgmax", "msgmnb", "msgmni", "shmmax", "shmall", "shmmni",
+                          "ipc_namespace"}) {
+    EXPECT_NE(doc->get("host")->get_string(key, "unavailable"), "unavailable") << key;
+  }
+  EXPECT_THAT(Slurp(md), HasSubstr("| PIPE-001 | conforms |"));
+  EXPECT_THAT(Slurp(junit), HasSubstr("name=\"PIPE-001\""));
+}
+
+class ReportOverLeakySuite : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream(dir_.file("catalog.txt")) <<
+        "id: TEST-001\ntitle: clean\nexpected: passes\nspec: none\nscope: P\n"
+        "tests: leaky_suite:Leaky.Clean\n\n"
+        "id: TEST-002\ntitle: skipped\nexpected: skips\nspec: none\nscope: L\n"
+        "tests: leaky_suite:Leaky.Skipped\n\n"
+        "id: TEST-003\ntitle: fails\nexpected: 2 + 2 == 4\nspec: arithmetic\nscope: P\n"
+        "tests: leaky_suite:Leaky.Fails\n\n"
+        "id: TEST-004\ntitle: leaks\nexpected: nothing left behind\nspec: none\nscope: P\n"
+        "tests: leaky_suite:Leaky.PosixSharedMemory\n";
+    auto leaky = runfile("conformance/testing/leaky_suite");
+    ASSERT_TRUE(leaky.ok()) << leaky.error().message();
+    leaky_ = *leaky;
+  }
+  TempDir dir_;
+  std::string leaky_;
+};
+
+TEST_F(ReportOverLeakySuite, EveryVerdictAndNonZeroExit) {
+  std::string json = dir_.file("r.json");
+  ReportRun r = RunReport({"--catalog", dir_.file("catalog.txt"), "--suite", leaky_, "--json", json,
+                           "--only", "TEST-*"});
+  EXPECT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1) << DescribeWaitStatus(r.status)
+                                                                 << "\n" << r.output;
+  EXPECT_THAT(r.output, HasSubstr("4 behaviours: 1 conform, 2 deviate, 1 skipped"));
+  EXPECT_THAT(r.output, HasSubstr("### TEST-003 — fails"));  // Markdown on stdout
+  auto doc = parse_json(Slurp(json));
+  ASSERT_TRUE(doc.ok()) << doc.error().message();
+  const Json::Array& b = doc->get("behaviours")->as_array();
+  ASSERT_EQ(b.size(), 4u);
+  EXPECT_EQ(b[0].get_string("verdict"), "conforms");
+  EXPECT_EQ(b[1].get_string("verdict"), "skipped");
+  EXPECT_THAT(b[1].get_string("reason"), HasSubstr("needs a unicorn"));
+  EXPECT_EQ(b[2].get_string("verdict"), "deviates");
+  EXPECT_THAT(b[2].get_string("observed"), HasSubstr("observed: 2 + 2 == 5"));
+  EXPECT_EQ(b[2].get_string("expected"), "2 + 2 == 4");
+  EXPECT_EQ(b[3].get_string("verdict"), "deviates");
+  EXPECT_THAT(b[3].get_string("observed"), HasSubstr("leaked POSIX shared memory object"));
+}
+
+TEST_F(ReportOverLeakySuite, OnlySelectsIdsAndExitsZeroWithoutDeviations) {
+  std::string json = dir_.file("r.json");
+  ReportRun r = RunReport({"--catalog", dir_.file("catalog.txt"), "--suite", leaky_, "--json", json,
+                           "--only", "TEST-001,TEST-002", "--out", dir_.file("r.md")});
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("running 2 tests"));
+  EXPECT_THAT(r.output, Not(HasSubstr("# ipctorture conformance report")));  // went to --out
+  auto doc = parse_json(Slurp(json));
+  ASSERT_TRUE(doc.ok());
+  EXPECT_EQ(doc->get("behaviours")->as_array().size(), 2u);
+}
+
+TEST_F(ReportOverLeakySuite, CrashingSuiteMakesItsBehavioursDeviate) {
+  // /bin/false "runs" no tests and writes no JSON: every entry naming it deviates.
+  std::ofstream(dir_.file("false.txt")) <<
+      "id: TEST-009\ntitle: t\nexpected: e\nspec: s\nscope: P\ntests: false:S.T\n";
+  ReportRun r = RunReport({"--catalog", dir_.file("false.txt"), "--suite", "/bin/false"});
+  EXPECT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("false did not finish"));
+}
+
+TEST(ReportBinary, UsageErrorsExitTwo) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"--bogus"},
+                                        std::vector<std::string>{"--out"},
+                                        std::vector<std::string>{"--only", "NOPE-*"},
+                                        std::vector<std::string>{"--catalog", "/nonexistent"}}) {
+    ReportRun r = RunReport(args);
+    EXPECT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 2) << args[0] << ": " << r.output;
+  }
+}
+
+}  // namespace
+}  // namespace conformance
