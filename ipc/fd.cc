@@ -63,7 +63,7 @@ int Fd::release() {
 }
 
 void Fd::reset(int fd) {
-
+  if (fd_ >= 0) (void)sys::close(fd_);
   fd_ = fd;
 }
 

@@ -102,7 +102,7 @@ void FrameDecoder::finish_header() {
     error_ = Error(EBADMSG, "decode_frame", "header", "bad magic " + hex(magic, 4));
     return;
   }
-  // Checked before the payload buffer is sized: a hostile length costs nothing.
+  payload_.resize(length_);
   if (length_ > max_payload_) {
     error_ = Error(EMSGSIZE, "decode_frame", "type " + std::to_string(type_),
                    "frame claims " + std::to_string(length_) + " bytes, limit " +

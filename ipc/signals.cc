@@ -166,7 +166,7 @@ Result<ScopedSignalMask> ScopedSignalMask::change(int how, const char* what, con
 }
 
 Result<ScopedSignalMask> ScopedSignalMask::block(const sigset_t& set) {
-  return change(SIG_BLOCK, "SIG_BLOCK", set);
+  return change(SIG_SETMASK, "SIG_BLOCK", set);
 }
 
 Result<ScopedSignalMask> ScopedSignalMask::unblock(const sigset_t& set) {
@@ -213,7 +213,7 @@ Result<siginfo_t> wait_signal(const sigset_t& set, std::optional<std::chrono::na
   Deadline deadline;
   std::chrono::nanoseconds limit{};
   if (timeout) {
-    limit = *timeout;
+    limit = std::clamp(*timeout, std::chrono::nanoseconds::zero(), kLongestTimeout);
     deadline = Clock::now() + limit;
   }
   for (;;) {

@@ -478,27 +478,33 @@ TEST_F(ScopedSigactionTest, MoveAssignmentRestoresTheOverwrittenAction) {
 // ---- ScopedSignalMask ------------------------------------------------------------
 
 TEST_F(ScopedSignalMaskTest, BlockAddsToTheMaskAndRestores) {
+  sigset_t rt0 = make_sigset({RtSig(0)});
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &rt0, nullptr), 0);
   const sigset_t before = CurrentMask();
   ASSERT_FALSE(IsBlocked(SIGUSR1));
   {
     auto m = ASSERT_OK_AND_VALUE(ScopedSignalMask::block(make_sigset({SIGUSR1})));
     EXPECT_TRUE(IsBlocked(SIGUSR1));
+    EXPECT_TRUE(IsBlocked(RtSig(0)));  // added to, not replaced
     EXPECT_FALSE(IsBlocked(SIGUSR2));
     for (int sig = 1; sig < NSIG; ++sig) {
       EXPECT_EQ(sigismember(&m.previous(), sig), sigismember(&before, sig)) << sig;
     }
   }
   EXPECT_FALSE(IsBlocked(SIGUSR1));
+  EXPECT_TRUE(IsBlocked(RtSig(0)));
 }
 
 TEST_F(ScopedSignalMaskTest, UnblockRemovesFromTheMaskAndRestores) {
-  sigset_t usr2 = make_sigset({SIGUSR2});
-  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &usr2, nullptr), 0);
+  sigset_t both = make_sigset({SIGUSR1, SIGUSR2});
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &both, nullptr), 0);
   {
-    auto m = ASSERT_OK_AND_VALUE(ScopedSignalMask::unblock(usr2));
+    auto m = ASSERT_OK_AND_VALUE(ScopedSignalMask::unblock(make_sigset({SIGUSR2})));
     EXPECT_FALSE(IsBlocked(SIGUSR2));
+    EXPECT_TRUE(IsBlocked(SIGUSR1));  // only removed what was asked
   }
   EXPECT_TRUE(IsBlocked(SIGUSR2));
+  EXPECT_TRUE(IsBlocked(SIGUSR1));
 }
 
 TEST_F(ScopedSignalMaskTest, SetReplacesTheMaskAndRestores) {

@@ -3,11 +3,14 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 namespace ipc::testing {
 namespace {
@@ -38,9 +41,24 @@ TempDir::~TempDir() {
   if (!path_.empty()) ::nftw(path_.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+const std::string& UniqueNamePrefix() {
+  // The pid alone is not unique: Bazel's linux-sandbox gives every test its own
+  // PID namespace (many tests are pid 12) while /dev/shm stays shared.
+  static const std::string prefix = [] {
+    std::uint32_t token = 0;
+    if (::getrandom(&token, sizeof token, 0) != sizeof token) {
+      token = static_cast<std::uint32_t>(::time(nullptr)) ^ static_cast<std::uint32_t>(::getpid());
+    }
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "%08x", token);
+    return "ipct-" + std::to_string(::getpid()) + "-" + hex + "-";
+  }();
+  return prefix;
+}
+
 std::string UniqueName(const std::string& tag) {
   static std::atomic<unsigned> counter{0};
-  return "ipct-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + tag;
+  return UniqueNamePrefix() + std::to_string(counter++) + "-" + tag;
 }
 
 std::string MakeFile(const std::string& path) {

@@ -109,10 +109,13 @@ class TempDir {
   std::string path_;
 };
 
-// A name unique to this process and call: "ipct-<pid>-<n>-<tag>". Use it for
-// POSIX shm names ("/" + UniqueName(..)) and anything else that lives in a
-// namespace shared with other programs.
+// A name unique to this process and call: "ipct-<pid>-<random>-<n>-<tag>".
+// Use it for POSIX shm names ("/" + UniqueName(..)) and anything else that
+// lives in a namespace shared with other programs (/dev/shm is shared even
+// between Bazel's sandboxes, whose PID namespaces reuse the same pids).
 std::string UniqueName(const std::string& tag);
+// The part every UniqueName of this process starts with: "ipct-<pid>-<random>-".
+const std::string& UniqueNamePrefix();
 
 // Creates an empty regular file (for ftok keys) and returns its path.
 std::string MakeFile(const std::string& path);
