@@ -58,29 +58,34 @@ class ScopedHandler {
   struct sigaction old_ = {};
 };
 
-// A thread blocked in one read(2) on a pipe until data arrives.
+// A thread blocked in one read(2) on its own pipe until data arrives. The
+// destructor closes the write end (EOF) before joining, so a failed assertion
+// never leaves the test hanging.
 class Reader {
  public:
-  explicit Reader(int fd) {
+  Reader() {
     std::promise<pid_t> tid;
     auto known = tid.get_future();
-    thread_ = std::thread([this, fd, &tid] {
+    thread_ = std::thread([this, &tid] {
       tid.set_value(current_tid());
       char c;
-      result_ = ::read(fd, &c, 1);
+      result_ = ::read(pipe_.r.get(), &c, 1);
       errno_ = errno;
     });
     tid_ = known.get();
   }
   ~Reader() {
+    pipe_.w.reset();
     if (thread_.joinable()) thread_.join();
   }
   pid_t tid() const { return tid_; }
+  ssize_t write(const char* data, std::size_t n) { return ::write(pipe_.w.get(), data, n); }
   void join() { thread_.join(); }
   ssize_t result() const { return result_; }
   int error() const { return errno_; }
 
  private:
+  Pipe pipe_;
   std::thread thread_;
   pid_t tid_ = 0;
   ssize_t result_ = 0;
@@ -124,8 +129,7 @@ TEST(Blocked, SpinningThreadIsNotInASyscall) {
 }
 
 TEST(Blocked, ThreadBlockedInReadIsSeenSleepingInRead) {
-  Pipe p;
-  Reader reader(p.r.get());
+  Reader reader;
   ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
   auto st = read_task_state(0, reader.tid());
   ASSERT_THAT(st, IsOk());
@@ -133,7 +137,7 @@ TEST(Blocked, ThreadBlockedInReadIsSeenSleepingInRead) {
   EXPECT_EQ(st->syscall, SYS_read);
   // "Any call" matches as well.
   EXPECT_THAT(wait_until_blocked(0, reader.tid(), std::nullopt, soon()), IsOk());
-  ASSERT_EQ(::write(p.w.get(), "x", 1), 1);
+  ASSERT_EQ(reader.write("x", 1), 1);
   reader.join();
   EXPECT_EQ(reader.result(), 1);
 }
@@ -144,13 +148,12 @@ TEST(Blocked, UnknownThreadIsAnError) {
 }
 
 TEST(Blocked, WaitingForTheWrongCallTimesOut) {
-  Pipe p;
-  Reader reader(p.r.get());
+  Reader reader;
   ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
   auto s = wait_until_blocked(0, reader.tid(), SYS_write, ipc::deadline_in(20ms));
   ASSERT_THAT(s, FailsWith(ETIMEDOUT));
   EXPECT_THAT(s.error().detail(), HasSubstr("last state S, syscall " + std::to_string(SYS_read)));
-  ASSERT_EQ(::write(p.w.get(), "x", 1), 1);
+  ASSERT_EQ(reader.write("x", 1), 1);
 }
 
 TEST(Blocked, ThreadThatExitsWhileWatchedIsReported) {
@@ -171,8 +174,7 @@ TEST(Blocked, InterruptWhenBlockedGivesARealEintr) {
   ScopedHandler handler(SIGUSR1);
   int before = g_handled.load();
   for (int i = 0; i < 20; ++i) {
-    Pipe p;
-    Reader reader(p.r.get());
+    Reader reader;
     ASSERT_THAT(interrupt_when_blocked(0, reader.tid(), SIGUSR1, SYS_read, soon()), IsOk());
     reader.join();
     EXPECT_EQ(reader.result(), -1);
@@ -182,20 +184,18 @@ TEST(Blocked, InterruptWhenBlockedGivesARealEintr) {
 }
 
 TEST(Blocked, InterruptWithABadSignalReportsTgkill) {
-  Pipe p;
-  Reader reader(p.r.get());
+  Reader reader;
   auto s = interrupt_when_blocked(0, reader.tid(), 1000, SYS_read, soon());
   ASSERT_THAT(s, FailsWith(EINVAL));
   EXPECT_EQ(s.error().op(), "tgkill");
-  ASSERT_EQ(::write(p.w.get(), "x", 1), 1);
+  ASSERT_EQ(reader.write("x", 1), 1);
 }
 
 TEST(Blocked, InterruptTimesOutIfTheThreadNeverBlocks) {
-  Pipe p;
-  Reader reader(p.r.get());
+  Reader reader;
   EXPECT_THAT(interrupt_when_blocked(0, reader.tid(), SIGUSR1, SYS_write, ipc::deadline_in(20ms)),
               FailsWith(ETIMEDOUT));
-  ASSERT_EQ(::write(p.w.get(), "x", 1), 1);
+  ASSERT_EQ(reader.write("x", 1), 1);
 }
 
 TEST(Blocked, InterruptsAThreadOfAnotherProcess) {

@@ -163,7 +163,7 @@ ScopedFaultPlan::~ScopedFaultPlan() {
   // that read; so once we have stored nullptr, g_deciding == 0 means no one can
   // still be using the engine.
   g_engine.store(nullptr);
-  
+  while (g_deciding.load() != 0) ::sched_yield();
   g_installed.store(false);
 }
 

@@ -62,23 +62,27 @@ class ScopedHandler {
   struct sigaction old_ = {};
 };
 
-// A thread that makes one blocking read(2) on `fd` and keeps its result.
+// A thread that makes one blocking read(2) on its own pipe and keeps the
+// result. The destructor closes the write end (EOF) before joining, so a failed
+// assertion never leaves the test hanging.
 class Reader {
  public:
-  explicit Reader(int fd) {
+  Reader() {
     std::promise<pid_t> tid;
     auto known = tid.get_future();
-    thread_ = std::thread([this, fd, &tid] {
+    thread_ = std::thread([this, &tid] {
       tid.set_value(current_tid());
-      result_ = ::read(fd, buf_, sizeof buf_);
+      result_ = ::read(pipe_.r.get(), buf_, sizeof buf_);
       errno_ = errno;
     });
     tid_ = known.get();
   }
   ~Reader() {
+    pipe_.w.reset();
     if (thread_.joinable()) thread_.join();
   }
   pid_t tid() const { return tid_; }
+  ssize_t write(const char* data, std::size_t n) { return ::write(pipe_.w.get(), data, n); }
   // Joins; then result()/error()/data() are valid.
   void join() { thread_.join(); }
   ssize_t result() const { return result_; }
@@ -86,6 +90,7 @@ class Reader {
   std::string data() const { return std::string(buf_, result_ > 0 ? result_ : 0); }
 
  private:
+  Pipe pipe_;
   std::thread thread_;
   pid_t tid_ = 0;
   ssize_t result_ = 0;
@@ -112,6 +117,15 @@ TEST(SignalInjector, BlockedReadGetsARealEintrEveryTime) {
     }
   });
   pid_t reader_tid = tid.get_future().get();
+  // On any exit: EOF makes the remaining reads return at once, then join.
+  struct Cleanup {
+    Pipe& data;
+    std::thread& reader;
+    ~Cleanup() {
+      data.w.reset();
+      if (reader.joinable()) reader.join();
+    }
+  } cleanup{data, reader};
   int eintr = 0;
   for (int i = 0; i < kRounds; ++i) {
     auto inj = SignalInjector::when_blocked(reader_tid, SYS_read, SIGUSR1, soon());
@@ -143,9 +157,8 @@ bool thread_signal_pending(pid_t tid, int sig) {
 
 TEST(SignalInjector, WithSaRestartTheReadRestartsAndReturnsLaterData) {
   ScopedHandler handler(SIGUSR2, SA_RESTART);
-  Pipe data;
   int before = g_handled.load();
-  Reader reader(data.r.get());
+  Reader reader;
   auto inj = SignalInjector::when_blocked(reader.tid(), SYS_read, SIGUSR2, soon());
   ASSERT_THAT(inj, IsOk());
   ASSERT_THAT(inj->join(), IsOk());
@@ -159,7 +172,7 @@ TEST(SignalInjector, WithSaRestartTheReadRestartsAndReturnsLaterData) {
     std::this_thread::yield();
   }
   ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
-  ASSERT_EQ(::write(data.w.get(), "late", 4), 4);
+  ASSERT_EQ(reader.write("late", 4), 4);
   reader.join();
   EXPECT_EQ(reader.result(), 4) << std::strerror(reader.error());
   EXPECT_EQ(reader.data(), "late");
@@ -168,8 +181,7 @@ TEST(SignalInjector, WithSaRestartTheReadRestartsAndReturnsLaterData) {
 
 TEST(SignalInjector, AfterDelaySendsTheSignalOnceTheDelayPassed) {
   ScopedHandler handler(SIGUSR1, 0);
-  Pipe data;
-  Reader reader(data.r.get());
+  Reader reader;
   ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
   auto t0 = std::chrono::steady_clock::now();
   auto inj = SignalInjector::after(reader.tid(), SIGUSR1, 30ms);
@@ -185,8 +197,7 @@ TEST(SignalInjector, AfterDelaySendsTheSignalOnceTheDelayPassed) {
 
 TEST(SignalInjector, CancelWhileWaitingForAnotherCall) {
   ScopedHandler handler(SIGUSR1, 0);
-  Pipe data;
-  Reader reader(data.r.get());
+  Reader reader;
   ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
   int before = g_handled.load();
   // The reader is in read, never in write: the injector keeps waiting.
@@ -195,7 +206,7 @@ TEST(SignalInjector, CancelWhileWaitingForAnotherCall) {
   inj->cancel();
   EXPECT_THAT(inj->join(), FailsWith(ECANCELED));
   EXPECT_FALSE(inj->delivered());
-  ASSERT_EQ(::write(data.w.get(), "ok", 2), 2);
+  ASSERT_EQ(reader.write("ok", 2), 2);
   reader.join();
   EXPECT_EQ(reader.data(), "ok");
   EXPECT_EQ(g_handled.load(), before);
@@ -223,15 +234,14 @@ TEST(SignalInjector, DestructorCancelsAndJoins) {
 }
 
 TEST(SignalInjector, DeadlinePassesWithoutTheCall) {
-  Pipe data;
-  Reader reader(data.r.get());
+  Reader reader;
   ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
   auto inj = SignalInjector::when_blocked(reader.tid(), SYS_write, SIGUSR1,
                                           ipc::deadline_in(30ms));
   ASSERT_THAT(inj, IsOk());
   EXPECT_THAT(inj->join(), FailsWith(ETIMEDOUT));
   EXPECT_FALSE(inj->delivered());
-  ASSERT_EQ(::write(data.w.get(), "x", 1), 1);
+  ASSERT_EQ(reader.write("x", 1), 1);
 }
 
 TEST(SignalInjector, ThreadThatExitsWithoutBlockingIsReported) {
@@ -263,8 +273,7 @@ TEST(SignalInjector, RejectsBadArguments) {
 
 TEST(SignalInjector, MovedInjectorKeepsItsHelper) {
   ScopedHandler handler(SIGUSR1, 0);
-  Pipe data;
-  Reader reader(data.r.get());
+  Reader reader;
   auto inj = SignalInjector::when_blocked(reader.tid(), SYS_read, SIGUSR1, soon());
   ASSERT_THAT(inj, IsOk());
   SignalInjector moved = std::move(*inj);

@@ -75,7 +75,8 @@ FrameDecoder::FrameDecoder(std::size_t max_payload) : max_payload_(max_payload) 
 
 std::size_t FrameDecoder::feed(std::span<const std::byte> data) {
   std::size_t used = 0;
-  if (failed() || complete_) return 0;
+  // An empty span may carry a null pointer, which memcpy must never see.
+  if (failed() || complete_ || data.empty()) return 0;
   if (header_have_ < kFrameHeaderSize) {
     std::size_t n = std::min(kFrameHeaderSize - header_have_, data.size());
     std::memcpy(header_.data() + header_have_, data.data(), n);
@@ -102,7 +103,7 @@ void FrameDecoder::finish_header() {
     error_ = Error(EBADMSG, "decode_frame", "header", "bad magic " + hex(magic, 4));
     return;
   }
-  payload_.resize(length_);
+  // Checked before the payload buffer is sized: a hostile length costs nothing.
   if (length_ > max_payload_) {
     error_ = Error(EMSGSIZE, "decode_frame", "type " + std::to_string(type_),
                    "frame claims " + std::to_string(length_) + " bytes, limit " +

@@ -263,6 +263,17 @@ TEST_F(FrameTest, WantedAndReceivedTrackTheCurrentFrame) {
   EXPECT_EQ(dec.received(), 0u);
 }
 
+TEST_F(FrameTest, FeedingNothingTakesNothing) {
+  FrameDecoder dec(16);
+  EXPECT_EQ(dec.feed({}), 0u);  // a null, empty span (UBSan: no memcpy from null)
+  Bytes wire = encode_frame(1, as_bytes("ab"));
+  EXPECT_EQ(dec.feed(std::span(wire).first(3)), 3u);
+  EXPECT_EQ(dec.feed({}), 0u);
+  EXPECT_EQ(dec.wanted(), kFrameHeaderSize - 3);
+  EXPECT_EQ(dec.feed(std::span(wire).subspan(3)), wire.size() - 3);
+  EXPECT_EQ(dec.next().value()->payload, bytes_of("ab"));
+}
+
 TEST_F(FrameTest, OneByteChunks) {
   std::vector<Bytes> payloads = {bytes_of("first"), {}, bytes_of("x"), Bytes(300, std::byte{0x5a})};
   std::vector<Bytes> wire;

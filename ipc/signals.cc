@@ -166,7 +166,7 @@ Result<ScopedSignalMask> ScopedSignalMask::change(int how, const char* what, con
 }
 
 Result<ScopedSignalMask> ScopedSignalMask::block(const sigset_t& set) {
-  return change(SIG_SETMASK, "SIG_BLOCK", set);
+  return change(SIG_BLOCK, "SIG_BLOCK", set);
 }
 
 Result<ScopedSignalMask> ScopedSignalMask::unblock(const sigset_t& set) {

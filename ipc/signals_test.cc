@@ -28,7 +28,6 @@ namespace {
 
 using ::ipc::testing::DescribeWaitStatus;
 using ::ipc::testing::FailsWith;
-using ::ipc::testing::IsOk;
 using ::ipc::testing::RunInChild;
 using ::ipc::testing::SyscallFailsWithErrno;
 using ::ipc::testing::SyscallSucceeds;
