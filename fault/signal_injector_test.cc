@@ -131,7 +131,7 @@ TEST(SignalInjector, BlockedReadGetsARealEintrEveryTime) {
     auto inj = SignalInjector::when_blocked(reader_tid, SYS_read, SIGUSR1, soon());
     ASSERT_THAT(inj, IsOk());
     ASSERT_THAT(inj->join(), IsOk());
-    EXPECT_TRUE(inj->delivered());
+    ASSERT_TRUE(inj->delivered());  // else the read below would wait forever
     int report[2] = {0, 0};
     ASSERT_EQ(::read(results.r.get(), report, sizeof report), static_cast<ssize_t>(sizeof report));
     if (report[0] == -1 && report[1] == EINTR) ++eintr;
@@ -280,7 +280,7 @@ TEST(SignalInjector, MovedInjectorKeepsItsHelper) {
   EXPECT_THAT(inj->join(), FailsWith(EINVAL));  // moved-from
   EXPECT_FALSE(inj->delivered());
   ASSERT_THAT(moved.join(), IsOk());
-  EXPECT_TRUE(moved.delivered());
+  ASSERT_TRUE(moved.delivered());  // else the reader would never return
   reader.join();
   EXPECT_EQ(reader.error(), EINTR);
   // Move assignment over a live injector cancels and joins it first.

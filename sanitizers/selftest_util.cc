@@ -117,8 +117,10 @@ ChildRun RunBroken(const std::string& snippet, const std::string& number,
            << (run.status == -1 ? "did not run" : ipc::testing::DescribeWaitStatus(run.status))
            << " instead of failing";
   }
-  result << " (are the config's -fsanitize flags missing?)\n--- child output ---\n"
-         << run.output << "--- end ---";
+  result << (reported ? " (the program went on after the report: is halt_on_error or"
+                        " -fno-sanitize-recover missing?)"
+                      : " (are the config's -fsanitize flags missing?)")
+         << "\n--- child output ---\n" << run.output << "--- end ---";
   return result;
 }
 

@@ -23,6 +23,7 @@
 #include <sstream>
 
 #include "conformance/process.h"
+#include "ipc/testing/test_util.h"
 
 namespace conformance::testing {
 namespace {
@@ -118,7 +119,16 @@ std::map<pid_t, ProcInfo> scan_processes() {
     std::vector<std::string> rest = words(stat.substr(close + 1));
     if (rest.size() < 2) continue;
     info.ppid = static_cast<pid_t>(std::atol(rest[1].c_str()));
-    info.ipc_ns = namespace_inode("ipc", static_cast<pid_t>(pid));
+    // A zombie (or a process exiting right now) has no namespaces any more
+    // and can create nothing: it does not count.
+    if (rest[0] == "Z" || rest[0] == "X") continue;
+    struct stat st;
+    std::string ns = "/proc/" + std::string(e->d_name) + "/ns/ipc";
+    if (::stat(ns.c_str(), &st) == 0) {
+      info.ipc_ns = st.st_ino;
+    } else if (errno == ENOENT) {
+      continue;  // exited between the two reads
+    }
     procs[static_cast<pid_t>(pid)] = info;
   }
   ::closedir(d);
@@ -144,13 +154,10 @@ int collect_fifo(const char* path, const struct stat* st, int type, struct FTW*)
   return 0;
 }
 
-bool has_our_prefix(const std::string& name, const std::set<pid_t>& ours) {
-  // "ipct-<pid>-..." (UniqueName), also as "sem.ipct-<pid>-..." (sem_open).
-  std::string n = name.rfind("sem.", 0) == 0 ? name.substr(4) : name;
-  if (n.rfind("ipct-", 0) != 0) return false;
-  char* end;
-  long pid = std::strtol(n.c_str() + 5, &end, 10);
-  return *end == '-' && ours.count(static_cast<pid_t>(pid)) != 0;
+bool has_prefix(const std::string& name, const std::string& prefix) {
+  // "ipct-<pid>-<random>-..." (UniqueName), also as "sem.ipct-..." (sem_open).
+  if (prefix.empty()) return false;
+  return name.rfind(prefix, 0) == 0 || name.rfind("sem." + prefix, 0) == 0;
 }
 
 }  // namespace
@@ -281,10 +288,11 @@ LeakRules detect_rules(const std::string& fifo_root) {
   const char* dev_shm = std::getenv("IPCT_PRIVATE_DEV_SHM");
   r.all_dev_shm = dev_shm != nullptr && m != "attributable" &&
                   std::strtoul(dev_shm, nullptr, 10) == namespace_inode("mnt");
+  r.dev_shm_prefix = ipc::testing::UniqueNamePrefix();
   r.description = std::string("System V: ") +
                   (r.all_sysv ? "every new object" : "objects attributable to our pids") + " (" +
                   why + "); /dev/shm: " +
-                  (r.all_dev_shm ? "every new name (private tmpfs)" : "ipct-<our pid>-* names") +
+                  (r.all_dev_shm ? "every new name (private tmpfs)" : r.dev_shm_prefix + "* names") +
                   "; FIFOs under " + (fifo_root.empty() ? "(none)" : fifo_root);
   return r;
 }
@@ -333,7 +341,7 @@ Leaks find_leaks(const Snapshot& before, const Snapshot& after, const LeakRules&
   }
   for (const std::string& name : after.dev_shm) {
     if (before.dev_shm.count(name) != 0) continue;
-    if (rules.all_dev_shm || has_our_prefix(name, ours)) leaks.dev_shm.push_back(name);
+    if (rules.all_dev_shm || has_prefix(name, rules.dev_shm_prefix)) leaks.dev_shm.push_back(name);
   }
   for (const std::string& path : after.fifos) {
     if (before.fifos.count(path) == 0) leaks.fifos.push_back(path);

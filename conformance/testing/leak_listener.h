@@ -13,9 +13,11 @@
 //    be attributed to this process or the processes it forked (shm cpid/lpid,
 //    msg lspid/lrpid, sem GETPID), created while the test ran, count — a queue
 //    nobody sent to cannot be attributed there.
-//  - /dev/shm is not part of the IPC namespace: names beginning "ipct-<pid>-"
-//    (ipc::testing::UniqueName) for our pids count, unless the report mounted a
-//    private tmpfs on /dev/shm (IPCT_PRIVATE_DEV_SHM), where every name counts.
+//  - /dev/shm is not part of the IPC namespace (and is shared even between
+//    Bazel's sandboxes, whose PID namespaces reuse pids): names beginning with
+//    this process's ipc::testing::UniqueNamePrefix() ("ipct-<pid>-<random>-",
+//    inherited by forked children) count, unless the report mounted a private
+//    tmpfs on /dev/shm (IPCT_PRIVATE_DEV_SHM), where every name counts.
 //  - FIFOs: every new FIFO under the temp root.
 // IPCT_LEAK_CHECK=attributable forces the shared-namespace rules; =off
 // disables the check.
@@ -59,6 +61,7 @@ struct LeakRules {
   bool enabled = true;
   bool all_sysv = false;     // private IPC namespace: every new object counts
   bool all_dev_shm = false;  // private /dev/shm: every new name counts
+  std::string dev_shm_prefix;  // otherwise: names starting with this (or "sem." + it)
   std::string fifo_root;     // "" = no FIFO check
   std::string description;   // one line for the log
 };
@@ -74,7 +77,7 @@ bool ipc_namespace_is_private(std::string* why);
 Snapshot take_snapshot(const LeakRules& rules);
 
 // Objects in `after` that are not in `before` and count under `rules`; `ours`
-// are the pids whose objects count in a shared namespace. Sem pids are looked
+// are the pids whose System V objects count in a shared namespace. Sem pids are looked
 // up with semctl(GETPID) for new sets when needed.
 struct Leaks {
   std::vector<SysvObject> sysv;

@@ -111,14 +111,22 @@ TEST(FindLeaks, PrivateNamespaceCountsEveryNewObject) {
 
 TEST(FindLeaks, DevShmNamesCountByOurPrefixUnlessPrivate) {
   LeakRules rules;
+  rules.dev_shm_prefix = "ipct-10-0badf00d-";
   Snapshot before, after;
-  before.dev_shm = {"ipct-10-0-old"};
-  after.dev_shm = {"ipct-10-0-old", "ipct-10-1-new", "sem.ipct-11-2-sem", "ipct-99-0-other",
-                   "ipct-100-0-prefix", "pulse-shm-1"};
-  Leaks leaks = find_leaks(before, after, rules, {10, 11});
-  EXPECT_EQ(leaks.dev_shm, (std::vector<std::string>{"ipct-10-1-new", "sem.ipct-11-2-sem"}));
+  before.dev_shm = {"ipct-10-0badf00d-0-old"};
+  after.dev_shm = {"ipct-10-0badf00d-0-old", "ipct-10-0badf00d-1-new", "sem.ipct-10-0badf00d-2-sem",
+                   "ipct-10-12345678-0-same-pid-other-sandbox", "ipct-100-0badf00d-0-x", "pulse-shm-1"};
+  Leaks leaks = find_leaks(before, after, rules, {10});
+  EXPECT_EQ(leaks.dev_shm,
+            (std::vector<std::string>{"ipct-10-0badf00d-1-new", "sem.ipct-10-0badf00d-2-sem"}));
   rules.all_dev_shm = true;
-  EXPECT_EQ(find_leaks(before, after, rules, {10, 11}).dev_shm.size(), 5u);
+  EXPECT_EQ(find_leaks(before, after, rules, {10}).dev_shm.size(), 5u);
+}
+
+TEST(DetectRules, DevShmPrefixIsOurUniqueNamePrefix) {
+  LeakRules r = detect_rules("");
+  EXPECT_EQ(r.dev_shm_prefix, ipc::testing::UniqueNamePrefix());
+  EXPECT_EQ(ipc::testing::UniqueName("x").rfind(r.dev_shm_prefix, 0), 0u);
 }
 
 TEST(FindLeaks, NewFifosCount) {
