@@ -1512,11 +1512,11 @@ TEST(PipeOs, PipeFailsEmfileWithOneFreeDescriptor) {
 TEST(PipeOs, PipeFailsEfaultOnBadArray) {
   void* page = ::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   ASSERT_NE(page, MAP_FAILED);
-  int probe = ::dup(2);
+  int probe = ::fcntl(2, F_DUPFD_CLOEXEC, 0);  // the lowest free descriptor
   ASSERT_THAT(probe, SyscallSucceeds());
   ::close(probe);
   EXPECT_THAT(::pipe(static_cast<int*>(page)), SyscallFailsWithErrno(EFAULT));
-  int again = ::dup(2);
+  int again = ::fcntl(2, F_DUPFD_CLOEXEC, 0);
   EXPECT_EQ(again, probe) << "descriptors leaked by the failed pipe()";
   ::close(again);
   ::munmap(page, 4096);

@@ -315,6 +315,7 @@ TEST_P(LeakProof, PosixSharedMemoryIsReportedAndRemoved) {
   EXPECT_NE(r.status, 0);
   struct stat st;
   EXPECT_THAT(::stat(r.announced[0].c_str(), &st), SyscallFailsWithErrno(ENOENT));
+  ::unlink(r.announced[0].c_str());  // in case the listener under test did not
 }
 
 TEST_P(LeakProof, FifoIsReportedAndRemoved) {
