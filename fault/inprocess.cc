@@ -2,16 +2,14 @@
 #include "fault/inprocess.h"
 
 #include <sched.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <tuple>
-#include <type_traits>
+
+#include "fault/apply.h"
 
 namespace fault {
 namespace {
@@ -24,45 +22,8 @@ std::atomic<Engine*> g_engine{nullptr};
 // waits for 0 before freeing the engine. (seq_cst on both sides: see ~ScopedFaultPlan.)
 std::atomic<int> g_deciding{0};
 
-// The descriptor argument of a call, from the tuple of its arguments.
-template <Call C, typename Args>
-int fd_of(const Args& a) {
-  if constexpr (C == Call::mmap) {
-    return std::get<4>(a);
-  } else if constexpr (C == Call::poll) {
-    return std::get<1>(a) == 1 ? std::get<0>(a)[0].fd : -1;
-  } else if constexpr (call_takes_fd(C)) {
-    return std::get<0>(a);
-  } else {
-    return -1;
-  }
-}
-
-// The byte-count argument that short= may reduce, or nullptr.
-template <Call C, typename Args>
-std::size_t* size_of(Args& a) {
-  if constexpr (call_can_short(C)) {
-    return &std::get<2>(a);
-  } else {
-    return nullptr;
-  }
-}
-
-void sleep_ns(std::int64_t ns) {
-  struct timespec until;
-  ::clock_gettime(CLOCK_MONOTONIC, &until);
-  until.tv_sec += static_cast<time_t>(ns / 1000000000);
-  until.tv_nsec += static_cast<long>(ns % 1000000000);
-  if (until.tv_nsec >= 1000000000) {
-    until.tv_sec += 1;
-    until.tv_nsec -= 1000000000;
-  }
-  // Absolute deadline: a signal handler in between does not lengthen the delay.
-  while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nullptr) == EINTR) {
-  }
-}
-
-// Asks the engine about one call and applies every effect except failing.
+// Asks the engine about one call and applies every effect except failing
+// (fault/apply.h).
 // Returns the errno to fail with, or 0 to make the call.
 int before_call(Call call, int fd, std::size_t* size) {
   g_deciding.fetch_add(1);
@@ -70,40 +31,7 @@ int before_call(Call call, int fd, std::size_t* size) {
   Decision d = engine != nullptr ? engine->decide(call, fd, size != nullptr ? *size : 0)
                                  : Decision{};
   g_deciding.fetch_sub(1);
-  if (!d.fired()) return 0;
-  switch (d.kind) {
-    case EffectKind::kErrno:
-      return d.error;
-    case EffectKind::kShort:
-      if (size != nullptr) *size = d.size;
-      break;
-    case EffectKind::kDelay:
-      sleep_ns(d.delay_ns);
-      break;
-    case EffectKind::kSignal: {
-      int saved = errno;
-      ::syscall(SYS_tgkill, ::getpid(), cached_tid(), d.signo);
-      errno = saved;
-      break;
-    }
-    case EffectKind::kPass:
-      break;
-  }
-  return 0;
-}
-
-// The failure value of a call: -1 with errno, MAP_FAILED / (void*)-1 for the
-// pointer-returning ones, the error number itself for pthread_sigmask.
-template <typename R>
-R failure(Call call, int error) {
-  if constexpr (std::is_pointer_v<R>) {
-    errno = error;
-    return reinterpret_cast<R>(-1);
-  } else {
-    if (call == Call::pthread_sigmask) return static_cast<R>(error);
-    errno = error;
-    return static_cast<R>(-1);
-  }
+  return apply_before_call(d, size);
 }
 
 // intercept_read(fd, buf, n), intercept_write(...), ...: one per seam call.
@@ -111,7 +39,7 @@ R failure(Call call, int error) {
   ret intercept_##name params {                                                             \
     auto a = std::tie args;                                                                 \
     int error = before_call(Call::name, fd_of<Call::name>(a), size_of<Call::name>(a));    \
-    if (error != 0) return failure<ret>(Call::name, error);                                 \
+    if (error != 0) return failure_value<ret>(Call::name, error);                           \
     return sys::libc().name args;                                                           \
   }
 IPC_SYS_CALLS(FAULT_INTERCEPTOR)
