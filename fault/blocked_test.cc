@@ -23,40 +23,14 @@
 namespace fault {
 namespace {
 
+using ::ipc::testing::CountingHandler;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
+using ::ipc::testing::RawPipe;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 ipc::Deadline soon() { return ipc::deadline_in(10s); }
-
-struct Pipe {
-  ipc::Fd r, w;
-  Pipe() {
-    int fds[2];
-    EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0) << std::strerror(errno);
-    r.reset(fds[0]);
-    w.reset(fds[1]);
-  }
-};
-
-std::atomic<int> g_handled{0};
-void on_signal(int) { g_handled.fetch_add(1); }
-
-class ScopedHandler {
- public:
-  explicit ScopedHandler(int sig) : sig_(sig) {
-    struct sigaction sa = {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    EXPECT_EQ(::sigaction(sig, &sa, &old_), 0);
-  }
-  ~ScopedHandler() { ::sigaction(sig_, &old_, nullptr); }
-
- private:
-  int sig_;
-  struct sigaction old_ = {};
-};
 
 // A thread blocked in one read(2) on its own pipe until data arrives. The
 // destructor closes the write end (EOF) before joining, so a failed assertion
@@ -69,23 +43,23 @@ class Reader {
     thread_ = std::thread([this, &tid] {
       tid.set_value(current_tid());
       char c;
-      result_ = ::read(pipe_.r.get(), &c, 1);
+      result_ = ::read(pipe_.read.get(), &c, 1);
       errno_ = errno;
     });
     tid_ = known.get();
   }
   ~Reader() {
-    pipe_.w.reset();
+    pipe_.write.reset();
     if (thread_.joinable()) thread_.join();
   }
   pid_t tid() const { return tid_; }
-  ssize_t write(const char* data, std::size_t n) { return ::write(pipe_.w.get(), data, n); }
+  ssize_t write(const char* data, std::size_t n) { return ::write(pipe_.write.get(), data, n); }
   void join() { thread_.join(); }
   ssize_t result() const { return result_; }
   int error() const { return errno_; }
 
  private:
-  Pipe pipe_;
+  RawPipe pipe_;
   std::thread thread_;
   pid_t tid_ = 0;
   ssize_t result_ = 0;
@@ -171,8 +145,8 @@ TEST(Blocked, ThreadThatExitsWhileWatchedIsReported) {
 }
 
 TEST(Blocked, InterruptWhenBlockedGivesARealEintr) {
-  ScopedHandler handler(SIGUSR1);
-  int before = g_handled.load();
+  CountingHandler handler(SIGUSR1);
+  int before = handler.count();
   for (int i = 0; i < 20; ++i) {
     Reader reader;
     ASSERT_THAT(interrupt_when_blocked(0, reader.tid(), SIGUSR1, SYS_read, soon()), IsOk());
@@ -180,7 +154,7 @@ TEST(Blocked, InterruptWhenBlockedGivesARealEintr) {
     EXPECT_EQ(reader.result(), -1);
     EXPECT_EQ(reader.error(), EINTR);
   }
-  EXPECT_EQ(g_handled.load() - before, 20);
+  EXPECT_EQ(handler.count() - before, 20);
 }
 
 TEST(Blocked, InterruptWithABadSignalReportsTgkill) {
@@ -199,16 +173,16 @@ TEST(Blocked, InterruptTimesOutIfTheThreadNeverBlocks) {
 }
 
 TEST(Blocked, InterruptsAThreadOfAnotherProcess) {
-  Pipe p;
+  RawPipe p;
   pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     struct sigaction sa = {};
-    sa.sa_handler = on_signal;
+    sa.sa_handler = [](int) {};
     sigemptyset(&sa.sa_mask);
     if (::sigaction(SIGUSR1, &sa, nullptr) != 0) ::_exit(2);
     char c;
-    ssize_t n = ::read(p.r.get(), &c, 1);
+    ssize_t n = ::read(p.read.get(), &c, 1);
     ::_exit(n == -1 && errno == EINTR ? 0 : 1);
   }
   auto s = interrupt_when_blocked(pid, pid, SIGUSR1, SYS_read, soon());

@@ -26,26 +26,17 @@ namespace {
 namespace sys = ipc::sys;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
+using ::ipc::testing::RawPipe;
 using ::testing::HasSubstr;
-
-struct Pipe {
-  ipc::Fd r, w;
-  Pipe() {
-    int fds[2];
-    EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0) << std::strerror(errno);
-    r.reset(fds[0]);
-    w.reset(fds[1]);
-  }
-};
 
 // Makes `n` reads of one byte through the seam from a pipe holding n bytes.
 void read_n_bytes(int n) {
-  Pipe p;
+  RawPipe p;
   std::string data(static_cast<std::size_t>(n), 'x');
-  ASSERT_EQ(::write(p.w.get(), data.data(), data.size()), n);
+  ASSERT_EQ(::write(p.write.get(), data.data(), data.size()), n);
   for (int i = 0; i < n; ++i) {
     char c;
-    while (sys::read(p.r.get(), &c, 1) != 1) {
+    while (sys::read(p.read.get(), &c, 1) != 1) {
     }
   }
 }
@@ -166,10 +157,10 @@ std::string expected_stream(std::size_t messages) {
 // read_full. Checks: success with exactly the bytes written, or failure with
 // `expected_error` (0 = none may fail) and nothing lost before it.
 void transfer_all(int expected_error) {
-  Pipe p;
+  RawPipe p;
   std::size_t written = 0;
   for (const std::string& m : kMessages) {
-    auto n = ipc::write_full(p.w.get(), ipc::as_bytes(m));
+    auto n = ipc::write_full(p.write.get(), ipc::as_bytes(m));
     if (!n.ok()) {
       ASSERT_NE(expected_error, 0) << n.error().message();
       EXPECT_EQ(n.error().code(), expected_error) << n.error().message();
@@ -181,7 +172,7 @@ void transfer_all(int expected_error) {
   }
   std::string want = expected_stream(written);
   std::string got(want.size(), '\0');
-  auto n = ipc::read_full(p.r.get(), std::as_writable_bytes(std::span(got.data(), got.size())));
+  auto n = ipc::read_full(p.read.get(), std::as_writable_bytes(std::span(got.data(), got.size())));
   if (!n.ok()) {
     ASSERT_NE(expected_error, 0) << n.error().message();
     EXPECT_EQ(n.error().code(), expected_error) << n.error().message();
@@ -236,16 +227,16 @@ TEST(SingleFaultIo, HardReadErrorSurfaces) {
 // A writer thread pushes 256 KiB (four times the pipe buffer) while this
 // thread reads: many partial reads, each a schedule.
 void threaded_transfer() {
-  Pipe p;
+  RawPipe p;
   std::string data(256 * 1024, '\0');
   for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 + i / 251);
   ipc::Result<std::size_t> wrote = std::size_t{0};
   std::thread writer([&] {
-    wrote = ipc::write_full(p.w.get(), ipc::as_bytes(data));
-    p.w.reset();
+    wrote = ipc::write_full(p.write.get(), ipc::as_bytes(data));
+    p.write.reset();
   });
   std::string got(data.size(), '\0');
-  auto n = ipc::read_full(p.r.get(), std::as_writable_bytes(std::span(got.data(), got.size())));
+  auto n = ipc::read_full(p.read.get(), std::as_writable_bytes(std::span(got.data(), got.size())));
   writer.join();
   ASSERT_THAT(wrote, IsOk());
   ASSERT_THAT(n, IsOk());

@@ -25,55 +25,28 @@ namespace fault {
 namespace {
 
 namespace sys = ipc::sys;
+using ::ipc::testing::CountingHandler;
 using ::ipc::testing::IsOk;
+using ::ipc::testing::RawPipe;
 using ::ipc::testing::SyscallFailsWithErrno;
 using ::ipc::testing::SyscallSucceedsWithValue;
 using ::testing::HasSubstr;
 
-struct Pipe {
-  ipc::Fd r, w;
-  Pipe() {
-    int fds[2];
-    EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0) << std::strerror(errno);
-    r.reset(fds[0]);
-    w.reset(fds[1]);
-  }
-};
-
-std::atomic<int> g_handled{0};
-void count_signal(int) { g_handled.fetch_add(1); }
-
-// Installs count_signal for `sig` (no SA_RESTART) and restores the old action.
-class ScopedHandler {
- public:
-  explicit ScopedHandler(int sig) : sig_(sig) {
-    struct sigaction sa = {};
-    sa.sa_handler = count_signal;
-    sigemptyset(&sa.sa_mask);
-    EXPECT_EQ(::sigaction(sig, &sa, &old_), 0);
-  }
-  ~ScopedHandler() { ::sigaction(sig_, &old_, nullptr); }
-
- private:
-  int sig_;
-  struct sigaction old_ = {};
-};
-
 TEST(ScopedFaultPlan, EintrOnSecondReadLeavesTheByteInThePipe) {
-  Pipe p;
-  ASSERT_EQ(::write(p.w.get(), "ab", 2), 2);
+  RawPipe p;
+  ASSERT_EQ(::write(p.write.get(), "ab", 2), 2);
   ScopedFaultPlan faults("read:EINTR@2");
   char c = 0;
-  EXPECT_THAT(sys::read(p.r.get(), &c, 1), SyscallSucceedsWithValue(1));
+  EXPECT_THAT(sys::read(p.read.get(), &c, 1), SyscallSucceedsWithValue(1));
   EXPECT_EQ(c, 'a');
-  EXPECT_THAT(sys::read(p.r.get(), &c, 1), SyscallFailsWithErrno(EINTR));
-  EXPECT_THAT(sys::read(p.r.get(), &c, 1), SyscallSucceedsWithValue(1));
+  EXPECT_THAT(sys::read(p.read.get(), &c, 1), SyscallFailsWithErrno(EINTR));
+  EXPECT_THAT(sys::read(p.read.get(), &c, 1), SyscallSucceedsWithValue(1));
   EXPECT_EQ(c, 'b');
   EXPECT_EQ(faults.count(Call::read), 3u);
   EXPECT_TRUE(faults.reached());
   ASSERT_EQ(faults.log().size(), 1u);
   EXPECT_EQ(faults.log()[0].decision.ordinal, 2u);
-  EXPECT_EQ(faults.log()[0].fd, p.r.get());
+  EXPECT_EQ(faults.log()[0].fd, p.read.get());
   EXPECT_THAT(faults.format_log(), HasSubstr("read #2 (rule 0, fd="));
 }
 
@@ -85,8 +58,8 @@ TEST(ScopedFaultPlan, InterceptsOnlyNamedCallsAndRestoresTheTable) {
     EXPECT_EQ(sys::table().write.load(), sys::libc().write);
     EXPECT_EQ(sys::table().msgrcv.load(), sys::libc().msgrcv);
     EXPECT_EQ(faults.plan().to_string(), "read|msgsnd:EIO");
-    Pipe p;
-    EXPECT_THAT(sys::write(p.w.get(), "x", 1), SyscallSucceedsWithValue(1));
+    RawPipe p;
+    EXPECT_THAT(sys::write(p.write.get(), "x", 1), SyscallSucceedsWithValue(1));
     EXPECT_EQ(faults.count(Call::write), 0u);  // not intercepted
   }
   EXPECT_EQ(sys::table().read.load(), sys::libc().read);
@@ -109,32 +82,32 @@ TEST(ScopedFaultPlan, RestoresThePreviousEntryNotLibc) {
 }
 
 TEST(ScopedFaultPlan, ShortWritesStillDeliverEveryByteThroughWriteFull) {
-  Pipe p;
+  RawPipe p;
   std::string data(100, '\0');
   for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('A' + i % 26);
   {
     ScopedFaultPlan faults("write:short=1");
-    auto n = ipc::write_full(p.w.get(), ipc::as_bytes(data));
+    auto n = ipc::write_full(p.write.get(), ipc::as_bytes(data));
     ASSERT_THAT(n, IsOk());
     EXPECT_EQ(*n, data.size());
     EXPECT_EQ(faults.count(Call::write), 100u);
     EXPECT_EQ(faults.injected(), 100u);
   }
   std::string back(100, '\0');
-  ASSERT_EQ(::read(p.r.get(), back.data(), back.size()), 100);
+  ASSERT_EQ(::read(p.read.get(), back.data(), back.size()), 100);
   EXPECT_EQ(back, data);
 }
 
 TEST(ScopedFaultPlan, ShortHalfAndRandomCutTheRealCall) {
-  Pipe p;
+  RawPipe p;
   char buf[100] = {};
   {
     ScopedFaultPlan faults("write:short=half");
-    EXPECT_THAT(sys::write(p.w.get(), buf, 100), SyscallSucceedsWithValue(50));
+    EXPECT_THAT(sys::write(p.write.get(), buf, 100), SyscallSucceedsWithValue(50));
   }
   {
     ScopedFaultPlan faults("write:short=random; seed=77");
-    ssize_t n = sys::write(p.w.get(), buf, 100);
+    ssize_t n = sys::write(p.write.get(), buf, 100);
     ASSERT_EQ(faults.log().size(), 1u);
     EXPECT_EQ(n, static_cast<ssize_t>(faults.log()[0].decision.size));
     EXPECT_GE(n, 1);
@@ -143,50 +116,50 @@ TEST(ScopedFaultPlan, ShortHalfAndRandomCutTheRealCall) {
   }
   {
     ScopedFaultPlan faults("read:short=3");
-    EXPECT_THAT(sys::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(3));
+    EXPECT_THAT(sys::read(p.read.get(), buf, sizeof buf), SyscallSucceedsWithValue(3));
   }
   {
     ScopedFaultPlan faults("pread:short=2");
     // A pipe is not seekable: the call is still made (with the cut count).
-    EXPECT_THAT(sys::pread(p.r.get(), buf, sizeof buf, 0), SyscallFailsWithErrno(ESPIPE));
+    EXPECT_THAT(sys::pread(p.read.get(), buf, sizeof buf, 0), SyscallFailsWithErrno(ESPIPE));
     EXPECT_EQ(faults.log()[0].decision.size, 2u);
   }
 }
 
 TEST(ScopedFaultPlan, SignalEffectRunsTheHandlerThenTheCall) {
-  ScopedHandler handler(SIGUSR1);
-  Pipe p;
-  ASSERT_EQ(::write(p.w.get(), "z", 1), 1);
-  int before = g_handled.load();
+  CountingHandler handler(SIGUSR1);
+  RawPipe p;
+  ASSERT_EQ(::write(p.write.get(), "z", 1), 1);
+  int before = handler.count();
   char c = 0;
   {
     ScopedFaultPlan faults("read:signal=SIGUSR1@1");
-    EXPECT_THAT(sys::read(p.r.get(), &c, 1), SyscallSucceedsWithValue(1));
+    EXPECT_THAT(sys::read(p.read.get(), &c, 1), SyscallSucceedsWithValue(1));
   }
   EXPECT_EQ(c, 'z');
   // A self-directed signal is handled on the way back from tgkill (under TSan,
   // at the latest at the next intercepted libc call: the read).
-  EXPECT_EQ(g_handled.load(), before + 1);
+  EXPECT_EQ(handler.count(), before + 1);
 }
 
 TEST(ScopedFaultPlan, DelayDelaysTheCall) {
-  Pipe p;
+  RawPipe p;
   ScopedFaultPlan faults("write:delay=30ms");
   auto t0 = std::chrono::steady_clock::now();
-  EXPECT_THAT(sys::write(p.w.get(), "x", 1), SyscallSucceedsWithValue(1));
+  EXPECT_THAT(sys::write(p.write.get(), "x", 1), SyscallSucceedsWithValue(1));
   auto elapsed = std::chrono::steady_clock::now() - t0;
   EXPECT_GE(elapsed, std::chrono::milliseconds(30));
 }
 
 TEST(ScopedFaultPlan, PassRunsTheCallAndCountsAsReached) {
-  Pipe p;
+  RawPipe p;
   ScopedFaultPlan faults("write:pass@2");
-  EXPECT_THAT(sys::write(p.w.get(), "x", 1), SyscallSucceedsWithValue(1));
+  EXPECT_THAT(sys::write(p.write.get(), "x", 1), SyscallSucceedsWithValue(1));
   EXPECT_FALSE(faults.reached());
-  EXPECT_THAT(sys::write(p.w.get(), "y", 1), SyscallSucceedsWithValue(1));
+  EXPECT_THAT(sys::write(p.write.get(), "y", 1), SyscallSucceedsWithValue(1));
   EXPECT_TRUE(faults.reached());
   char buf[2];
-  EXPECT_EQ(::read(p.r.get(), buf, 2), 2);
+  EXPECT_EQ(::read(p.read.get(), buf, 2), 2);
 }
 
 TEST(ScopedFaultPlan, FailureValuesOfEveryReturnKind) {
@@ -208,21 +181,21 @@ TEST(ScopedFaultPlan, FailureValuesOfEveryReturnKind) {
 }
 
 TEST(ScopedFaultPlan, FdScopeOnRealPipes) {
-  Pipe a, b;
-  ASSERT_EQ(::write(a.w.get(), "aa", 2), 2);
-  ASSERT_EQ(::write(b.w.get(), "bb", 2), 2);
-  ScopedFaultPlan faults("read:EAGAIN,fd=" + std::to_string(a.r.get()));
+  RawPipe a, b;
+  ASSERT_EQ(::write(a.write.get(), "aa", 2), 2);
+  ASSERT_EQ(::write(b.write.get(), "bb", 2), 2);
+  ScopedFaultPlan faults("read:EAGAIN,fd=" + std::to_string(a.read.get()));
   char c;
-  EXPECT_THAT(sys::read(b.r.get(), &c, 1), SyscallSucceedsWithValue(1));
-  EXPECT_THAT(sys::read(a.r.get(), &c, 1), SyscallFailsWithErrno(EAGAIN));
-  EXPECT_THAT(sys::read(b.r.get(), &c, 1), SyscallSucceedsWithValue(1));
+  EXPECT_THAT(sys::read(b.read.get(), &c, 1), SyscallSucceedsWithValue(1));
+  EXPECT_THAT(sys::read(a.read.get(), &c, 1), SyscallFailsWithErrno(EAGAIN));
+  EXPECT_THAT(sys::read(b.read.get(), &c, 1), SyscallSucceedsWithValue(1));
   EXPECT_EQ(faults.count(Call::read), 3u);
   EXPECT_EQ(faults.injected(), 1u);
 }
 
 TEST(ScopedFaultPlan, TidScopeOnlyFaultsThatThread) {
-  Pipe p;
-  ASSERT_EQ(::write(p.w.get(), "12", 2), 2);
+  RawPipe p;
+  ASSERT_EQ(::write(p.write.get(), "12", 2), 2);
   std::promise<pid_t> tid;
   std::promise<void> go;
   auto go_future = go.get_future();
@@ -232,14 +205,14 @@ TEST(ScopedFaultPlan, TidScopeOnlyFaultsThatThread) {
     tid.set_value(cached_tid());
     go_future.wait();
     char c;
-    other_result = sys::read(p.r.get(), &c, 1);
+    other_result = sys::read(p.read.get(), &c, 1);
     other_errno = errno;
   });
   pid_t other = tid.get_future().get();
   {
     ScopedFaultPlan faults("read:EINTR,tid=" + std::to_string(other));
     char c;
-    EXPECT_THAT(sys::read(p.r.get(), &c, 1), SyscallSucceedsWithValue(1));
+    EXPECT_THAT(sys::read(p.read.get(), &c, 1), SyscallSucceedsWithValue(1));
     go.set_value();
     t.join();
     EXPECT_EQ(faults.injected(), 1u);
@@ -255,10 +228,10 @@ TEST(ScopedFaultPlan, TeardownWhileOtherThreadsCallTheSeam) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 2; ++i) {
     threads.emplace_back([&stop] {
-      Pipe p;
+      RawPipe p;
       char c = 'x';
       while (!stop.load()) {
-        if (sys::write(p.w.get(), &c, 1) == 1) (void)::read(p.r.get(), &c, 1);
+        if (sys::write(p.write.get(), &c, 1) == 1) (void)::read(p.read.get(), &c, 1);
       }
     });
   }
@@ -287,9 +260,9 @@ TEST(ScopedFaultPlan, PlanObjectConstructor) {
   auto plan = parse_plan("read:EINTR@1");
   ASSERT_TRUE(plan.ok());
   ScopedFaultPlan faults(*plan);
-  Pipe p;
+  RawPipe p;
   char c;
-  EXPECT_THAT(sys::read(p.r.get(), &c, 1), SyscallFailsWithErrno(EINTR));
+  EXPECT_THAT(sys::read(p.read.get(), &c, 1), SyscallFailsWithErrno(EINTR));
   EXPECT_EQ(faults.engine().plan(), *plan);
 }
 

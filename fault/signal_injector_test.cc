@@ -26,41 +26,14 @@
 namespace fault {
 namespace {
 
+using ::ipc::testing::CountingHandler;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
+using ::ipc::testing::RawPipe;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 ipc::Deadline soon() { return ipc::deadline_in(10s); }
-
-struct Pipe {
-  ipc::Fd r, w;
-  Pipe() {
-    int fds[2];
-    EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0) << std::strerror(errno);
-    r.reset(fds[0]);
-    w.reset(fds[1]);
-  }
-};
-
-std::atomic<int> g_handled{0};
-void on_signal(int) { g_handled.fetch_add(1); }
-
-class ScopedHandler {
- public:
-  ScopedHandler(int sig, int flags) : sig_(sig) {
-    struct sigaction sa = {};
-    sa.sa_handler = on_signal;
-    sa.sa_flags = flags;
-    sigemptyset(&sa.sa_mask);
-    EXPECT_EQ(::sigaction(sig, &sa, &old_), 0);
-  }
-  ~ScopedHandler() { ::sigaction(sig_, &old_, nullptr); }
-
- private:
-  int sig_;
-  struct sigaction old_ = {};
-};
 
 // A thread that makes one blocking read(2) on its own pipe and keeps the
 // result. The destructor closes the write end (EOF) before joining, so a failed
@@ -72,17 +45,17 @@ class Reader {
     auto known = tid.get_future();
     thread_ = std::thread([this, &tid] {
       tid.set_value(current_tid());
-      result_ = ::read(pipe_.r.get(), buf_, sizeof buf_);
+      result_ = ::read(pipe_.read.get(), buf_, sizeof buf_);
       errno_ = errno;
     });
     tid_ = known.get();
   }
   ~Reader() {
-    pipe_.w.reset();
+    pipe_.write.reset();
     if (thread_.joinable()) thread_.join();
   }
   pid_t tid() const { return tid_; }
-  ssize_t write(const char* data, std::size_t n) { return ::write(pipe_.w.get(), data, n); }
+  ssize_t write(const char* data, std::size_t n) { return ::write(pipe_.write.get(), data, n); }
   // Joins; then result()/error()/data() are valid.
   void join() { thread_.join(); }
   ssize_t result() const { return result_; }
@@ -90,7 +63,7 @@ class Reader {
   std::string data() const { return std::string(buf_, result_ > 0 ? result_ : 0); }
 
  private:
-  Pipe pipe_;
+  RawPipe pipe_;
   std::thread thread_;
   pid_t tid_ = 0;
   ssize_t result_ = 0;
@@ -99,9 +72,9 @@ class Reader {
 };
 
 TEST(SignalInjector, BlockedReadGetsARealEintrEveryTime) {
-  ScopedHandler handler(SIGUSR1, 0);
-  Pipe data, results;
-  int before = g_handled.load();
+  CountingHandler handler(SIGUSR1, 0);
+  RawPipe data, results;
+  int before = handler.count();
   constexpr int kRounds = 100;
   // One reader thread, 100 reads; after each it reports (result, errno) so
   // that the next injection targets the next read.
@@ -111,18 +84,18 @@ TEST(SignalInjector, BlockedReadGetsARealEintrEveryTime) {
     for (int i = 0; i < kRounds; ++i) {
       char c;
       int report[2];
-      report[0] = static_cast<int>(::read(data.r.get(), &c, 1));
+      report[0] = static_cast<int>(::read(data.read.get(), &c, 1));
       report[1] = errno;
-      if (::write(results.w.get(), report, sizeof report) != sizeof report) return;
+      if (::write(results.write.get(), report, sizeof report) != sizeof report) return;
     }
   });
   pid_t reader_tid = tid.get_future().get();
   // On any exit: EOF makes the remaining reads return at once, then join.
   struct Cleanup {
-    Pipe& data;
+    RawPipe& data;
     std::thread& reader;
     ~Cleanup() {
-      data.w.reset();
+      data.write.reset();
       if (reader.joinable()) reader.join();
     }
   } cleanup{data, reader};
@@ -133,12 +106,12 @@ TEST(SignalInjector, BlockedReadGetsARealEintrEveryTime) {
     ASSERT_THAT(inj->join(), IsOk());
     ASSERT_TRUE(inj->delivered());  // else the read below would wait forever
     int report[2] = {0, 0};
-    ASSERT_EQ(::read(results.r.get(), report, sizeof report), static_cast<ssize_t>(sizeof report));
+    ASSERT_EQ(::read(results.read.get(), report, sizeof report), static_cast<ssize_t>(sizeof report));
     if (report[0] == -1 && report[1] == EINTR) ++eintr;
   }
   reader.join();
   EXPECT_EQ(eintr, kRounds);
-  EXPECT_EQ(g_handled.load() - before, kRounds);
+  EXPECT_EQ(handler.count() - before, kRounds);
 }
 
 // Whether `sig` is pending for thread `tid` (SigPnd in /proc/self/task/<tid>/status).
@@ -156,8 +129,8 @@ bool thread_signal_pending(pid_t tid, int sig) {
 }
 
 TEST(SignalInjector, WithSaRestartTheReadRestartsAndReturnsLaterData) {
-  ScopedHandler handler(SIGUSR2, SA_RESTART);
-  int before = g_handled.load();
+  CountingHandler handler(SIGUSR2, SA_RESTART);
+  int before = handler.count();
   Reader reader;
   auto inj = SignalInjector::when_blocked(reader.tid(), SYS_read, SIGUSR2, soon());
   ASSERT_THAT(inj, IsOk());
@@ -176,11 +149,11 @@ TEST(SignalInjector, WithSaRestartTheReadRestartsAndReturnsLaterData) {
   reader.join();
   EXPECT_EQ(reader.result(), 4) << std::strerror(reader.error());
   EXPECT_EQ(reader.data(), "late");
-  EXPECT_EQ(g_handled.load() - before, 1);
+  EXPECT_EQ(handler.count() - before, 1);
 }
 
 TEST(SignalInjector, AfterDelaySendsTheSignalOnceTheDelayPassed) {
-  ScopedHandler handler(SIGUSR1, 0);
+  CountingHandler handler(SIGUSR1, 0);
   Reader reader;
   ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
   auto t0 = std::chrono::steady_clock::now();
@@ -196,10 +169,10 @@ TEST(SignalInjector, AfterDelaySendsTheSignalOnceTheDelayPassed) {
 }
 
 TEST(SignalInjector, CancelWhileWaitingForAnotherCall) {
-  ScopedHandler handler(SIGUSR1, 0);
+  CountingHandler handler(SIGUSR1, 0);
   Reader reader;
   ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
-  int before = g_handled.load();
+  int before = handler.count();
   // The reader is in read, never in write: the injector keeps waiting.
   auto inj = SignalInjector::when_blocked(reader.tid(), SYS_write, SIGUSR1, soon());
   ASSERT_THAT(inj, IsOk());
@@ -209,7 +182,7 @@ TEST(SignalInjector, CancelWhileWaitingForAnotherCall) {
   ASSERT_EQ(reader.write("ok", 2), 2);
   reader.join();
   EXPECT_EQ(reader.data(), "ok");
-  EXPECT_EQ(g_handled.load(), before);
+  EXPECT_EQ(handler.count(), before);
   EXPECT_THAT(inj->join(), FailsWith(ECANCELED));  // same status again
 }
 
@@ -224,13 +197,13 @@ TEST(SignalInjector, CancelATimedInjection) {
 }
 
 TEST(SignalInjector, DestructorCancelsAndJoins) {
-  ScopedHandler handler(SIGUSR1, 0);
-  int before = g_handled.load();
+  CountingHandler handler(SIGUSR1, 0);
+  int before = handler.count();
   {
     auto inj = SignalInjector::after(current_tid(), SIGUSR1, std::chrono::hours(1));
     ASSERT_THAT(inj, IsOk());
   }
-  EXPECT_EQ(g_handled.load(), before);
+  EXPECT_EQ(handler.count(), before);
 }
 
 TEST(SignalInjector, DeadlinePassesWithoutTheCall) {
@@ -272,7 +245,7 @@ TEST(SignalInjector, RejectsBadArguments) {
 }
 
 TEST(SignalInjector, MovedInjectorKeepsItsHelper) {
-  ScopedHandler handler(SIGUSR1, 0);
+  CountingHandler handler(SIGUSR1, 0);
   Reader reader;
   auto inj = SignalInjector::when_blocked(reader.tid(), SYS_read, SIGUSR1, soon());
   ASSERT_THAT(inj, IsOk());

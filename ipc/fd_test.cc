@@ -26,26 +26,20 @@
 namespace ipc {
 namespace {
 
+using ::ipc::testing::Child;
+using ::ipc::testing::CountingHandler;
 using ::ipc::testing::DescribeWaitStatus;
 using ::ipc::testing::FailsWith;
+using ::ipc::testing::IgnoreSignal;
 using ::ipc::testing::IsOk;
+using ::ipc::testing::RawPipe;
 using ::ipc::testing::SyscallFailsWithErrno;
 using ::ipc::testing::SyscallSucceeds;
+using ::ipc::testing::Worker;
 using ::testing::HasSubstr;
 
 constexpr auto kBlockTimeout = std::chrono::seconds(20);
 constexpr int kSmallPipe = 4096;  // one page: the smallest capacity F_SETPIPE_SZ gives
-
-struct RawPipe {
-  Fd read;
-  Fd write;
-};
-
-RawPipe raw_pipe(int flags = 0) {
-  int fds[2] = {-1, -1};
-  EXPECT_THAT(::pipe2(fds, O_CLOEXEC | flags), SyscallSucceeds());
-  return {Fd(fds[0]), Fd(fds[1])};
-}
 
 bool is_open(int fd) { return ::fcntl(fd, F_GETFD) >= 0; }
 
@@ -62,85 +56,6 @@ void fill(int wfd) {
   }
   ASSERT_EQ(errno, EAGAIN);
 }
-
-// Installs a SIGUSR1 handler without SA_RESTART (so a blocked call fails with
-// EINTR) and restores the previous action on destruction.
-class InterruptingHandler {
- public:
-  InterruptingHandler() {
-    count = 0;
-    struct sigaction sa = {};
-    sa.sa_handler = [](int) { count.fetch_add(1); };
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;
-    EXPECT_THAT(::sigaction(SIGUSR1, &sa, &old_), SyscallSucceeds());
-  }
-  ~InterruptingHandler() { ::sigaction(SIGUSR1, &old_, nullptr); }
-  static inline std::atomic<int> count{0};
-
- private:
-  struct sigaction old_ = {};
-};
-
-// SIGPIPE ignored for the lifetime of the object, so writes fail with EPIPE.
-class IgnoreSigpipe {
- public:
-  IgnoreSigpipe() {
-    struct sigaction sa = {};
-    sa.sa_handler = SIG_IGN;
-    EXPECT_THAT(::sigaction(SIGPIPE, &sa, &old_), SyscallSucceeds());
-  }
-  ~IgnoreSigpipe() { ::sigaction(SIGPIPE, &old_, nullptr); }
-
- private:
-  struct sigaction old_ = {};
-};
-
-// Runs `body` on a thread; tid() is its kernel thread id, for fault/blocked.h.
-class Worker {
- public:
-  explicit Worker(std::function<void()> body)
-      : thread_([this, body = std::move(body)] {
-          tid_.set_value(fault::current_tid());
-          body();
-        }),
-        tid_value_(tid_.get_future().get()) {}
-  ~Worker() { join(); }
-  pid_t tid() const { return tid_value_; }
-  void join() {
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  std::promise<pid_t> tid_;
-  std::thread thread_;
-  pid_t tid_value_;
-};
-
-// A forked child running `body` (leaves with _exit). wait() returns the status.
-class Child {
- public:
-  explicit Child(const std::function<int()>& body) : pid_(::fork()) {
-    if (pid_ == 0) ::_exit(body());
-    EXPECT_GT(pid_, 0) << "fork failed";
-  }
-  ~Child() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      wait();
-    }
-  }
-  int wait() {
-    int status = -1;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  pid_t pid_;
-};
 
 // ---- sys::table() interceptors (plain functions: the table holds pointers) --
 
@@ -229,7 +144,7 @@ TEST_F(FdTest, DefaultIsInvalid) {
 TEST_F(FdTest, ClosesOnDestruction) {
   int raw;
   {
-    RawPipe p = raw_pipe();
+    RawPipe p;
     raw = p.read.get();
     EXPECT_TRUE(p.read.valid());
     EXPECT_TRUE(static_cast<bool>(p.read));
@@ -239,7 +154,7 @@ TEST_F(FdTest, ClosesOnDestruction) {
 }
 
 TEST_F(FdTest, MoveConstructionTransfersOwnership) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   int raw = p.read.get();
   {
     Fd moved(std::move(p.read));
@@ -250,7 +165,7 @@ TEST_F(FdTest, MoveConstructionTransfersOwnership) {
 }
 
 TEST_F(FdTest, MoveAssignmentClosesThePreviousDescriptor) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   int old_raw = p.read.get();
   int new_raw = p.write.get();
   p.read = std::move(p.write);
@@ -261,7 +176,7 @@ TEST_F(FdTest, MoveAssignmentClosesThePreviousDescriptor) {
 }
 
 TEST_F(FdTest, SelfMoveAssignmentKeepsTheDescriptor) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   int raw = p.read.get();
   Fd& alias = p.read;
   p.read = std::move(alias);
@@ -272,7 +187,7 @@ TEST_F(FdTest, SelfMoveAssignmentKeepsTheDescriptor) {
 TEST_F(FdTest, ReleaseGivesUpOwnershipWithoutClosing) {
   int raw;
   {
-    RawPipe p = raw_pipe();
+    RawPipe p;
     raw = p.read.release();
     EXPECT_FALSE(p.read.valid());
   }
@@ -281,7 +196,7 @@ TEST_F(FdTest, ReleaseGivesUpOwnershipWithoutClosing) {
 }
 
 TEST_F(FdTest, ResetClosesAndTakesTheNewDescriptor) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   int first = p.read.get();
   int second = p.write.release();
   p.read.reset(second);
@@ -311,7 +226,7 @@ TEST_F(FdTest, SetCloexecOnBadDescriptorFails) {
 }
 
 TEST_F(FdTest, SetNonblockingTogglesOnlyThatFlag) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   int before = ::fcntl(p.read.get(), F_GETFL);
   EXPECT_EQ(is_nonblocking(p.read.get()).value(), false);
   EXPECT_OK(set_nonblocking(p.read.get(), true));
@@ -332,7 +247,7 @@ TEST_F(FdTest, FlagFunctionsOnBadDescriptorFail) {
 // ---- read_some / write_some -------------------------------------------------
 
 TEST_F(FdTest, WriteSomeThenReadSomeRoundTrip) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   auto n = write_some(p.write.get(), as_bytes("hello"));
   ASSERT_OK(n);
   EXPECT_EQ(*n, 5u);
@@ -344,7 +259,7 @@ TEST_F(FdTest, WriteSomeThenReadSomeRoundTrip) {
 }
 
 TEST_F(FdTest, ReadSomeReturnsWhatIsThereAndZeroAtEof) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   ASSERT_THAT(::write(p.write.get(), "abc", 3), SyscallSucceeds());
   p.write.reset();
   std::byte buf[16];
@@ -353,7 +268,7 @@ TEST_F(FdTest, ReadSomeReturnsWhatIsThereAndZeroAtEof) {
 }
 
 TEST_F(FdTest, ReadSomeNonblockingEmptyFailsEagain) {
-  RawPipe p = raw_pipe(O_NONBLOCK);
+  RawPipe p(O_NONBLOCK);
   std::byte buf[4];
   EXPECT_THAT(read_some(p.read.get(), buf), FailsWith(EAGAIN));
 }
@@ -369,8 +284,8 @@ TEST_F(FdTest, ReadSomeAndWriteSomeReportBadDescriptor) {
 }
 
 TEST_F(FdTest, ReadSomeSurfacesEintrFromARealSignal) {
-  InterruptingHandler handler;
-  RawPipe p = raw_pipe();
+  CountingHandler handler;
+  RawPipe p;
   Result<std::size_t> result = Error(0, "unset");
   Worker w([&] {
     std::byte buf[8];
@@ -382,8 +297,8 @@ TEST_F(FdTest, ReadSomeSurfacesEintrFromARealSignal) {
 }
 
 TEST_F(FdTest, ReadSomeRetriesEintrFromARealSignal) {
-  InterruptingHandler handler;
-  RawPipe p = raw_pipe();
+  CountingHandler handler;
+  RawPipe p;
   Result<std::size_t> result = Error(0, "unset");
   Worker w([&] {
     std::byte buf[8];
@@ -396,12 +311,12 @@ TEST_F(FdTest, ReadSomeRetriesEintrFromARealSignal) {
   w.join();
   ASSERT_OK(result);
   EXPECT_EQ(*result, 1u);
-  EXPECT_EQ(InterruptingHandler::count.load(), 1);
+  EXPECT_EQ(handler.count(), 1);
 }
 
 TEST_F(FdTest, WriteSomeSurfacesEintrOnAFullPipe) {
-  InterruptingHandler handler;
-  RawPipe p = raw_pipe(O_NONBLOCK);
+  CountingHandler handler;
+  RawPipe p(O_NONBLOCK);
   fill(p.write.get());
   ASSERT_OK(set_nonblocking(p.write.get(), false));
   Result<std::size_t> result = Error(0, "unset");
@@ -412,8 +327,8 @@ TEST_F(FdTest, WriteSomeSurfacesEintrOnAFullPipe) {
 }
 
 TEST_F(FdTest, WriteSomeRetriesEintrOnAFullPipe) {
-  InterruptingHandler handler;
-  RawPipe p = raw_pipe(O_NONBLOCK);
+  CountingHandler handler;
+  RawPipe p(O_NONBLOCK);
   fill(p.write.get());
   ASSERT_OK(set_nonblocking(p.write.get(), false));
   Result<std::size_t> result = Error(0, "unset");
@@ -428,7 +343,7 @@ TEST_F(FdTest, WriteSomeRetriesEintrOnAFullPipe) {
 }
 
 TEST_F(FdTest, ReadSomeAndWriteSomeDeadlinesTimeOut) {
-  RawPipe p = raw_pipe(O_NONBLOCK);
+  RawPipe p(O_NONBLOCK);
   std::byte buf[4];
   auto r = read_some(p.read.get(), buf, Eintr::kSurface, deadline_in(std::chrono::milliseconds(20)));
   EXPECT_THAT(r, FailsWith(ETIMEDOUT));
@@ -441,7 +356,7 @@ TEST_F(FdTest, ReadSomeAndWriteSomeDeadlinesTimeOut) {
 }
 
 TEST_F(FdTest, ReadSomeWithDeadlineReturnsDataAlreadyThere) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   ASSERT_THAT(::write(p.write.get(), "ab", 2), SyscallSucceeds());
   std::byte buf[4];
   EXPECT_EQ(read_some(p.read.get(), buf, Eintr::kSurface, deadline_in(kBlockTimeout)).value(), 2u);
@@ -450,7 +365,7 @@ TEST_F(FdTest, ReadSomeWithDeadlineReturnsDataAlreadyThere) {
 TEST_F(FdTest, WriteSomeWithDeadlineNeverBlocksPastItOnABlockingPipe) {
   // A blocking write(2) larger than the free space waits for a reader; with a
   // deadline, write_some must return what fitted instead of blocking.
-  RawPipe p = raw_pipe();
+  RawPipe p;
   ASSERT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, kSmallPipe), SyscallSucceeds());
   auto data = pattern(3 * kSmallPipe);
   auto n = write_some(p.write.get(), data, Eintr::kSurface, deadline_in(kBlockTimeout));
@@ -463,7 +378,7 @@ TEST_F(FdTest, WriteSomeWithDeadlineNeverBlocksPastItOnABlockingPipe) {
 
 TEST_F(FdTest, ReadFullLoopsOverShortCounts) {
   sys::table().read.store(&read_one_byte);
-  RawPipe p = raw_pipe();
+  RawPipe p;
   ASSERT_THAT(::write(p.write.get(), "0123456789", 10), SyscallSucceeds());
   std::byte buf[10];
   auto n = read_full(p.read.get(), buf);
@@ -474,7 +389,7 @@ TEST_F(FdTest, ReadFullLoopsOverShortCounts) {
 }
 
 TEST_F(FdTest, ReadFullStopsAtEofWithAShortCount) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   ASSERT_THAT(::write(p.write.get(), "abcd", 4), SyscallSucceeds());
   p.write.reset();
   std::byte buf[10];
@@ -486,7 +401,7 @@ TEST_F(FdTest, ReadFullStopsAtEofWithAShortCount) {
 
 TEST_F(FdTest, ReadFullRetriesEintr) {
   sys::table().read.store(&read_eintr_first);
-  RawPipe p = raw_pipe();
+  RawPipe p;
   ASSERT_THAT(::write(p.write.get(), "abc", 3), SyscallSucceeds());
   std::byte buf[3];
   EXPECT_EQ(read_full(p.read.get(), buf).value(), 3u);
@@ -496,7 +411,7 @@ TEST_F(FdTest, ReadFullRetriesEintr) {
 TEST_F(FdTest, ReadFullWaitsOnANonblockingDescriptor) {
   sys::table().read.store(&read_eagain_first);
   sys::table().poll.store(&poll_counting);  // counted by its own counter below
-  RawPipe p = raw_pipe(O_NONBLOCK);
+  RawPipe p(O_NONBLOCK);
   ASSERT_THAT(::write(p.write.get(), "abc", 3), SyscallSucceeds());
   std::byte buf[3];
   EXPECT_EQ(read_full(p.read.get(), buf).value(), 3u);
@@ -505,7 +420,7 @@ TEST_F(FdTest, ReadFullWaitsOnANonblockingDescriptor) {
 }
 
 TEST_F(FdTest, ReadFullDeadlineReportsTransferred) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   ASSERT_THAT(::write(p.write.get(), "0123456789", 10), SyscallSucceeds());
   std::byte buf[20];
   auto n = read_full(p.read.get(), buf, deadline_in(std::chrono::milliseconds(30)));
@@ -515,7 +430,7 @@ TEST_F(FdTest, ReadFullDeadlineReportsTransferred) {
 
 TEST_F(FdTest, ReadFullErrorReportsTransferred) {
   sys::table().read.store(&read_one_then_eio);
-  RawPipe p = raw_pipe();
+  RawPipe p;
   ASSERT_THAT(::write(p.write.get(), "abcd", 4), SyscallSucceeds());
   std::byte buf[4];
   auto n = read_full(p.read.get(), buf);
@@ -527,7 +442,7 @@ TEST_F(FdTest, ReadFullErrorReportsTransferred) {
 // ---- write_full ---------------------------------------------------------------
 
 TEST_F(FdTest, WriteFullOverASmallPipeWithAReaderChild) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   ASSERT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, kSmallPipe), SyscallSucceeds());
   const auto data = pattern(64 * kSmallPipe);
   Child reader([&] {
@@ -551,7 +466,7 @@ TEST_F(FdTest, WriteFullOverASmallPipeWithAReaderChild) {
 }
 
 TEST_F(FdTest, WriteFullOnANonblockingDescriptorWaitsInPollAndCompletes) {
-  RawPipe p = raw_pipe(O_NONBLOCK);
+  RawPipe p(O_NONBLOCK);
   ASSERT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, kSmallPipe), SyscallSucceeds());
   const auto data = pattern(16 * kSmallPipe);
   pid_t writer_tid = fault::current_tid();
@@ -574,7 +489,7 @@ TEST_F(FdTest, WriteFullOnANonblockingDescriptorWaitsInPollAndCompletes) {
 }
 
 TEST_F(FdTest, WriteFullDeadlineReportsTransferredOnANonblockingPipe) {
-  RawPipe p = raw_pipe(O_NONBLOCK);
+  RawPipe p(O_NONBLOCK);
   ASSERT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, kSmallPipe), SyscallSucceeds());
   auto n = write_full(p.write.get(), pattern(3 * kSmallPipe), deadline_in(std::chrono::milliseconds(30)));
   ASSERT_THAT(n, FailsWith(ETIMEDOUT));
@@ -584,7 +499,7 @@ TEST_F(FdTest, WriteFullDeadlineReportsTransferredOnANonblockingPipe) {
 TEST_F(FdTest, WriteFullDeadlineReportsTransferredOnABlockingPipe) {
   // Without a reader, a blocking write(2) of more than the free space never
   // returns; the deadline must still hold.
-  RawPipe p = raw_pipe();
+  RawPipe p;
   ASSERT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, kSmallPipe), SyscallSucceeds());
   auto n = write_full(p.write.get(), pattern(3 * kSmallPipe), deadline_in(std::chrono::milliseconds(30)));
   ASSERT_THAT(n, FailsWith(ETIMEDOUT));
@@ -593,8 +508,8 @@ TEST_F(FdTest, WriteFullDeadlineReportsTransferredOnABlockingPipe) {
 }
 
 TEST_F(FdTest, WriteFullReportsEpipeWithTransferred) {
-  IgnoreSigpipe ignore;
-  RawPipe p = raw_pipe();
+  IgnoreSignal ignore(SIGPIPE);
+  RawPipe p;
   g_close_after = p.read.release();
   sys::table().write.store(&write_100_then_close_reader);
   auto n = write_full(p.write.get(), pattern(1000));
@@ -605,8 +520,8 @@ TEST_F(FdTest, WriteFullReportsEpipeWithTransferred) {
 }
 
 TEST_F(FdTest, WriteFullWithoutReaderFailsEpipeAtOnce) {
-  IgnoreSigpipe ignore;
-  RawPipe p = raw_pipe();
+  IgnoreSignal ignore(SIGPIPE);
+  RawPipe p;
   p.read.reset();
   auto n = write_full(p.write.get(), as_bytes("hello"));
   ASSERT_THAT(n, FailsWith(EPIPE));
@@ -615,7 +530,7 @@ TEST_F(FdTest, WriteFullWithoutReaderFailsEpipeAtOnce) {
 
 TEST_F(FdTest, WriteFullLoopsOverShortWrites) {
   sys::table().write.store(&write_three_bytes);
-  RawPipe p = raw_pipe();
+  RawPipe p;
   auto n = write_full(p.write.get(), as_bytes("0123456789"));
   ASSERT_OK(n);
   EXPECT_EQ(*n, 10u);
@@ -627,21 +542,21 @@ TEST_F(FdTest, WriteFullLoopsOverShortWrites) {
 
 TEST_F(FdTest, WriteFullRetriesEintr) {
   sys::table().write.store(&write_eintr_first);
-  RawPipe p = raw_pipe();
+  RawPipe p;
   EXPECT_EQ(write_full(p.write.get(), as_bytes("abc")).value(), 3u);
   EXPECT_EQ(g_calls.load(), 2);
 }
 
 TEST_F(FdTest, WriteFullTreatsAZeroCountAsEio) {
   sys::table().write.store(&write_zero);
-  RawPipe p = raw_pipe();
+  RawPipe p;
   auto n = write_full(p.write.get(), as_bytes("abc"));
   ASSERT_THAT(n, FailsWith(EIO));
   EXPECT_EQ(n.error().detail(), "write returned 0");
 }
 
 TEST_F(FdTest, WriteFullOfNothingStillChecksTheDescriptor) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   EXPECT_EQ(write_full(p.write.get(), {}).value(), 0u);
   EXPECT_THAT(write_full(-1, {}), FailsWith(EBADF));
 }
@@ -649,18 +564,18 @@ TEST_F(FdTest, WriteFullOfNothingStillChecksTheDescriptor) {
 // ---- wait_readable / wait_writable --------------------------------------------
 
 TEST_F(FdTest, WaitReadableReturnsWhenDataOrHangupArrives) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   EXPECT_THAT(wait_readable(p.read.get(), deadline_in(std::chrono::milliseconds(10))),
               FailsWith(ETIMEDOUT));
   ASSERT_THAT(::write(p.write.get(), "a", 1), SyscallSucceeds());
   EXPECT_OK(wait_readable(p.read.get(), kNoDeadline));
-  RawPipe q = raw_pipe();
+  RawPipe q;
   q.write.reset();  // POLLHUP counts as ready
   EXPECT_OK(wait_readable(q.read.get(), kNoDeadline));
 }
 
 TEST_F(FdTest, WaitWritableTimesOutOnAFullPipe) {
-  RawPipe p = raw_pipe(O_NONBLOCK);
+  RawPipe p(O_NONBLOCK);
   EXPECT_OK(wait_writable(p.write.get(), kNoDeadline));
   fill(p.write.get());
   Status s = wait_writable(p.write.get(), deadline_in(std::chrono::milliseconds(10)));
@@ -670,7 +585,7 @@ TEST_F(FdTest, WaitWritableTimesOutOnAFullPipe) {
 }
 
 TEST_F(FdTest, WaitSurfacesOrRetriesEintr) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   ASSERT_THAT(::write(p.write.get(), "a", 1), SyscallSucceeds());
   sys::table().poll.store(&poll_eintr);
   EXPECT_THAT(wait_readable(p.read.get(), kNoDeadline, Eintr::kSurface), FailsWith(EINTR));

@@ -23,6 +23,7 @@
 namespace ipc {
 namespace {
 
+using ::ipc::testing::CountingHandler;
 using ::ipc::testing::DescribeWaitStatus;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
@@ -31,6 +32,7 @@ using ::ipc::testing::RunInChild;
 using ::ipc::testing::SyscallFailsWithErrno;
 using ::ipc::testing::SyscallSucceeds;
 using ::ipc::testing::TempDir;
+using ::ipc::testing::Worker;
 using ::testing::HasSubstr;
 
 constexpr auto kBlockTimeout = std::chrono::seconds(20);
@@ -50,42 +52,6 @@ std::optional<struct stat> lstat_of(const std::string& path) {
   if (::lstat(path.c_str(), &st) != 0) return std::nullopt;
   return st;
 }
-
-// SIGUSR1 handler without SA_RESTART, restored on destruction.
-class InterruptingHandler {
- public:
-  InterruptingHandler() {
-    struct sigaction sa = {};
-    sa.sa_handler = [](int) {};
-    sigemptyset(&sa.sa_mask);
-    EXPECT_THAT(::sigaction(SIGUSR1, &sa, &old_), SyscallSucceeds());
-  }
-  ~InterruptingHandler() { ::sigaction(SIGUSR1, &old_, nullptr); }
-
- private:
-  struct sigaction old_ = {};
-};
-
-// Runs `body` on a thread; tid() is its kernel thread id, for fault/blocked.h.
-class Worker {
- public:
-  explicit Worker(std::function<void()> body)
-      : thread_([this, body = std::move(body)] {
-          tid_.set_value(fault::current_tid());
-          body();
-        }),
-        tid_value_(tid_.get_future().get()) {}
-  ~Worker() { join(); }
-  pid_t tid() const { return tid_value_; }
-  void join() {
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  std::promise<pid_t> tid_;
-  std::thread thread_;
-  pid_t tid_value_;
-};
 
 // fstat through the seam, reporting the file as owned by uid 4242.
 int fstat_foreign_owner(int fd, struct stat* st) {
@@ -288,7 +254,7 @@ TEST_F(FifoTest, MissingPathFailsEnoent) {
 // ---- open_fifo: EINTR ----------------------------------------------------------------
 
 TEST_F(FifoTest, SignalDuringBlockedOpenSurfacesEintr) {
-  InterruptingHandler handler;
+  CountingHandler handler;
   ASSERT_OK(make_fifo(path_));
   Result<Fd> reader = Error(0, "unset");
   Worker w([&] { reader = open_fifo(path_, FifoEnd::kRead, {.eintr = Eintr::kSurface}); });
@@ -299,7 +265,7 @@ TEST_F(FifoTest, SignalDuringBlockedOpenSurfacesEintr) {
 }
 
 TEST_F(FifoTest, SignalDuringBlockedOpenIsRetriedWhenAsked) {
-  InterruptingHandler handler;
+  CountingHandler handler;
   ASSERT_OK(make_fifo(path_));
   Result<Fd> reader = Error(0, "unset");
   Worker w([&] { reader = open_fifo(path_, FifoEnd::kRead, {.eintr = Eintr::kRetry}); });

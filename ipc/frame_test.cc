@@ -73,9 +73,12 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 namespace ipc {
 namespace {
 
+using ::ipc::testing::Child;
 using ::ipc::testing::DescribeWaitStatus;
 using ::ipc::testing::FailsWith;
+using ::ipc::testing::IgnoreSignal;
 using ::ipc::testing::IsOk;
+using ::ipc::testing::RawPipe;
 using ::ipc::testing::SyscallSucceeds;
 using ::testing::HasSubstr;
 
@@ -102,17 +105,6 @@ Bytes random_payload(std::mt19937& rng, std::size_t n) {
   Bytes p(n);
   for (auto& b : p) b = static_cast<std::byte>(rng() & 0xff);
   return p;
-}
-
-struct RawPipe {
-  Fd read;
-  Fd write;
-};
-
-RawPipe raw_pipe(int flags = 0) {
-  int fds[2] = {-1, -1};
-  EXPECT_THAT(::pipe2(fds, O_CLOEXEC | flags), SyscallSucceeds());
-  return {Fd(fds[0]), Fd(fds[1])};
 }
 
 int unread(int fd) {
@@ -149,44 +141,6 @@ Result<std::vector<Frame>> decode_all(FrameDecoder& dec, const Bytes& stream, Ch
   if (*f) frames.push_back(std::move(**f));
   return frames;
 }
-
-// A forked child running `body` (leaves with _exit). wait() returns the status.
-class Child {
- public:
-  explicit Child(const std::function<int()>& body) : pid_(::fork()) {
-    if (pid_ == 0) ::_exit(body());
-    EXPECT_GT(pid_, 0) << "fork failed";
-  }
-  ~Child() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      wait();
-    }
-  }
-  int wait() {
-    int status = -1;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  pid_t pid_;
-};
-
-class IgnoreSigpipe {
- public:
-  IgnoreSigpipe() {
-    struct sigaction sa = {};
-    sa.sa_handler = SIG_IGN;
-    EXPECT_THAT(::sigaction(SIGPIPE, &sa, &old_), SyscallSucceeds());
-  }
-  ~IgnoreSigpipe() { ::sigaction(SIGPIPE, &old_, nullptr); }
-
- private:
-  struct sigaction old_ = {};
-};
 
 // ---- sys::table() interceptors ----------------------------------------------
 
@@ -451,7 +405,7 @@ TEST_F(FrameTest, ChecksumMismatchNamesBothValues) {
 // ---- read_frame --------------------------------------------------------------------
 
 TEST_F(FrameTest, ReadFrameReadsFramesThenReportsCleanEof) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   write_all(p.write.get(), concat({encode_frame(1, as_bytes("one")), encode_frame(2, {})}));
   p.write.reset();
   FrameDecoder dec(16);
@@ -469,7 +423,7 @@ TEST_F(FrameTest, ReadFrameReadsFramesThenReportsCleanEof) {
 }
 
 TEST_F(FrameTest, ReadFrameLeavesTheNextFrameInThePipe) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   Bytes second = encode_frame(2, as_bytes("second"));
   write_all(p.write.get(), concat({encode_frame(1, as_bytes("first")), second}));
   FrameDecoder dec(16);
@@ -480,7 +434,7 @@ TEST_F(FrameTest, ReadFrameLeavesTheNextFrameInThePipe) {
 }
 
 TEST_F(FrameTest, ReadFrameReportsEofInsideTheHeader) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   Bytes wire = encode_frame(1, as_bytes("abc"));
   write_all(p.write.get(), Bytes(wire.begin(), wire.begin() + 5));
   p.write.reset();
@@ -492,7 +446,7 @@ TEST_F(FrameTest, ReadFrameReportsEofInsideTheHeader) {
 }
 
 TEST_F(FrameTest, ReadFrameReportsEofInsideThePayload) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   Bytes wire = encode_frame(1, as_bytes("0123456789"));
   write_all(p.write.get(), Bytes(wire.begin(), wire.begin() + 15));
   p.write.reset();
@@ -503,7 +457,7 @@ TEST_F(FrameTest, ReadFrameReportsEofInsideThePayload) {
 }
 
 TEST_F(FrameTest, ReadFrameStopsReadingAfterADecodeError) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   Bytes bad = encode_frame(1, {});
   bad[0] = std::byte{0};
   Bytes next = encode_frame(2, {});
@@ -515,7 +469,7 @@ TEST_F(FrameTest, ReadFrameStopsReadingAfterADecodeError) {
 }
 
 TEST_F(FrameTest, ReadFrameRejectsAnOversizedFrame) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   write_all(p.write.get(), encode_frame(1, Bytes(17, std::byte{0})));
   FrameDecoder dec(16);
   auto f = read_frame(p.read.get(), dec);
@@ -524,7 +478,7 @@ TEST_F(FrameTest, ReadFrameRejectsAnOversizedFrame) {
 }
 
 TEST_F(FrameTest, ReadFrameDeadlineThenResume) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   FrameDecoder dec(64);
   EXPECT_THAT(read_frame(p.read.get(), dec, deadline_in(std::chrono::milliseconds(10))),
               FailsWith(ETIMEDOUT));
@@ -548,7 +502,7 @@ TEST_F(FrameTest, ReadFrameOnABadDescriptorFails) {
 // ---- write_frame -------------------------------------------------------------------
 
 TEST_F(FrameTest, WriteFrameWritesTheEncodingInOneWrite) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   sys::table().write.store(&write_counting);
   ASSERT_OK(write_frame(p.write.get(), 3, as_bytes("hello"), 5));
   EXPECT_EQ(g_writes.load(), 1);
@@ -560,7 +514,7 @@ TEST_F(FrameTest, WriteFrameWritesTheEncodingInOneWrite) {
 }
 
 TEST_F(FrameTest, WriteFrameRefusesAPayloadOverTheLimit) {
-  RawPipe p = raw_pipe();
+  RawPipe p;
   sys::table().write.store(&write_counting);
   Status s = write_frame(p.write.get(), 3, as_bytes("hello!"), 5);
   ASSERT_THAT(s, FailsWith(EMSGSIZE));
@@ -571,14 +525,14 @@ TEST_F(FrameTest, WriteFrameRefusesAPayloadOverTheLimit) {
 }
 
 TEST_F(FrameTest, WriteFrameWithoutReaderFailsEpipe) {
-  IgnoreSigpipe ignore;
-  RawPipe p = raw_pipe();
+  IgnoreSignal ignore(SIGPIPE);
+  RawPipe p;
   p.read.reset();
   EXPECT_THAT(write_frame(p.write.get(), 1, as_bytes("x"), 16), FailsWith(EPIPE));
 }
 
 TEST_F(FrameTest, WriteFrameDeadlineOnAFullPipe) {
-  RawPipe p = raw_pipe(O_NONBLOCK);
+  RawPipe p(O_NONBLOCK);
   std::vector<char> chunk(4096, 'f');
   while (::write(p.write.get(), chunk.data(), chunk.size()) > 0) {
   }
@@ -595,7 +549,7 @@ TEST_F(FrameTest, FramesSurviveAWriterChildWhoseWritesAreCutShort) {
     std::size_t len = i % 20 == 0 ? kMax : rng() % 2000;
     sent.push_back({static_cast<std::uint16_t>(i), random_payload(rng, len)});
   }
-  RawPipe p = raw_pipe();
+  RawPipe p;
   Child writer([&] {
     p.read.reset();
     // Every write(2) in the child moves at most 3 bytes.

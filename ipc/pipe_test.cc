@@ -24,12 +24,15 @@
 namespace ipc {
 namespace {
 
+using ::ipc::testing::CountingHandler;
 using ::ipc::testing::DescribeWaitStatus;
 using ::ipc::testing::FailsWith;
+using ::ipc::testing::IgnoreSignal;
 using ::ipc::testing::IsOk;
 using ::ipc::testing::RunInChild;
 using ::ipc::testing::SyscallSucceeds;
 using ::ipc::testing::TempDir;
+using ::ipc::testing::Worker;
 using ::testing::HasSubstr;
 
 constexpr auto kBlockTimeout = std::chrono::seconds(20);
@@ -47,55 +50,6 @@ void fill(int wfd) {
   }
   ASSERT_EQ(errno, EAGAIN);
 }
-
-// SIGUSR1 handler without SA_RESTART, restored on destruction.
-class InterruptingHandler {
- public:
-  InterruptingHandler() {
-    struct sigaction sa = {};
-    sa.sa_handler = [](int) {};
-    sigemptyset(&sa.sa_mask);
-    EXPECT_THAT(::sigaction(SIGUSR1, &sa, &old_), SyscallSucceeds());
-  }
-  ~InterruptingHandler() { ::sigaction(SIGUSR1, &old_, nullptr); }
-
- private:
-  struct sigaction old_ = {};
-};
-
-class IgnoreSigpipe {
- public:
-  IgnoreSigpipe() {
-    struct sigaction sa = {};
-    sa.sa_handler = SIG_IGN;
-    EXPECT_THAT(::sigaction(SIGPIPE, &sa, &old_), SyscallSucceeds());
-  }
-  ~IgnoreSigpipe() { ::sigaction(SIGPIPE, &old_, nullptr); }
-
- private:
-  struct sigaction old_ = {};
-};
-
-// Runs `body` on a thread; tid() is its kernel thread id, for fault/blocked.h.
-class Worker {
- public:
-  explicit Worker(std::function<void()> body)
-      : thread_([this, body = std::move(body)] {
-          tid_.set_value(fault::current_tid());
-          body();
-        }),
-        tid_value_(tid_.get_future().get()) {}
-  ~Worker() { join(); }
-  pid_t tid() const { return tid_value_; }
-  void join() {
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  std::promise<pid_t> tid_;
-  std::thread thread_;
-  pid_t tid_value_;
-};
 
 // ---- sys::table() interceptors ----------------------------------------------
 
@@ -363,14 +317,14 @@ TEST_F(PipeTest, WriteAtomicReportsAShortCountAsEio) {
 }
 
 TEST_F(PipeTest, WriteAtomicWithoutReaderFailsEpipe) {
-  IgnoreSigpipe ignore;
+  IgnoreSignal ignore(SIGPIPE);
   Pipe p = ASSERT_OK_AND_VALUE(make_pipe());
   p.read.reset();
   EXPECT_THAT(write_atomic(p.write.get(), bytes(10, 'r')), FailsWith(EPIPE));
 }
 
 TEST_F(PipeTest, WriteAtomicSurfacesEintrWithNothingWritten) {
-  InterruptingHandler handler;
+  CountingHandler handler;
   Pipe p = ASSERT_OK_AND_VALUE(make_pipe({.nonblocking = true}));
   fill(p.write.get());
   std::size_t full = bytes_available(p.read.get()).value();
@@ -384,7 +338,7 @@ TEST_F(PipeTest, WriteAtomicSurfacesEintrWithNothingWritten) {
 }
 
 TEST_F(PipeTest, WriteAtomicRetriesEintrByDefault) {
-  InterruptingHandler handler;
+  CountingHandler handler;
   Pipe p = ASSERT_OK_AND_VALUE(make_pipe({.nonblocking = true}));
   fill(p.write.get());
   std::size_t full = bytes_available(p.read.get()).value();

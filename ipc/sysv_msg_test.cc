@@ -31,6 +31,7 @@
 namespace ipc {
 namespace {
 
+using ::ipc::testing::CountingHandler;
 using ::ipc::testing::DescribeWaitStatus;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
@@ -79,25 +80,6 @@ class TestThread {
   std::future<pid_t> tid_future_ = tid_promise_.get_future();
   std::optional<pid_t> tid_;
   std::thread thread_;  // last: starts after everything it uses exists
-};
-
-std::atomic<int> g_signals{0};
-void count_signal(int) { g_signals.fetch_add(1); }
-
-// Installs count_signal for SIGUSR1 (with or without SA_RESTART); restores on exit.
-class ScopedHandler {
- public:
-  explicit ScopedHandler(bool restart) {
-    struct sigaction sa {};
-    sa.sa_handler = count_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = restart ? SA_RESTART : 0;
-    EXPECT_THAT(::sigaction(SIGUSR1, &sa, &old_), SyscallSucceeds());
-  }
-  ~ScopedHandler() { ::sigaction(SIGUSR1, &old_, nullptr); }
-
- private:
-  struct sigaction old_ {};
 };
 
 // Seam interceptors that report every EINTR from the kernel on an eventfd, so a
@@ -521,7 +503,7 @@ TEST_F(MsgTest, UseAfterRemoveIsEinvalNoQueue) {
 // ---- signals ---------------------------------------------------------------------
 
 TEST_F(MsgTest, ReceiveSurfacesEintrWhenAsked) {
-  ScopedHandler handler(/*restart=*/false);
+  CountingHandler handler;
   std::optional<Result<Message>> got;
   TestThread receiver([&] { got = q_.receive(0, 16, {.eintr = Eintr::kSurface}); },
                       [&] { (void)q_.remove(); });
@@ -533,7 +515,7 @@ TEST_F(MsgTest, ReceiveSurfacesEintrWhenAsked) {
 }
 
 TEST_F(MsgTest, SendSurfacesEintrWhenAsked) {
-  ScopedHandler handler(/*restart=*/false);
+  CountingHandler handler;
   ShrinkTo(4);
   ASSERT_OK(q_.send(1, as_bytes("full")));
   std::optional<Status> sent;
@@ -551,7 +533,7 @@ TEST_F(MsgTest, SendSurfacesEintrWhenAsked) {
 class MsgRetryTest : public MsgTest, public ::testing::WithParamInterface<bool> {};
 
 TEST_P(MsgRetryTest, ReceiveRetriesEintrAndDeliversTheMessage) {
-  ScopedHandler handler(GetParam());
+  CountingHandler handler(SIGUSR1, GetParam() ? SA_RESTART : 0);
   Fd efd(::eventfd(0, EFD_CLOEXEC));
   ASSERT_TRUE(efd.valid());
   g_eintr_fd = efd.get();
@@ -569,7 +551,7 @@ TEST_P(MsgRetryTest, ReceiveRetriesEintrAndDeliversTheMessage) {
 }
 
 TEST_P(MsgRetryTest, SendRetriesEintrAndDeliversTheMessage) {
-  ScopedHandler handler(GetParam());
+  CountingHandler handler(SIGUSR1, GetParam() ? SA_RESTART : 0);
   ShrinkTo(4);
   ASSERT_OK(q_.send(1, as_bytes("full")));
   Fd efd(::eventfd(0, EFD_CLOEXEC));
@@ -595,7 +577,7 @@ INSTANTIATE_TEST_SUITE_P(SaRestart, MsgRetryTest, ::testing::Bool(),
 
 // The kernel fact behind kRetry, on the raw call.
 TEST_F(MsgTest, RawMsgrcvIsNotRestartedEvenWithSaRestart) {
-  ScopedHandler handler(/*restart=*/true);
+  CountingHandler handler(SIGUSR1, SA_RESTART);
   std::optional<int> err;
   TestThread receiver(
       [&] {

@@ -1,4 +1,5 @@
-// ipc/testing/test_util.cc — temp dirs, unique names and fork helpers for tests.
+// ipc/testing/test_util.cc — temp dirs, unique names, fork/thread helpers,
+// pipes and scoped signal dispositions for tests.
 #include "ipc/testing/test_util.h"
 
 #include <fcntl.h>
@@ -11,6 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+
+#include "fault/blocked.h"
 
 namespace ipc::testing {
 namespace {
@@ -96,5 +99,72 @@ std::string DescribeWaitStatus(int status) {
   }
   return "wait status " + std::to_string(status);
 }
+
+Child::Child(const std::function<int()>& body) : pid_(::fork()) {
+  if (pid_ == 0) ::_exit(body());
+  EXPECT_GT(pid_, 0) << "fork: " << std::strerror(errno);
+}
+
+Child::~Child() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    wait();
+  }
+}
+
+int Child::wait() {
+  int status = -1;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+  return status;
+}
+
+Worker::Worker(std::function<void()> body)
+    : thread_([this, body = std::move(body)] {
+        tid_.set_value(fault::current_tid());
+        body();
+      }),
+      tid_value_(tid_.get_future().get()) {}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+RawPipe::RawPipe(int flags) {
+  int fds[2] = {-1, -1};
+  EXPECT_THAT(::pipe2(fds, O_CLOEXEC | flags), SyscallSucceeds());
+  read.reset(fds[0]);
+  write.reset(fds[1]);
+}
+
+namespace {
+// One counter per signal number; lock-free, so safe to bump in a handler.
+std::atomic<int> g_signal_counts[NSIG];
+static_assert(std::atomic<int>::is_always_lock_free);
+void count_signal(int sig) { g_signal_counts[sig].fetch_add(1); }
+}  // namespace
+
+CountingHandler::CountingHandler(int sig, int flags) : sig_(sig) {
+  g_signal_counts[sig_].store(0);
+  struct sigaction sa = {};
+  sa.sa_handler = count_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = flags;
+  EXPECT_THAT(::sigaction(sig_, &sa, &old_), SyscallSucceeds());
+}
+
+CountingHandler::~CountingHandler() { ::sigaction(sig_, &old_, nullptr); }
+
+int CountingHandler::count() const { return g_signal_counts[sig_].load(); }
+
+IgnoreSignal::IgnoreSignal(int sig) : sig_(sig) {
+  struct sigaction sa = {};
+  sa.sa_handler = SIG_IGN;
+  sigemptyset(&sa.sa_mask);
+  EXPECT_THAT(::sigaction(sig_, &sa, &old_), SyscallSucceeds());
+}
+
+IgnoreSignal::~IgnoreSignal() { ::sigaction(sig_, &old_, nullptr); }
 
 }  // namespace ipc::testing

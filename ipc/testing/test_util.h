@@ -4,17 +4,29 @@
 //   ASSERT_OK(status);  auto q = ASSERT_OK_AND_VALUE(MessageQueue::create_private());
 //   TempDir dir;  std::string p = dir.path() + "/fifo";
 //   int status = RunInChild([&] { ...; return 0; });   // fork, _exit(code), waitpid
+//
+// Shared RAII helpers (one copy here instead of one per test file):
+//   RawPipe p(O_NONBLOCK);         // pipe2(O_CLOEXEC | flags) into p.read / p.write
+//   Worker w([&] { read(...); });  // a thread; w.tid() for fault/blocked.h; joins
+//   Child c([&] { ...; return 0; });  int status = c.wait();  // fork; dtor SIGKILLs + reaps
+//   CountingHandler h(SIGUSR1);    // counting handler, no SA_RESTART; h.count(); restored
+//   IgnoreSignal ignore(SIGPIPE);  // SIG_IGN for the object's lifetime (writes get EPIPE)
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <future>
 #include <string>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ipc/fd.h"
 #include "ipc/result.h"
 
 namespace ipc::testing {
@@ -129,5 +141,79 @@ int RunInChild(const std::function<int()>& body);
 
 // "exited 3", "killed by signal 11 (Segmentation fault)", ...
 std::string DescribeWaitStatus(int status);
+
+// A forked child running `body`, which leaves with _exit(body()). wait()
+// returns the raw wait status (retrying EINTR); if the test never waits (a
+// failed assertion), the destructor SIGKILLs and reaps the child.
+class Child {
+ public:
+  explicit Child(const std::function<int()>& body);
+  ~Child();
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  pid_t pid() const { return pid_; }
+  int wait();
+
+ private:
+  pid_t pid_;
+};
+
+// Runs `body` on a thread; tid() is its kernel thread id (known before the
+// constructor returns), for fault::wait_until_blocked / interrupt_when_blocked.
+// Joins on destruction.
+class Worker {
+ public:
+  explicit Worker(std::function<void()> body);
+  ~Worker() { join(); }
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  pid_t tid() const { return tid_value_; }
+  void join();
+
+ private:
+  std::promise<pid_t> tid_;
+  std::thread thread_;
+  pid_t tid_value_;
+};
+
+// ---- pipes and signals -----------------------------------------------------
+
+// An anonymous pipe made with pipe2(O_CLOEXEC | flags); EXPECTs success.
+struct RawPipe {
+  explicit RawPipe(int flags = 0);
+  Fd read;
+  Fd write;
+};
+
+// Installs a handler for `sig` that counts deliveries, with sa_flags = `flags`
+// (by default no SA_RESTART, so a blocked call fails with EINTR), and restores
+// the previous action on destruction. count() is the number of deliveries of
+// `sig` since construction (the counter is per signal, reset here).
+class CountingHandler {
+ public:
+  explicit CountingHandler(int sig = SIGUSR1, int flags = 0);
+  ~CountingHandler();
+  CountingHandler(const CountingHandler&) = delete;
+  CountingHandler& operator=(const CountingHandler&) = delete;
+  int count() const;
+
+ private:
+  int sig_;
+  struct sigaction old_ = {};
+};
+
+// Sets `sig` to SIG_IGN for the lifetime of the object (e.g. SIGPIPE, so that
+// writes to a pipe without readers fail with EPIPE), then restores it.
+class IgnoreSignal {
+ public:
+  explicit IgnoreSignal(int sig);
+  ~IgnoreSignal();
+  IgnoreSignal(const IgnoreSignal&) = delete;
+  IgnoreSignal& operator=(const IgnoreSignal&) = delete;
+
+ private:
+  int sig_;
+  struct sigaction old_ = {};
+};
 
 }  // namespace ipc::testing
