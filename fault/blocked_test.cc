@@ -26,45 +26,12 @@ namespace {
 using ::ipc::testing::CountingHandler;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
+using ::ipc::testing::PipeReader;
 using ::ipc::testing::RawPipe;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 ipc::Deadline soon() { return ipc::deadline_in(10s); }
-
-// A thread blocked in one read(2) on its own pipe until data arrives. The
-// destructor closes the write end (EOF) before joining, so a failed assertion
-// never leaves the test hanging.
-class Reader {
- public:
-  Reader() {
-    std::promise<pid_t> tid;
-    auto known = tid.get_future();
-    thread_ = std::thread([this, &tid] {
-      tid.set_value(current_tid());
-      char c;
-      result_ = ::read(pipe_.read.get(), &c, 1);
-      errno_ = errno;
-    });
-    tid_ = known.get();
-  }
-  ~Reader() {
-    pipe_.write.reset();
-    if (thread_.joinable()) thread_.join();
-  }
-  pid_t tid() const { return tid_; }
-  ssize_t write(const char* data, std::size_t n) { return ::write(pipe_.write.get(), data, n); }
-  void join() { thread_.join(); }
-  ssize_t result() const { return result_; }
-  int error() const { return errno_; }
-
- private:
-  RawPipe pipe_;
-  std::thread thread_;
-  pid_t tid_ = 0;
-  ssize_t result_ = 0;
-  int errno_ = 0;
-};
 
 TEST(Blocked, CurrentTidIsTheKernelThreadId) {
   EXPECT_EQ(current_tid(), static_cast<pid_t>(::syscall(SYS_gettid)));
@@ -103,7 +70,7 @@ TEST(Blocked, SpinningThreadIsNotInASyscall) {
 }
 
 TEST(Blocked, ThreadBlockedInReadIsSeenSleepingInRead) {
-  Reader reader;
+  PipeReader reader;
   ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
   auto st = read_task_state(0, reader.tid());
   ASSERT_THAT(st, IsOk());
@@ -122,7 +89,7 @@ TEST(Blocked, UnknownThreadIsAnError) {
 }
 
 TEST(Blocked, WaitingForTheWrongCallTimesOut) {
-  Reader reader;
+  PipeReader reader;
   ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
   auto s = wait_until_blocked(0, reader.tid(), SYS_write, ipc::deadline_in(20ms));
   ASSERT_THAT(s, FailsWith(ETIMEDOUT));
@@ -148,7 +115,7 @@ TEST(Blocked, InterruptWhenBlockedGivesARealEintr) {
   CountingHandler handler(SIGUSR1);
   int before = handler.count();
   for (int i = 0; i < 20; ++i) {
-    Reader reader;
+    PipeReader reader;
     ASSERT_THAT(interrupt_when_blocked(0, reader.tid(), SIGUSR1, SYS_read, soon()), IsOk());
     reader.join();
     EXPECT_EQ(reader.result(), -1);
@@ -158,7 +125,7 @@ TEST(Blocked, InterruptWhenBlockedGivesARealEintr) {
 }
 
 TEST(Blocked, InterruptWithABadSignalReportsTgkill) {
-  Reader reader;
+  PipeReader reader;
   auto s = interrupt_when_blocked(0, reader.tid(), 1000, SYS_read, soon());
   ASSERT_THAT(s, FailsWith(EINVAL));
   EXPECT_EQ(s.error().op(), "tgkill");
@@ -166,7 +133,7 @@ TEST(Blocked, InterruptWithABadSignalReportsTgkill) {
 }
 
 TEST(Blocked, InterruptTimesOutIfTheThreadNeverBlocks) {
-  Reader reader;
+  PipeReader reader;
   EXPECT_THAT(interrupt_when_blocked(0, reader.tid(), SIGUSR1, SYS_write, ipc::deadline_in(20ms)),
               FailsWith(ETIMEDOUT));
   ASSERT_EQ(reader.write("x", 1), 1);

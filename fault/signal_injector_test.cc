@@ -29,47 +29,12 @@ namespace {
 using ::ipc::testing::CountingHandler;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
+using ::ipc::testing::PipeReader;
 using ::ipc::testing::RawPipe;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 ipc::Deadline soon() { return ipc::deadline_in(10s); }
-
-// A thread that makes one blocking read(2) on its own pipe and keeps the
-// result. The destructor closes the write end (EOF) before joining, so a failed
-// assertion never leaves the test hanging.
-class Reader {
- public:
-  Reader() {
-    std::promise<pid_t> tid;
-    auto known = tid.get_future();
-    thread_ = std::thread([this, &tid] {
-      tid.set_value(current_tid());
-      result_ = ::read(pipe_.read.get(), buf_, sizeof buf_);
-      errno_ = errno;
-    });
-    tid_ = known.get();
-  }
-  ~Reader() {
-    pipe_.write.reset();
-    if (thread_.joinable()) thread_.join();
-  }
-  pid_t tid() const { return tid_; }
-  ssize_t write(const char* data, std::size_t n) { return ::write(pipe_.write.get(), data, n); }
-  // Joins; then result()/error()/data() are valid.
-  void join() { thread_.join(); }
-  ssize_t result() const { return result_; }
-  int error() const { return errno_; }
-  std::string data() const { return std::string(buf_, result_ > 0 ? result_ : 0); }
-
- private:
-  RawPipe pipe_;
-  std::thread thread_;
-  pid_t tid_ = 0;
-  ssize_t result_ = 0;
-  int errno_ = 0;
-  char buf_[64] = {};
-};
 
 TEST(SignalInjector, BlockedReadGetsARealEintrEveryTime) {
   CountingHandler handler(SIGUSR1, 0);
@@ -131,7 +96,7 @@ bool thread_signal_pending(pid_t tid, int sig) {
 TEST(SignalInjector, WithSaRestartTheReadRestartsAndReturnsLaterData) {
   CountingHandler handler(SIGUSR2, SA_RESTART);
   int before = handler.count();
-  Reader reader;
+  PipeReader reader;
   auto inj = SignalInjector::when_blocked(reader.tid(), SYS_read, SIGUSR2, soon());
   ASSERT_THAT(inj, IsOk());
   ASSERT_THAT(inj->join(), IsOk());
@@ -154,7 +119,7 @@ TEST(SignalInjector, WithSaRestartTheReadRestartsAndReturnsLaterData) {
 
 TEST(SignalInjector, AfterDelaySendsTheSignalOnceTheDelayPassed) {
   CountingHandler handler(SIGUSR1, 0);
-  Reader reader;
+  PipeReader reader;
   ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
   auto t0 = std::chrono::steady_clock::now();
   auto inj = SignalInjector::after(reader.tid(), SIGUSR1, 30ms);
@@ -170,7 +135,7 @@ TEST(SignalInjector, AfterDelaySendsTheSignalOnceTheDelayPassed) {
 
 TEST(SignalInjector, CancelWhileWaitingForAnotherCall) {
   CountingHandler handler(SIGUSR1, 0);
-  Reader reader;
+  PipeReader reader;
   ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
   int before = handler.count();
   // The reader is in read, never in write: the injector keeps waiting.
@@ -207,7 +172,7 @@ TEST(SignalInjector, DestructorCancelsAndJoins) {
 }
 
 TEST(SignalInjector, DeadlinePassesWithoutTheCall) {
-  Reader reader;
+  PipeReader reader;
   ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
   auto inj = SignalInjector::when_blocked(reader.tid(), SYS_write, SIGUSR1,
                                           ipc::deadline_in(30ms));
@@ -246,7 +211,7 @@ TEST(SignalInjector, RejectsBadArguments) {
 
 TEST(SignalInjector, MovedInjectorKeepsItsHelper) {
   CountingHandler handler(SIGUSR1, 0);
-  Reader reader;
+  PipeReader reader;
   auto inj = SignalInjector::when_blocked(reader.tid(), SYS_read, SIGUSR1, soon());
   ASSERT_THAT(inj, IsOk());
   SignalInjector moved = std::move(*inj);

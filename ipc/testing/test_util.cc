@@ -167,4 +167,26 @@ IgnoreSignal::IgnoreSignal(int sig) : sig_(sig) {
 
 IgnoreSignal::~IgnoreSignal() { ::sigaction(sig_, &old_, nullptr); }
 
+PipeReader::PipeReader() {
+  std::promise<pid_t> tid;
+  auto known = tid.get_future();
+  thread_ = std::thread([this, &tid] {
+    tid.set_value(fault::current_tid());
+    result_ = ::read(pipe_.read.get(), buf_, sizeof buf_);
+    errno_ = errno;
+  });
+  tid_ = known.get();
+}
+
+PipeReader::~PipeReader() {
+  pipe_.write.reset();
+  if (thread_.joinable()) thread_.join();
+}
+
+ssize_t PipeReader::write(const char* data, std::size_t n) {
+  return ::write(pipe_.write.get(), data, n);
+}
+
+void PipeReader::join() { thread_.join(); }
+
 }  // namespace ipc::testing

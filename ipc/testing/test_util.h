@@ -11,6 +11,7 @@
 //   Child c([&] { ...; return 0; });  int status = c.wait();  // fork; dtor SIGKILLs + reaps
 //   CountingHandler h(SIGUSR1);    // counting handler, no SA_RESTART; h.count(); restored
 //   IgnoreSignal ignore(SIGPIPE);  // SIG_IGN for the object's lifetime (writes get EPIPE)
+//   PipeReader r;  interrupt_when_blocked(0, r.tid(), ...);  r.join();  r.result()  // one blocked read
 #pragma once
 
 #include <signal.h>
@@ -214,6 +215,35 @@ class IgnoreSignal {
  private:
   int sig_;
   struct sigaction old_ = {};
+};
+
+// A thread that makes one blocking read(2) (up to 64 bytes) on its own pipe
+// and keeps the result: the target of signal-into-blocked-call tests. tid() is
+// known when the constructor returns. The destructor closes the write end
+// (EOF) before joining, so a failed assertion never leaves a test hanging.
+class PipeReader {
+ public:
+  PipeReader();
+  ~PipeReader();
+  PipeReader(const PipeReader&) = delete;
+  PipeReader& operator=(const PipeReader&) = delete;
+
+  pid_t tid() const { return tid_; }
+  // Writes to the pipe the thread reads from.
+  ssize_t write(const char* data, std::size_t n);
+  // Joins; then result(), error() and data() are valid.
+  void join();
+  ssize_t result() const { return result_; }
+  int error() const { return errno_; }
+  std::string data() const { return std::string(buf_, result_ > 0 ? result_ : 0); }
+
+ private:
+  RawPipe pipe_;
+  std::thread thread_;
+  pid_t tid_ = 0;
+  ssize_t result_ = 0;
+  int errno_ = 0;
+  char buf_[64] = {};
 };
 
 }  // namespace ipc::testing
