@@ -38,6 +38,8 @@
 
 namespace {
 
+using ::ipc::testing::DropPrivileges;
+
 using ::conformance::testing::BackgroundCall;
 using ::conformance::testing::kill_and_reap;
 using ::conformance::testing::kPatience;
@@ -213,11 +215,6 @@ long ReadProcLong(const char* path) {
   if (std::fscanf(f, "%ld", &n) != 1) n = -1;
   std::fclose(f);
   return n;
-}
-
-// Drops to nobody in a forked child (root bypasses the limits under test).
-bool DropPrivileges() {
-  return ::setresgid(65534, 65534, 65534) == 0 && ::setresuid(65534, 65534, 65534) == 0;
 }
 
 // Runs the peer program (conformance/testing/peer) with inherited descriptors.

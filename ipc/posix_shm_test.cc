@@ -29,6 +29,12 @@
 namespace ipc {
 namespace {
 
+using ::ipc::testing::DropPrivileges;
+using ::ipc::testing::ExitedWith;
+using ::ipc::testing::ExitOnFaults;
+using ::ipc::testing::kBusExit;
+using ::ipc::testing::kSegvExit;
+
 using ::ipc::testing::DescribeWaitStatus;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
@@ -40,8 +46,6 @@ constexpr std::size_t kMax = std::numeric_limits<std::size_t>::max();
 
 // Exit codes of children: 0 = all checks passed.
 constexpr int kSkipExit = 77;  // could not drop privileges
-constexpr int kSegvExit = 42;  // the child took SIGSEGV
-constexpr int kBusExit = 43;   // the child took SIGBUS
 
 const std::size_t kPage = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
 
@@ -88,25 +92,6 @@ mode_t CurrentUmask() {
 
 bool Exists(const std::string& name) { return ::access(("/dev/shm" + name).c_str(), F_OK) == 0; }
 
-// In a forked child: become nobody (root bypasses permission checks).
-bool DropPrivileges() {
-  return ::setresgid(65534, 65534, 65534) == 0 && ::setresuid(65534, 65534, 65534) == 0;
-}
-
-void ExitOnSegv(int) { ::_exit(kSegvExit); }
-void ExitOnBus(int) { ::_exit(kBusExit); }
-
-// In a forked child: SIGSEGV and SIGBUS end the child with kSegvExit/kBusExit.
-bool ExitOnFaults() {
-  struct sigaction sa = {};
-  sigemptyset(&sa.sa_mask);
-  sa.sa_handler = ExitOnSegv;
-  if (::sigaction(SIGSEGV, &sa, nullptr) != 0) return false;
-  sa.sa_handler = ExitOnBus;
-  return ::sigaction(SIGBUS, &sa, nullptr) == 0;
-}
-
-bool ExitedWith(int status, int code) { return WIFEXITED(status) && WEXITSTATUS(status) == code; }
 
 // ---- seam interceptors --------------------------------------------------------
 // Installed in sys::table() for one test; SeamGuard puts libc back.

@@ -23,6 +23,12 @@
 namespace ipc {
 namespace {
 
+using ::ipc::testing::DropPrivileges;
+using ::ipc::testing::ExitedWith;
+using ::ipc::testing::ExitOnFaults;
+using ::ipc::testing::kBusExit;
+using ::ipc::testing::kSegvExit;
+
 using ::ipc::testing::DescribeWaitStatus;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
@@ -36,8 +42,6 @@ constexpr std::size_t kMax = std::numeric_limits<std::size_t>::max();
 
 // Exit codes of children: 0 = all checks passed.
 constexpr int kSkipExit = 77;     // could not drop privileges
-constexpr int kSegvExit = 42;     // the child took SIGSEGV
-constexpr int kBusExit = 43;      // the child took SIGBUS
 
 // Matches the error of a call on an id whose segment is gone.
 auto FailsAsGone() { return AnyOf(FailsWith(EINVAL), FailsWith(EIDRM)); }
@@ -61,25 +65,6 @@ key_t MakeKey(const TempDir& dir, const std::string& name) {
   return key;
 }
 
-// In a forked child: become nobody (root bypasses IPC permission checks).
-bool DropPrivileges() {
-  return ::setresgid(65534, 65534, 65534) == 0 && ::setresuid(65534, 65534, 65534) == 0;
-}
-
-void ExitOnSegv(int) { ::_exit(kSegvExit); }
-void ExitOnBus(int) { ::_exit(kBusExit); }
-
-// In a forked child: SIGSEGV and SIGBUS end the child with kSegvExit/kBusExit.
-bool ExitOnFaults() {
-  struct sigaction sa = {};
-  sigemptyset(&sa.sa_mask);
-  sa.sa_handler = ExitOnSegv;
-  if (::sigaction(SIGSEGV, &sa, nullptr) != 0) return false;
-  sa.sa_handler = ExitOnBus;
-  return ::sigaction(SIGBUS, &sa, nullptr) == 0;
-}
-
-bool ExitedWith(int status, int code) { return WIFEXITED(status) && WEXITSTATUS(status) == code; }
 
 // ---- ShmSegment -------------------------------------------------------------
 

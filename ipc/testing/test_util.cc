@@ -167,6 +167,26 @@ IgnoreSignal::IgnoreSignal(int sig) : sig_(sig) {
 
 IgnoreSignal::~IgnoreSignal() { ::sigaction(sig_, &old_, nullptr); }
 
+bool DropPrivileges() {
+  return ::setresgid(65534, 65534, 65534) == 0 && ::setresuid(65534, 65534, 65534) == 0;
+}
+
+namespace {
+void exit_on_segv(int) { ::_exit(kSegvExit); }
+void exit_on_bus(int) { ::_exit(kBusExit); }
+}  // namespace
+
+bool ExitOnFaults() {
+  struct sigaction sa = {};
+  sigemptyset(&sa.sa_mask);
+  sa.sa_handler = exit_on_segv;
+  if (::sigaction(SIGSEGV, &sa, nullptr) != 0) return false;
+  sa.sa_handler = exit_on_bus;
+  return ::sigaction(SIGBUS, &sa, nullptr) == 0;
+}
+
+bool ExitedWith(int status, int code) { return WIFEXITED(status) && WEXITSTATUS(status) == code; }
+
 PipeReader::PipeReader() {
   std::promise<pid_t> tid;
   auto known = tid.get_future();

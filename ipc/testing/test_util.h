@@ -217,6 +217,22 @@ class IgnoreSignal {
   struct sigaction old_ = {};
 };
 
+// ---- children that must not be root, or that expect a fault ---------------
+
+// In a forked child: become user/group nobody (65534), because root bypasses
+// IPC and file permission checks. False if the kernel refuses (e.g. inside
+// Bazel's sandbox, which maps only uid 0): the caller skips.
+bool DropPrivileges();
+
+// Exit codes of a child that installed ExitOnFaults().
+inline constexpr int kSegvExit = 42;  // the child took SIGSEGV
+inline constexpr int kBusExit = 43;   // the child took SIGBUS
+// In a forked child: SIGSEGV and SIGBUS end it with kSegvExit / kBusExit, so a
+// test can tell which fault a raw access produced.
+bool ExitOnFaults();
+// The wait status says the child exited normally with `code`.
+bool ExitedWith(int status, int code);
+
 // A thread that makes one blocking read(2) (up to 64 bytes) on its own pipe
 // and keeps the result: the target of signal-into-blocked-call tests. tid() is
 // known when the constructor returns. The destructor closes the write end
