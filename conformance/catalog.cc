@@ -75,8 +75,20 @@ class Parser {
  public:
   explicit Parser(std::string source) : source_(std::move(source)) {}
 
-  void error(int line, const std::string& what) {
-    errors_.push_back(source_ + ":" + std::to_string(line) + ": " + what);
+  // `line` counts lines of the whole text; a "#@ source FILE" line (the
+  // genrule that joins conformance/catalog/*.txt writes one before each file)
+  // makes errors name FILE and the line within it instead.
+  void error(int line, const std::string& what) { errors_.push_back(where(line) + ": " + what); }
+
+  std::string where(int line) const {
+    std::string file = source_;
+    int local = line;
+    for (const Origin& o : origins_) {
+      if (o.first_line > line) break;
+      file = o.file;
+      local = line - o.first_line + 1;
+    }
+    return file + ":" + std::to_string(local);
   }
 
   std::vector<RawBlock> blocks(std::string_view text) {
@@ -96,6 +108,10 @@ class Parser {
       std::string t = trim(line);
       if (t.empty()) {
         finish();
+        continue;
+      }
+      if (t.rfind("#@ source ", 0) == 0) {
+        origins_.push_back({line_no + 1, trim(t.substr(10))});
         continue;
       }
       if (t[0] == '#') continue;
@@ -193,7 +209,7 @@ class Parser {
       auto [it, fresh] = id_lines.emplace(beh.id, b.field_lines["id"]);
       if (!fresh) {
         error(b.field_lines["id"],
-              "duplicate id " + beh.id + " (first on line " + std::to_string(it->second) + ")");
+              "duplicate id " + beh.id + " (first at " + where(it->second) + ")");
       }
       check_scope(b, beh.scope);
       beh.tests = parse_tests(b, b.fields["tests"]);
@@ -208,7 +224,12 @@ class Parser {
   }
 
  private:
+  struct Origin {
+    int first_line;  // first line of the text that belongs to `file`
+    std::string file;
+  };
   std::string source_;
+  std::vector<Origin> origins_;
   std::vector<std::string> errors_;
 };
 

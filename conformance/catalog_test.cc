@@ -81,7 +81,15 @@ TEST(CatalogParser, UnknownFieldIsAnErrorWithItsLine) {
 TEST(CatalogParser, DuplicateIdNamesBothLines) {
   auto cat = parse_catalog(std::string(kEntry) + "\n" + kEntry, "cat.txt");
   EXPECT_THAT(cat, FailsWith(EINVAL));
-  EXPECT_THAT(cat.error().message(), HasSubstr("cat.txt:11: duplicate id PIPE-004 (first on line 2)"));
+  EXPECT_THAT(cat.error().message(), HasSubstr("cat.txt:11: duplicate id PIPE-004 (first at cat.txt:2)"));
+}
+
+TEST(CatalogParser, SourceMarkersMakeErrorsNameTheJoinedFile) {
+  // What the genrule that joins conformance/catalog/*.txt produces.
+  std::string text = "#@ source a.txt\n" + std::string(kEntry) + "\n#@ source b.txt\n# note\n" + kEntry;
+  auto cat = parse_catalog(text, "catalog.txt");
+  EXPECT_THAT(cat, FailsWith(EINVAL));
+  EXPECT_THAT(cat.error().message(), HasSubstr("b.txt:3: duplicate id PIPE-004 (first at a.txt:2)"));
 }
 
 TEST(CatalogParser, MissingFieldIsAnError) {
