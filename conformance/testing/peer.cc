@@ -6,10 +6,24 @@
 //   peer write-fd FD TEXT     writes TEXT to the inherited descriptor FD
 //   peer read-path PATH MAX   opens PATH read-only, one read(MAX), prints the bytes
 //   peer write-path PATH TEXT opens PATH write-only, writes TEXT
+//   peer ftok PATH PROJ                    prints "key=0x%08x"
+//   peer msg-send PATH PROJ TYPE TEXT      ftok → msgget(key, 0) → msgsnd(TYPE, TEXT)
+//   peer msg-recv PATH PROJ TYPE MAX       msgrcv(TYPE, MAX, IPC_NOWAIT); prints "type=<t> text=<bytes>"
+//   peer shm-write PATH PROJ OFFSET TEXT   ftok → shmget(key, 0, 0) → shmat → TEXT at OFFSET → shmdt
+//   peer shm-read PATH PROJ OFFSET LEN     prints LEN bytes at OFFSET of that segment
+//   peer pshm-write NAME OFFSET TEXT       shm_open(NAME, O_RDWR) → pwrite(TEXT, OFFSET)
+//   peer pshm-read NAME OFFSET LEN         shm_open(NAME, O_RDONLY) → pread(LEN, OFFSET); prints them
+//   peer sigstate SIGNO                    prints "handler=<default|ignore|catch> blocked=<0|1> pending=<0|1>"
 //
-// Exit status: 0 success, 2 usage, 3 EBADF on FD, 4-7 other failures (the
-// errno is printed to stderr).
+// The peer deliberately uses raw libc calls, not ipc/: it stands for someone
+// else's program. Exit status: 0 success, 2 usage, 3 EBADF on FD, 4-7 other
+// failures (the errno is printed to stderr).
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -66,6 +80,104 @@ int write_path(const char* path, const char* text) {
   return ok ? 0 : fail("write", 5);
 }
 
+key_t key_of(const char* path, const char* proj) {
+  return ::ftok(path, static_cast<int>(std::strtol(proj, nullptr, 0)));
+}
+
+int print_key(const char* path, const char* proj) {
+  key_t key = key_of(path, proj);
+  if (key == -1) return fail("ftok", 4);
+  std::printf("key=0x%08x\n", static_cast<unsigned>(key));
+  return 0;
+}
+
+int msg_send(const char* path, const char* proj, long type, const char* text) {
+  key_t key = key_of(path, proj);
+  if (key == -1) return fail("ftok", 4);
+  int qid = ::msgget(key, 0);
+  if (qid < 0) return fail("msgget", 4);
+  std::size_t len = std::strlen(text);
+  std::vector<char> msg(sizeof(long) + len);
+  std::memcpy(msg.data(), &type, sizeof type);
+  std::memcpy(msg.data() + sizeof(long), text, len);
+  while (::msgsnd(qid, msg.data(), len, 0) != 0) {
+    if (errno != EINTR) return fail("msgsnd", 4);
+  }
+  return 0;
+}
+
+int msg_recv(const char* path, const char* proj, long type, std::size_t max) {
+  key_t key = key_of(path, proj);
+  if (key == -1) return fail("ftok", 4);
+  int qid = ::msgget(key, 0);
+  if (qid < 0) return fail("msgget", 4);
+  std::vector<char> msg(sizeof(long) + max);
+  ssize_t n = ::msgrcv(qid, msg.data(), max, type, IPC_NOWAIT);
+  if (n < 0) return fail("msgrcv", 4);
+  long got;
+  std::memcpy(&got, msg.data(), sizeof got);
+  std::printf("type=%ld text=", got);
+  std::fflush(stdout);
+  return write_all(1, msg.data() + sizeof(long), static_cast<std::size_t>(n)) ? 0 : fail("write(stdout)", 7);
+}
+
+// Attaches the segment of ftok(path, proj); nullptr (errno set) on failure.
+char* attach(const char* path, const char* proj, int shmflg) {
+  key_t key = key_of(path, proj);
+  if (key == -1) return nullptr;
+  int id = ::shmget(key, 0, 0);
+  if (id < 0) return nullptr;
+  void* p = ::shmat(id, nullptr, shmflg);
+  return p == reinterpret_cast<void*>(-1) ? nullptr : static_cast<char*>(p);
+}
+
+int shm_write(const char* path, const char* proj, std::size_t offset, const char* text) {
+  char* p = attach(path, proj, 0);
+  if (p == nullptr) return fail("shm attach", 4);
+  std::memcpy(p + offset, text, std::strlen(text));
+  return ::shmdt(p) == 0 ? 0 : fail("shmdt", 4);
+}
+
+int shm_read(const char* path, const char* proj, std::size_t offset, std::size_t len) {
+  char* p = attach(path, proj, SHM_RDONLY);
+  if (p == nullptr) return fail("shm attach", 4);
+  bool ok = write_all(1, p + offset, len);
+  ::shmdt(p);
+  return ok ? 0 : fail("write(stdout)", 7);
+}
+
+int pshm_write(const char* name, off_t offset, const char* text) {
+  int fd = ::shm_open(name, O_RDWR | O_CLOEXEC, 0);
+  if (fd < 0) return fail("shm_open", 4);
+  ssize_t n = ::pwrite(fd, text, std::strlen(text), offset);
+  ::close(fd);
+  if (n < 0) return fail("pwrite", 4);
+  return static_cast<std::size_t>(n) == std::strlen(text) ? 0 : 5;
+}
+
+int pshm_read(const char* name, off_t offset, std::size_t len) {
+  int fd = ::shm_open(name, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) return fail("shm_open", 4);
+  std::vector<char> buf(len);
+  ssize_t n = ::pread(fd, buf.data(), len, offset);
+  ::close(fd);
+  if (n < 0) return fail("pread", 4);
+  return write_all(1, buf.data(), static_cast<std::size_t>(n)) ? 0 : fail("write(stdout)", 7);
+}
+
+int sig_state(int signo) {
+  struct sigaction sa;
+  sigset_t blocked, pending;
+  if (::sigaction(signo, nullptr, &sa) != 0) return fail("sigaction", 4);
+  if (::sigprocmask(SIG_SETMASK, nullptr, &blocked) != 0 || ::sigpending(&pending) != 0) {
+    return fail("sigprocmask", 4);
+  }
+  const char* handler = sa.sa_handler == SIG_DFL ? "default" : sa.sa_handler == SIG_IGN ? "ignore" : "catch";
+  std::printf("handler=%s blocked=%d pending=%d\n", handler, ::sigismember(&blocked, signo),
+              ::sigismember(&pending, signo));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -77,6 +189,19 @@ int main(int argc, char** argv) {
   }
   if (mode == "read-path" && argc == 4) return read_path(argv[2], std::strtoul(argv[3], nullptr, 10));
   if (mode == "write-path" && argc == 4) return write_path(argv[2], argv[3]);
-  std::fprintf(stderr, "usage: peer fd-inode FD | write-fd FD TEXT | read-path PATH MAX | write-path PATH TEXT\n");
+  auto num = [](const char* s) { return std::strtoul(s, nullptr, 0); };
+  if (mode == "ftok" && argc == 4) return print_key(argv[2], argv[3]);
+  if (mode == "msg-send" && argc == 6) return msg_send(argv[2], argv[3], std::atol(argv[4]), argv[5]);
+  if (mode == "msg-recv" && argc == 6) return msg_recv(argv[2], argv[3], std::atol(argv[4]), num(argv[5]));
+  if (mode == "shm-write" && argc == 6) return shm_write(argv[2], argv[3], num(argv[4]), argv[5]);
+  if (mode == "shm-read" && argc == 6) return shm_read(argv[2], argv[3], num(argv[4]), num(argv[5]));
+  if (mode == "pshm-write" && argc == 5) return pshm_write(argv[2], static_cast<off_t>(num(argv[3])), argv[4]);
+  if (mode == "pshm-read" && argc == 5) return pshm_read(argv[2], static_cast<off_t>(num(argv[3])), num(argv[4]));
+  if (mode == "sigstate" && argc == 3) return sig_state(std::atoi(argv[2]));
+  std::fprintf(stderr,
+               "usage: peer fd-inode FD | write-fd FD TEXT | read-path PATH MAX | write-path PATH TEXT\n"
+               "     | ftok PATH PROJ | msg-send PATH PROJ TYPE TEXT | msg-recv PATH PROJ TYPE MAX\n"
+               "     | shm-write PATH PROJ OFFSET TEXT | shm-read PATH PROJ OFFSET LEN\n"
+               "     | pshm-write NAME OFFSET TEXT | pshm-read NAME OFFSET LEN | sigstate SIGNO\n");
   return 2;
 }
