@@ -43,20 +43,26 @@ namespace {
 constexpr const char* kUsage =
     "usage: report [--out FILE] [--json FILE] [--junit FILE] [--only PATTERN]...\n"
     "              [--verbose] [--catalog FILE] [--suite BINARY]... [--timeout SECONDS]\n"
-    "              [--shared-ipc]\n"
+    "              [--test-timeout SECONDS]\n"
+    "              [--shared-ipc] [--preload LIB]\n"
     "  --only PATTERN   behaviour IDs to run (fnmatch, e.g. 'PIPE-0*'); repeatable\n"
     "  --verbose        stream the suites' own output to stderr\n"
     "  --catalog FILE   catalogue to use instead of the built-in one\n"
     "  --suite BINARY   run this conformance binary instead of the built-in ones\n"
     "  --timeout S      kill a suite that runs longer (default 1800)\n"
-    "  --shared-ipc     do not run the suites in a private IPC namespace\n";
+    "  --test-timeout S end a suite whose current test runs longer (default 60); its\n"
+    "                   tests are then run one at a time\n"
+    "  --shared-ipc     do not run the suites in a private IPC namespace\n"
+    "  --preload LIB    run the suites with LD_PRELOAD=LIB (e.g. a deviation shim from\n"
+    "                   conformance/selftest, or an emulation layer to judge)\n";
 
 struct Options {
-  std::string out, json, junit, catalog;
+  std::string out, json, junit, catalog, preload;
   std::vector<std::string> only, suites;
   bool verbose = false;
   bool shared_ipc = false;
   int timeout_s = 1800;
+  int test_timeout_s = 60;
   bool host_facts_only = false;  // internal: print host facts as JSON and exit
 };
 
@@ -108,8 +114,22 @@ bool parse_args(int argc, char** argv, Options& o, std::string& err) {
         err = "--timeout needs a positive number of seconds";
         return false;
       }
+    } else if (a == "--test-timeout") {
+      if (!value(v)) return false;
+      o.test_timeout_s = std::atoi(v.c_str());
+      if (o.test_timeout_s <= 0) {
+        err = "--test-timeout needs a positive number of seconds";
+        return false;
+      }
     } else if (a == "--verbose") {
       o.verbose = true;
+    } else if (a == "--preload") {
+      if (!value(v)) return false;
+      o.preload = user_path(v);
+      if (::access(o.preload.c_str(), R_OK) != 0) {
+        err = "--preload " + o.preload + ": " + std::strerror(errno);
+        return false;
+      }
     } else if (a == "--shared-ipc") {
       o.shared_ipc = true;
     } else if (a == "--host-facts") {
@@ -198,38 +218,34 @@ class Runner {
   Runner(const Options& o, const Catalog& cat, Isolation iso, std::string tmp, std::string runfiles)
       : opt_(o), cat_(cat), iso_(iso), tmp_(std::move(tmp)), runfiles_(std::move(runfiles)) {}
 
-  // Runs one binary for the given tests; adds outcomes. Returns tests run.
+  // Runs one binary for the given tests (all of them if `tests` is empty);
+  // adds outcomes. If the binary does not finish (a crash, a hang caught by
+  // the per-test watchdog, the suite timeout), every catalogued test of it
+  // without a result is run again on its own, so one broken test costs only
+  // its own behaviours. Returns the number of tests with a result.
   int run_suite(const std::string& path, const std::set<std::string>& tests, int index, int total,
                 Outcomes& outcomes) {
     std::string name = basename_of(path);
-    std::string json_path = tmp_ + "/" + name + ".json";
-    std::vector<std::string> argv = {path, "--gtest_output=json:" + json_path};
-    if (opt_.only.size() > 0) {
-      std::string filter;
-      for (const std::string& t : tests) filter += (filter.empty() ? "" : ":") + t;
-      argv.push_back("--gtest_filter=" + filter);
-    }
     std::fprintf(stderr, "[report] (%d/%d) %s: running %zu test%s…\n", index, total, name.c_str(),
                  tests.size(), tests.size() == 1 ? "" : "s");
-    RunOptions ro;
-    ro.isolation = iso_;
-    ro.timeout = std::chrono::seconds(opt_.timeout_s);
-    ro.output_fd = opt_.verbose ? 2 : -1;
-    // A private temp root per suite; the suites find their own data (peer
-    // programs) in our runfiles tree, which contains theirs.
-    ro.env = {"TEST_TMPDIR="};
-    if (!runfiles_.empty()) ro.env.push_back("RUNFILES_DIR=" + runfiles_);
-    auto run = run_program(argv, ro);
-    if (!run) {
-      fail_binary(cat_, name, run.error().message(), outcomes);
-      std::fprintf(stderr, "[report] %s: %s\n", name.c_str(), run.error().message().c_str());
-      return 0;
+    Attempt first = attempt(path, opt_.only.empty() ? std::set<std::string>{} : tests);
+    Outcomes mine = first.outcomes;
+    double seconds = first.seconds;
+    if (!first.why.empty()) {
+      std::fprintf(stderr, "[report] %s did not finish: %s; running its tests one at a time\n",
+                   name.c_str(), first_line(first.why).c_str());
+      for (const std::string& test : catalogued_tests(name, tests)) {
+        if (mine.count(name + ":" + test) != 0) continue;
+        Attempt one = attempt(path, {test});
+        seconds += one.seconds;
+        auto it = one.outcomes.find(name + ":" + test);
+        if (it != one.outcomes.end() && one.why.empty()) {
+          mine.insert(*it);
+        } else {
+          mine[name + ":" + test] = TestOutcome{TestOutcome::Kind::kFailed, test + " did not finish: " + one.why};
+        }
+      }
     }
-    std::ifstream in(json_path);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    Outcomes mine;
-    ipc::Status parsed = text.empty() ? ipc::Status(ipc::Error(ENOENT, "read", json_path))
-                                      : add_gtest_json(name, text, mine);
     int passed = 0, failed = 0, skipped = 0;
     for (const auto& [key, o] : mine) {
       passed += o.kind == TestOutcome::Kind::kPassed;
@@ -237,23 +253,72 @@ class Runner {
       skipped += o.kind == TestOutcome::Kind::kSkipped;
     }
     outcomes.insert(mine.begin(), mine.end());
-    bool died = !WIFEXITED(run->wait_status) || (WEXITSTATUS(run->wait_status) > 1);
-    if (run->timed_out || died || !parsed) {
-      std::string why = name + " did not finish: " +
-                        (run->timed_out ? "timed out after " + std::to_string(opt_.timeout_s) + " s"
-                                        : describe_status(run->wait_status)) +
-                        (parsed ? "" : "; no results (" + parsed.error().message() + ")");
-      if (!run->output.empty()) why += "\nlast output:\n" + tail(run->output, 2000);
-      fail_binary(cat_, name, why, outcomes);
-      std::fprintf(stderr, "[report] %s\n", why.c_str());
-    }
     std::fprintf(stderr, "[report] (%d/%d) %s: %d passed, %d failed, %d skipped in %.1f s\n", index,
-                 total, name.c_str(), passed, failed, skipped, run->seconds);
-    ::unlink(json_path.c_str());
+                 total, name.c_str(), passed, failed, skipped, seconds);
     return passed + failed + skipped;
   }
 
  private:
+  struct Attempt {
+    Outcomes outcomes;
+    std::string why;  // empty if the binary finished and wrote its results
+    double seconds = 0;
+  };
+
+  // One run of `path` over `tests` (empty: all); parses its JSON results.
+  Attempt attempt(const std::string& path, const std::set<std::string>& tests) {
+    std::string name = basename_of(path);
+    std::string json_path = tmp_ + "/" + name + ".json";
+    std::vector<std::string> argv = {path, "--gtest_output=json:" + json_path};
+    if (!tests.empty()) {
+      std::string filter;
+      for (const std::string& t : tests) filter += (filter.empty() ? "" : ":") + t;
+      argv.push_back("--gtest_filter=" + filter);
+    }
+    RunOptions ro;
+    ro.isolation = iso_;
+    ro.timeout = std::chrono::seconds(opt_.timeout_s);
+    ro.output_fd = opt_.verbose ? 2 : -1;
+    // A private temp root per suite; the suites find their own data (peer
+    // programs) in our runfiles tree, which contains theirs.
+    ro.env = {"TEST_TMPDIR=", "IPCT_TEST_TIMEOUT=" + std::to_string(opt_.test_timeout_s)};
+    if (!runfiles_.empty()) ro.env.push_back("RUNFILES_DIR=" + runfiles_);
+    if (!opt_.preload.empty()) ro.env.push_back("LD_PRELOAD=" + opt_.preload);
+    Attempt a;
+    auto run = run_program(argv, ro);
+    if (!run) {
+      a.why = run.error().message();
+      return a;
+    }
+    a.seconds = run->seconds;
+    std::ifstream in(json_path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ::unlink(json_path.c_str());
+    ipc::Status parsed = text.empty() ? ipc::Status(ipc::Error(ENOENT, "read", json_path))
+                                      : add_gtest_json(name, text, a.outcomes);
+    bool died = !WIFEXITED(run->wait_status) || (WEXITSTATUS(run->wait_status) > 1);
+    if (run->timed_out || died || !parsed) {
+      a.why = (run->timed_out ? "timed out after " + std::to_string(opt_.timeout_s) + " s"
+                              : describe_status(run->wait_status)) +
+              (parsed ? "" : "; no results (" + parsed.error().message() + ")");
+      if (!run->output.empty()) a.why += "\nlast output:\n" + tail(run->output, 2000);
+    }
+    return a;
+  }
+
+  // The tests of binary `name` the catalogue names (within `only` if given).
+  std::vector<std::string> catalogued_tests(const std::string& name, const std::set<std::string>& only) {
+    std::set<std::string> out;
+    for (const Behaviour& b : cat_.behaviours) {
+      for (const TestRef& t : b.tests) {
+        if (t.binary == name && (only.empty() || only.count(t.gtest_name()) != 0)) out.insert(t.gtest_name());
+      }
+    }
+    return {out.begin(), out.end()};
+  }
+
+  static std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
   const Options& opt_;
   const Catalog& cat_;
   Isolation iso_;
@@ -372,6 +437,8 @@ int run(int argc, char** argv) {
     }
     report.host.push_back({"ipc_namespace", "IPC namespace of the suites", ipc_fact});
     report.host.push_back({"dev_shm", "/dev/shm of the suites", shm_fact});
+    report.host.push_back(
+        {"preload", "LD_PRELOAD of the suites", opt.preload.empty() ? "none" : opt.preload});
   }
 
   const char* tmpdir = std::getenv("TMPDIR");

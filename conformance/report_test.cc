@@ -245,7 +245,7 @@ struct ReportRun {
   std::string output;  // stdout + stderr
 };
 
-ReportRun RunReport(const std::vector<std::string>& args) {
+ReportRun RunReport(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
   ReportRun out;
   auto bin = runfile("conformance/report");
   if (!bin) {
@@ -256,6 +256,7 @@ ReportRun RunReport(const std::vector<std::string>& args) {
   argv.insert(argv.end(), args.begin(), args.end());
   RunOptions opt;
   opt.timeout = std::chrono::minutes(10);
+  opt.env = env;
   auto r = run_program(argv, opt);
   if (!r) {
     out.output = r.error().message();
@@ -356,10 +357,44 @@ TEST_F(ReportOverLeakySuite, CrashingSuiteMakesItsBehavioursDeviate) {
   EXPECT_THAT(r.output, HasSubstr("false did not finish"));
 }
 
+TEST_F(ReportOverLeakySuite, HungTestCostsOnlyItsOwnBehaviour) {
+  std::ofstream(dir_.file("hang.txt")) <<
+      "id: TEST-001\ntitle: clean\nexpected: passes\nspec: none\nscope: P\n"
+      "tests: leaky_suite:Leaky.Clean\n\n"
+      "id: TEST-003\ntitle: fails\nexpected: 2 + 2 == 4\nspec: arithmetic\nscope: P\n"
+      "tests: leaky_suite:Leaky.Fails\n\n"
+      "id: TEST-005\ntitle: hangs\nexpected: returns\nspec: none\nscope: P\n"
+      "tests: leaky_suite:Leaky.HangsWhenAsked\n";
+  std::string json = dir_.file("r.json");
+  ReportRun r = RunReport({"--catalog", dir_.file("hang.txt"), "--suite", leaky_, "--json", json,
+                           "--only", "TEST-*", "--test-timeout", "1"},
+                          {"IPCT_LEAKY_HANG=1"});
+  EXPECT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1) << DescribeWaitStatus(r.status)
+                                                                 << "\n" << r.output;
+  EXPECT_THAT(r.output, HasSubstr("running its tests one at a time"));
+  auto doc = parse_json(Slurp(json));
+  ASSERT_TRUE(doc.ok()) << doc.error().message() << "\n" << r.output;
+  const Json::Array& b = doc->get("behaviours")->as_array();
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(b[0].get_string("verdict"), "conforms") << r.output;
+  EXPECT_EQ(b[1].get_string("verdict"), "deviates");
+  EXPECT_THAT(b[1].get_string("observed"), HasSubstr("observed: 2 + 2 == 5"));
+  EXPECT_EQ(b[2].get_string("verdict"), "deviates");
+  EXPECT_THAT(b[2].get_string("observed"),
+              HasSubstr("watchdog: Leaky.HangsWhenAsked still running after 1 s"));
+}
+
+TEST(ReportBinary, PreloadMustBeReadable) {
+  ReportRun r = RunReport({"--only", "PIPE-001", "--preload", "/nonexistent/lib.so"});
+  EXPECT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--preload /nonexistent/lib.so: No such file or directory"));
+}
+
 TEST(ReportBinary, UsageErrorsExitTwo) {
   for (std::vector<std::string> args : {std::vector<std::string>{"--bogus"},
                                         std::vector<std::string>{"--out"},
                                         std::vector<std::string>{"--only", "NOPE-*"},
+                                        std::vector<std::string>{"--test-timeout", "0"},
                                         std::vector<std::string>{"--catalog", "/nonexistent"}}) {
     ReportRun r = RunReport(args);
     EXPECT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 2) << args[0] << ": " << r.output;

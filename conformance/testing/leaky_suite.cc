@@ -2,7 +2,7 @@
 // each Leaky.* test leaves one kind of IPC object behind, so that
 // leak_listener_test (and report_test) can check the leak listener reports
 // it, names it and removes it. Leaky.Clean creates and removes everything (it
-// must pass); Leaky.Skipped skips with a reason. Not a test target itself.
+// must pass); Leaky.Skipped skips with a reason; Leaky.HangsWhenAsked hangs. Not a test target itself.
 #include <fcntl.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
@@ -99,5 +99,16 @@ TEST(Leaky, Clean) {
 TEST(Leaky, Skipped) { GTEST_SKIP() << "needs a unicorn"; }
 
 TEST(Leaky, Fails) { FAIL() << "observed: 2 + 2 == 5"; }
+
+// Blocks for ever in read() (it holds the pipe's only write end) when
+// IPCT_LEAKY_HANG is set: for the report's per-test watchdog.
+TEST(Leaky, HangsWhenAsked) {
+  if (std::getenv("IPCT_LEAKY_HANG") == nullptr) GTEST_SKIP() << "set IPCT_LEAKY_HANG=1 to hang";
+  int fds[2];
+  ASSERT_THAT(::pipe2(fds, O_CLOEXEC), SyscallSucceeds());
+  char c;
+  ::read(fds[0], &c, 1);
+  FAIL() << "read returned although the pipe's writer is still open";
+}
 
 }  // namespace

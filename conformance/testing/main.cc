@@ -5,6 +5,7 @@
 //    a fresh directory (exported as TEST_TMPDIR, so ipc::testing::TempDir uses
 //    it) that is removed at exit. So a binary runs the same from bazel-bin/.
 //  - Installs the leak listener (conformance/testing/leak_listener.h).
+//  - Arms the per-test watchdog when $IPCT_TEST_TIMEOUT is set (watchdog.h).
 //  - Records each GTEST_SKIP message as the test property "skip_reason", which
 //    the report reads from --gtest_output=json (GoogleTest's JSON has no field
 //    for it).
@@ -18,6 +19,7 @@
 #include <string>
 
 #include "conformance/testing/leak_listener.h"
+#include "conformance/testing/watchdog.h"
 #include "conformance/verdict.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -90,6 +92,7 @@ int main(int argc, char** argv) {
       // first, then leaks are checked, then the default printer reports.
       listeners.Append(new conformance::testing::LeakListener(std::move(rules)));
       listeners.Append(new SkipReasonRecorder);
+      if (auto* watchdog = conformance::testing::make_watchdog_from_env()) listeners.Append(watchdog);
     }
     rc = RUN_ALL_TESTS();
   }
