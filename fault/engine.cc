@@ -70,8 +70,14 @@ Engine::Engine(Plan plan, std::size_t log_capacity)
       rule_counts_(new std::atomic<std::uint64_t>[plan_.rules.size()]),
       capacity_(log_capacity),
       slots_(new Slot[log_capacity]) {
+  counted_by_rule_.fill(-1);
   for (std::size_t r = 0; r < plan_.rules.size(); ++r) {
     rule_counts_[r].store(0, std::memory_order_relaxed);
+    const Rule& rule = plan_.rules[r];
+    for (std::size_t c = 0; c < ipc::sys::kCallCount; ++c) {
+      bool only_c = rule.calls == call_bit(static_cast<Call>(c)) && !rule.fd && !rule.tid;
+      if (only_c && counted_by_rule_[c] < 0) counted_by_rule_[c] = static_cast<int>(r);
+    }
     armed_ |= plan_.rules[r].calls;
     for (std::size_t c = 0; c < ipc::sys::kCallCount; ++c) {
       if (plan_.rules[r].names(static_cast<Call>(c))) rules_for_[c].push_back(r);
@@ -103,7 +109,7 @@ Decision Engine::decide(Call call, int fd, std::size_t size) {
   Decision d;
   if (!armed(call)) return d;
   auto c = static_cast<std::size_t>(call);
-  call_counts_[c].fetch_add(1, std::memory_order_relaxed);
+  if (counted_by_rule_[c] < 0) call_counts_[c].fetch_add(1, std::memory_order_relaxed);
   // Every matching rule counts the call, even after an earlier one fired, so
   // that each rule's ordinals do not depend on the other rules.
   for (std::size_t r : rules_for_[c]) {
@@ -148,7 +154,10 @@ void Engine::record(const LogEntry& entry) {
 
 std::uint64_t Engine::calls(Call call) const {
   auto c = static_cast<std::size_t>(call);
-  return c < ipc::sys::kCallCount ? call_counts_[c].load(std::memory_order_relaxed) : 0;
+  if (c >= ipc::sys::kCallCount) return 0;
+  int r = counted_by_rule_[c];
+  return r >= 0 ? rule_counts_[static_cast<std::size_t>(r)].load(std::memory_order_relaxed)
+                : call_counts_[c].load(std::memory_order_relaxed);
 }
 
 std::uint64_t Engine::rule_count(std::size_t rule) const {

