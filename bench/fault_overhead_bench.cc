@@ -33,7 +33,10 @@
 
 namespace {
 
-constexpr long kLoopIterations = 30000;  // 30000 reads < strace's 65535 limit
+constexpr long kLoopIterations = 30000;    // 30000 reads < strace's 65535 limit
+constexpr long kStraceIterations = 3000;   // ~0.3 ms each under strace
+
+long iterations(const std::string& mode) { return mode == "strace" ? kStraceIterations : kLoopIterations; }
 constexpr const char* kNeverDue = "read:EINTR@1000000000; write:EINTR@1000000000";
 
 std::string runfile(const std::string& rel) {
@@ -91,7 +94,7 @@ Run run(const std::vector<std::string>& argv) {
 
 std::vector<std::string> loop_command(const std::string& mode) {
   std::string loop = runfile("bench/fault_loop");
-  std::string n = std::to_string(kLoopIterations);
+  std::string n = std::to_string(iterations(mode));
   if (mode == "ipcfault") return {runfile("fault/ipcfault"), "--plan", kNeverDue, "--", loop, n};
   if (mode == "strace") {
     return {"strace", "-f", "-o", "/dev/null", "--inject=read:error=EINTR:when=65535", loop, n};
@@ -110,7 +113,7 @@ void pipe_loop(benchmark::State& state, const std::string& mode, bool cpu) {
       state.SkipWithError((mode + ": the loop did not run (is the tool installed?)").c_str());
       break;
     }
-    state.SetIterationTime(static_cast<double>(cpu ? cpu_ns : ns) * 1e-9 / kLoopIterations);
+    state.SetIterationTime(static_cast<double>(cpu ? cpu_ns : ns) * 1e-9 / static_cast<double>(iterations(mode)));
   }
 }
 

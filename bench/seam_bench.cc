@@ -4,11 +4,13 @@
 // without a kernel's noise, the table entry for `read` is pointed at a stub
 // that does no system call; the baseline calls the same stub directly (not
 // inlined). A third run uses a real read(2) of 0 bytes from /dev/zero through
-// libc and through the seam.
+// libc and through the seam, and once more through the seam with a fault plan
+// armed on read that never fires (the interceptor decides on every call).
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "bench/ratio_table.h"
+#include "fault/inprocess.h"
 #include "ipc/sys.h"
 
 namespace {
@@ -52,14 +54,26 @@ void BM_SeamRead0(benchmark::State& state) {
   ::close(fd);
 }
 
+void BM_SeamArmedRead0(benchmark::State& state) {
+  fault::ScopedFaultPlan plan("read:EINTR@1000000000000");
+  int fd = ::open("/dev/zero", O_RDONLY | O_CLOEXEC);
+  char c;
+  for (auto _ : state) benchmark::DoNotOptimize(ipc::sys::read(fd, &c, 0));
+  ::close(fd);
+  if (plan.injected() != 0) state.SkipWithError("the never-due plan fired");
+}
+
 BENCHMARK(BM_DirectStub);
 BENCHMARK(BM_SeamStub);
 BENCHMARK(BM_LibcRead0);
 BENCHMARK(BM_SeamRead0);
+BENCHMARK(BM_SeamArmedRead0);
 
 }  // namespace
 
 IPCT_BENCH_MAIN({
     {"seam vs direct call (stub, no syscall)", "BM_DirectStub", "BM_SeamStub", bench::Metric::kTime, 0, 2.0},
     {"seam vs libc, read(2) of 0 bytes (kernel noise dominates)", "BM_LibcRead0", "BM_SeamRead0", bench::Metric::kTime},
+    {"seam with a plan armed that never fires vs libc, read(2) of 0 bytes", "BM_LibcRead0",
+     "BM_SeamArmedRead0", bench::Metric::kTime, 0, 20.0},
 })
