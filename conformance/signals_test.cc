@@ -320,21 +320,22 @@ ssize_t ReadOne(int fd) {
 ipc::Deadline Soon() { return ipc::deadline_in(kPatience); }
 
 // Forks; the child (stdout into a pipe) runs `setup` — async-signal-safe calls
-// only — and execs the peer's `sigstate SIGNO`. Returns what the peer printed,
-// or "exit <status>" if it failed.
-std::string PeerSigstateAfter(int signo, const std::function<void()>& setup) {
+// only — and execs the peer with `args`. Returns what the peer printed, or
+// "exit <status>" if it failed.
+std::string PeerAfter(std::vector<std::string> args, const std::function<void()>& setup) {
   auto peer = conformance::runfile("conformance/testing/peer");
   if (!peer) return "no peer: " + peer.error().message();
-  std::string sig = std::to_string(signo);
-  std::string mode = "sigstate";
-  char* argv[] = {peer->data(), mode.data(), sig.data(), nullptr};
+  args.insert(args.begin(), *peer);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return "pipe2 failed";
   pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(fds[1], 1);  // dup2 clears FD_CLOEXEC on the copy
     setup();
-    ::execv(argv[0], argv);
+    ::execv(argv[0], argv.data());
     ::_exit(127);
   }
   ::close(fds[1]);
@@ -356,6 +357,11 @@ std::string PeerSigstateAfter(int signo, const std::function<void()>& setup) {
   if (!ExitedWith(*status, 0)) return "exit " + DescribeWaitStatus(*status) + ": " + out;
   if (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
+}
+
+// The peer's `sigstate SIGNO` after `setup` in the forked child.
+std::string PeerSigstateAfter(int signo, const std::function<void()>& setup) {
+  return PeerAfter({"sigstate", std::to_string(signo)}, setup);
 }
 
 // The thread states ('S', 'T', ...) of every thread of process `pid`.
@@ -1055,6 +1061,24 @@ TEST(SigOs, ForkChildInheritsDispositionsAndMaskButNoPendingSignalsOrAlarm) {
 }
 
 // ---- SIG-020 execve -----------------------------------------------------------------------
+
+// Catches: an alternate signal stack surviving execve (its memory is gone
+// with the old image; execve(2) says the stack is not preserved). The control
+// inside the child: sigaltstack must have taken, or the child exits 3.
+TEST(SigOs, ExecClearsTheAlternateSignalStack) {
+  static char stack_mem[64 * 1024];
+  std::string out = PeerAfter({"altstack"}, [] {
+    stack_t ss = {};
+    ss.ss_sp = stack_mem;
+    ss.ss_size = sizeof stack_mem;
+    stack_t now;
+    if (::sigaltstack(&ss, nullptr) != 0 || ::sigaltstack(nullptr, &now) != 0 ||
+        (now.ss_flags & SS_DISABLE) != 0 || now.ss_size != sizeof stack_mem) {
+      ::_exit(3);
+    }
+  });
+  EXPECT_EQ(out, "disabled=1 size=0");
+}
 
 // Catches: a caught signal still "caught" in the exec'd program, SIG_IGN reset,
 // or the mask / pending set not carried across execve.

@@ -14,6 +14,7 @@
 //   peer pshm-write NAME OFFSET TEXT       shm_open(NAME, O_RDWR) → pwrite(TEXT, OFFSET)
 //   peer pshm-read NAME OFFSET LEN         shm_open(NAME, O_RDONLY) → pread(LEN, OFFSET); prints them
 //   peer sigstate SIGNO                    prints "handler=<default|ignore|catch> blocked=<0|1> pending=<0|1>"
+//   peer altstack                          prints "disabled=<0|1> size=<ss_size>" (sigaltstack)
 //
 // The peer deliberately uses raw libc calls, not ipc/: it stands for someone
 // else's program. Exit status: 0 success, 2 usage, 3 EBADF on FD, 4-7 other
@@ -178,6 +179,13 @@ int sig_state(int signo) {
   return 0;
 }
 
+int alt_stack() {
+  stack_t old;
+  if (::sigaltstack(nullptr, &old) != 0) return fail("sigaltstack", 4);
+  std::printf("disabled=%d size=%zu\n", (old.ss_flags & SS_DISABLE) != 0 ? 1 : 0, old.ss_size);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -198,10 +206,11 @@ int main(int argc, char** argv) {
   if (mode == "pshm-write" && argc == 5) return pshm_write(argv[2], static_cast<off_t>(num(argv[3])), argv[4]);
   if (mode == "pshm-read" && argc == 5) return pshm_read(argv[2], static_cast<off_t>(num(argv[3])), num(argv[4]));
   if (mode == "sigstate" && argc == 3) return sig_state(std::atoi(argv[2]));
+  if (mode == "altstack" && argc == 2) return alt_stack();
   std::fprintf(stderr,
                "usage: peer fd-inode FD | write-fd FD TEXT | read-path PATH MAX | write-path PATH TEXT\n"
                "     | ftok PATH PROJ | msg-send PATH PROJ TYPE TEXT | msg-recv PATH PROJ TYPE MAX\n"
                "     | shm-write PATH PROJ OFFSET TEXT | shm-read PATH PROJ OFFSET LEN\n"
-               "     | pshm-write NAME OFFSET TEXT | pshm-read NAME OFFSET LEN | sigstate SIGNO\n");
+               "     | pshm-write NAME OFFSET TEXT | pshm-read NAME OFFSET LEN | sigstate SIGNO | altstack\n");
   return 2;
 }
