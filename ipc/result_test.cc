@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "ipc/testing/test_util.h"
+
 namespace ipc {
 namespace {
 
@@ -38,6 +40,14 @@ TEST(Result, HoldsValueOrError) {
   Status f = Error(EIO, "x");
   EXPECT_FALSE(f.ok());
   EXPECT_EQ(f.error().code(), EIO);
+}
+
+// ipc/testing's PrintTo: failed assertions show the error, not the bytes.
+TEST(Result, GoogleTestPrintsTheErrorMessage) {
+  Status s = Error(EINTR, "msgrcv", "qid=3");
+  EXPECT_EQ(::testing::PrintToString(s), "error: msgrcv(qid=3): Interrupted system call");
+  EXPECT_EQ(::testing::PrintToString(Status()), "OK");
+  EXPECT_EQ(::testing::PrintToString(Result<int>(7)), "OK: 7");
 }
 
 }  // namespace

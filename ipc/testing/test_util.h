@@ -21,14 +21,33 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <ostream>
 #include <future>
 #include <string>
 #include <thread>
+#include <type_traits>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ipc/fd.h"
 #include "ipc/result.h"
+
+namespace ipc {
+
+// How GoogleTest prints a Result in a failed assertion: the error message
+// ("msgrcv(qid=3): Interrupted system call") instead of the object's bytes.
+template <typename T>
+void PrintTo(const Result<T>& r, std::ostream* os) {
+  if (!r.ok()) {
+    *os << "error: " << r.error().message();
+  } else if constexpr (std::is_void_v<T>) {
+    *os << "OK";
+  } else {
+    *os << "OK: " << ::testing::PrintToString(r.value());
+  }
+}
+
+}  // namespace ipc
 
 namespace ipc::testing {
 
