@@ -58,7 +58,7 @@ std::map<std::string, std::string> Verdicts(const std::vector<std::string>& ids,
   std::string only;
   for (const std::string& id : ids) only += (only.empty() ? "" : ",") + id;
   std::vector<std::string> argv = {*report, "--only", only, "--json", dir.file("r.json"),
-                                   "--out", dir.file("r.md"), "--test-timeout", "10"};
+                                   "--out", dir.file("r.md"), "--test-timeout", "5"};
   if (!preload.empty()) argv.insert(argv.end(), {"--preload", preload});
   RunOptions opt;
   opt.timeout = std::chrono::minutes(5);
