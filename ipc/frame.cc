@@ -11,16 +11,24 @@
 namespace ipc {
 namespace {
 
-constexpr std::array<std::uint32_t, 256> make_crc_table() {
-  std::array<std::uint32_t, 256> table{};
+// Slicing-by-8 (Intel's method, as in zlib): table k gives the CRC of a byte
+// followed by k zero bytes, so 8 input bytes cost 8 independent lookups
+// instead of 8 dependent ones (~4x the byte-at-a-time speed).
+using CrcTables = std::array<std::array<std::uint32_t, 256>, 8>;
+
+constexpr CrcTables make_crc_tables() {
+  CrcTables t{};
   for (std::uint32_t i = 0; i < 256; ++i) {
     std::uint32_t c = i;
     for (int bit = 0; bit < 8; ++bit) c = (c & 1) ? (0xEDB88320u ^ (c >> 1)) : (c >> 1);
-    table[i] = c;
+    t[0][i] = c;
   }
-  return table;
+  for (std::size_t k = 1; k < 8; ++k) {
+    for (std::uint32_t i = 0; i < 256; ++i) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
+  }
+  return t;
 }
-constexpr std::array<std::uint32_t, 256> kCrcTable = make_crc_table();
+constexpr CrcTables kCrc = make_crc_tables();
 
 void put_u16(std::byte* p, std::uint16_t v) {
   p[0] = static_cast<std::byte>(v & 0xff);
@@ -57,7 +65,16 @@ std::string hex(std::uint32_t v, int digits) {
 
 std::uint32_t crc32(std::span<const std::byte> data, std::uint32_t crc) {
   crc = ~crc;
-  for (std::byte b : data) crc = kCrcTable[(crc ^ std::to_integer<std::uint32_t>(b)) & 0xff] ^ (crc >> 8);
+  const std::byte* p = data.data();
+  std::size_t n = data.size();
+  auto byte = [&](std::size_t i) { return std::to_integer<std::uint32_t>(p[i]); };
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint32_t lo = crc ^ (byte(0) | byte(1) << 8 | byte(2) << 16 | byte(3) << 24);
+    std::uint32_t hi = byte(4) | byte(5) << 8 | byte(6) << 16 | byte(7) << 24;
+    crc = kCrc[7][lo & 0xff] ^ kCrc[6][(lo >> 8) & 0xff] ^ kCrc[5][(lo >> 16) & 0xff] ^ kCrc[4][lo >> 24] ^
+          kCrc[3][hi & 0xff] ^ kCrc[2][(hi >> 8) & 0xff] ^ kCrc[1][(hi >> 16) & 0xff] ^ kCrc[0][hi >> 24];
+  }
+  for (std::size_t i = 0; i < n; ++i) crc = kCrc[0][(crc ^ byte(i)) & 0xff] ^ (crc >> 8);
   return ~crc;
 }
 

@@ -168,6 +168,27 @@ TEST_F(FrameTest, Crc32MatchesTheIeeeCheckValue) {
   EXPECT_EQ(crc32(as_bytes("The quick brown fox jumps over the lazy dog")), 0x414FA339u);
 }
 
+// The sliced implementation against the definition (bit by bit), for every
+// length 0..64 (all tail sizes) at every start alignment 0..7.
+TEST_F(FrameTest, Crc32MatchesTheBitwiseDefinitionAtEveryLengthAndAlignment) {
+  auto reference = [](std::span<const std::byte> d) {
+    std::uint32_t c = 0xFFFFFFFFu;
+    for (std::byte b : d) {
+      c ^= std::to_integer<std::uint32_t>(b);
+      for (int bit = 0; bit < 8; ++bit) c = (c & 1) ? (0xEDB88320u ^ (c >> 1)) : (c >> 1);
+    }
+    return ~c;
+  };
+  std::vector<std::byte> buf(80);
+  for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = static_cast<std::byte>((i * 131 + 7) & 0xff);
+  for (std::size_t start = 0; start < 8; ++start) {
+    for (std::size_t len = 0; len <= 64; ++len) {
+      std::span<const std::byte> d(buf.data() + start, len);
+      ASSERT_EQ(crc32(d), reference(d)) << "start " << start << " length " << len;
+    }
+  }
+}
+
 TEST_F(FrameTest, Crc32ContinuesAcrossPieces) {
   EXPECT_EQ(crc32(as_bytes("6789"), crc32(as_bytes("12345"))), 0xCBF43926u);
 }
