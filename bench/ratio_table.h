@@ -28,6 +28,10 @@ struct Pair {
   Metric metric = Metric::kThroughput;
   double min_ratio = 0;      // 0: no ratio goal
   double max_extra_ns = -1;  // < 0: no absolute goal
+  // kTime only: if set, compare overheads over this run instead of times:
+  // ratio = (baseline - reference) / (ours - reference), e.g. strace's extra
+  // time per call over the plain loop divided by ours.
+  std::string reference = {};
 };
 
 int run_and_print(int argc, char** argv, const std::vector<Pair>& pairs);
