@@ -34,6 +34,7 @@
 
 #include "conformance/process.h"
 #include "conformance/testing/background.h"
+#include "conformance/testing/suite_util.h"
 #include "fault/blocked.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -43,6 +44,10 @@
 #include "ipc/testing/test_util.h"
 
 namespace {
+
+using ::conformance::testing::ReadToEof;
+using ::conformance::testing::ReadyWithin;
+using ::conformance::testing::RunPeer;
 
 using ::conformance::testing::BackgroundCall;
 using ::conformance::testing::kill_and_reap;
@@ -113,44 +118,8 @@ std::size_t FillPipe(int w) {
   return total;
 }
 
-// Reads until EOF (or an error).
-std::string ReadToEof(int r) {
-  std::string out;
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t k = ::read(r, buf, sizeof buf);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) break;
-    out.append(buf, static_cast<std::size_t>(k));
-  }
-  return out;
-}
-
-// Whether `fd` reports `events` within kPatience (guards reads that must not
-// block, so a deviating OS fails the test instead of hanging it).
-bool ReadyWithin(int fd, short events) {
-  struct pollfd p = {fd, events, 0};
-  int r;
-  do {
-    r = ::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(kPatience).count()));
-  } while (r < 0 && errno == EINTR);
-  return r == 1;
-}
-
 std::span<std::byte> AsWritableBytes(std::string& s) {
   return {reinterpret_cast<std::byte*>(s.data()), s.size()};
-}
-
-// Runs the peer program (conformance/testing/peer); nothing is inherited but
-// stdio (every descriptor of the test is close-on-exec).
-ipc::Result<conformance::RunResult> RunPeer(const std::vector<std::string>& args) {
-  auto peer = conformance::runfile("conformance/testing/peer");
-  if (!peer) return std::move(peer).error();
-  std::vector<std::string> argv = {*peer};
-  argv.insert(argv.end(), args.begin(), args.end());
-  conformance::RunOptions opt;
-  opt.timeout = kPatience;
-  return conformance::run_program(argv, opt);
 }
 
 // Lets a runtime that defers signal handlers (TSan) run a pending one.

@@ -34,6 +34,7 @@
 
 #include "conformance/process.h"
 #include "conformance/testing/background.h"
+#include "conformance/testing/suite_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ipc/keys.h"
@@ -41,6 +42,8 @@
 #include "ipc/testing/test_util.h"
 
 namespace {
+
+using ::conformance::testing::RunPeer;
 
 using ::conformance::testing::kPatience;
 using ::ipc::testing::DescribeWaitStatus;
@@ -142,17 +145,6 @@ std::string KeyText(key_t key) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "key=0x%08x\n", static_cast<unsigned>(key));
   return buf;
-}
-
-// Runs the peer program (conformance/testing/peer).
-ipc::Result<conformance::RunResult> RunPeer(const std::vector<std::string>& args) {
-  auto peer = conformance::runfile("conformance/testing/peer");
-  if (!peer) return std::move(peer).error();
-  std::vector<std::string> argv = {*peer};
-  argv.insert(argv.end(), args.begin(), args.end());
-  conformance::RunOptions opt;
-  opt.timeout = kPatience;
-  return conformance::run_program(argv, opt);
 }
 
 // One message for msgsnd/msgrcv.

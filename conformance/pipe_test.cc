@@ -28,6 +28,7 @@
 
 #include "conformance/process.h"
 #include "conformance/testing/background.h"
+#include "conformance/testing/suite_util.h"
 #include "fault/blocked.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -37,6 +38,10 @@
 #include "ipc/testing/test_util.h"
 
 namespace {
+
+using ::conformance::testing::ReadToEof;
+using ::conformance::testing::ReadyWithin;
+using ::conformance::testing::RunPeer;
 
 using ::ipc::testing::DropPrivileges;
 
@@ -122,30 +127,6 @@ std::string ReadExactly(int r, std::size_t n) {
   return out;
 }
 
-// Reads until EOF.
-std::string ReadToEof(int r) {
-  std::string out;
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t k = ::read(r, buf, sizeof buf);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) break;
-    out.append(buf, static_cast<std::size_t>(k));
-  }
-  return out;
-}
-
-// Whether `fd` reports `events` within kPatience (guards calls that must not
-// block, so a deviating OS fails the test instead of hanging it).
-bool ReadyWithin(int fd, short events) {
-  struct pollfd p = {fd, events, 0};
-  int r;
-  do {
-    r = ::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(kPatience).count()));
-  } while (r < 0 && errno == EINTR);
-  return r == 1;
-}
-
 ino_t Inode(int fd) {
   struct stat st;
   return ::fstat(fd, &st) == 0 ? st.st_ino : 0;
@@ -215,17 +196,6 @@ long ReadProcLong(const char* path) {
   if (std::fscanf(f, "%ld", &n) != 1) n = -1;
   std::fclose(f);
   return n;
-}
-
-// Runs the peer program (conformance/testing/peer) with inherited descriptors.
-ipc::Result<conformance::RunResult> RunPeer(const std::vector<std::string>& args) {
-  auto peer = conformance::runfile("conformance/testing/peer");
-  if (!peer) return std::move(peer).error();
-  std::vector<std::string> argv = {*peer};
-  argv.insert(argv.end(), args.begin(), args.end());
-  conformance::RunOptions opt;
-  opt.timeout = kPatience;
-  return conformance::run_program(argv, opt);
 }
 
 // ---- PIPE-001 one object, two ends -----------------------------------------

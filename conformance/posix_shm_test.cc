@@ -21,6 +21,7 @@
 
 #include "conformance/process.h"
 #include "conformance/testing/background.h"
+#include "conformance/testing/suite_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ipc/fd.h"
@@ -28,6 +29,8 @@
 #include "ipc/testing/test_util.h"
 
 namespace {
+
+using ::conformance::testing::RunPeer;
 
 using ::conformance::testing::kPatience;
 using ::ipc::PosixShm;
@@ -147,17 +150,6 @@ std::string LayerMapRead(const SharedMapping& m, const PosixShm& shm, std::size_
   std::string s(n, '\0');
   auto r = m.read(shm, offset, Writable(s));
   return r.ok() ? s : "<error: " + r.error().message() + ">";
-}
-
-// Runs the peer program (conformance/testing/peer): an unrelated, exec'd process.
-ipc::Result<conformance::RunResult> RunPeer(const std::vector<std::string>& args) {
-  auto peer = conformance::runfile("conformance/testing/peer");
-  if (!peer) return std::move(peer).error();
-  std::vector<std::string> argv = {*peer};
-  argv.insert(argv.end(), args.begin(), args.end());
-  conformance::RunOptions opt;
-  opt.timeout = kPatience;
-  return conformance::run_program(argv, opt);
 }
 
 // In a forked child: SIGSEGV/SIGBUS end it with FaultExit(sig, si_code) if

@@ -35,6 +35,7 @@
 
 #include "conformance/process.h"
 #include "conformance/testing/background.h"
+#include "conformance/testing/suite_util.h"
 #include "fault/blocked.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -44,6 +45,8 @@
 #include "ipc/testing/test_util.h"
 
 namespace {
+
+using ::conformance::testing::RunPeer;
 
 using ::conformance::testing::BackgroundCall;
 using ::conformance::testing::kill_and_reap;
@@ -271,17 +274,6 @@ class Children {
  private:
   std::vector<pid_t> pids_;
 };
-
-// Runs the peer program (conformance/testing/peer).
-ipc::Result<conformance::RunResult> RunPeer(const std::vector<std::string>& args) {
-  auto peer = conformance::runfile("conformance/testing/peer");
-  if (!peer) return std::move(peer).error();
-  std::vector<std::string> argv = {*peer};
-  argv.insert(argv.end(), args.begin(), args.end());
-  conformance::RunOptions opt;
-  opt.timeout = kPatience;
-  return conformance::run_program(argv, opt);
-}
 
 std::span<const std::byte> Bytes(const std::string& s) { return ipc::as_bytes(s); }
 

@@ -39,6 +39,7 @@
 
 #include "conformance/process.h"
 #include "conformance/testing/background.h"
+#include "conformance/testing/suite_util.h"
 #include "fault/blocked.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -46,6 +47,8 @@
 #include "ipc/testing/test_util.h"
 
 namespace {
+
+using ::conformance::testing::RunPeer;
 
 using ::conformance::testing::kPatience;
 using ::ipc::ShmAttachment;
@@ -256,17 +259,6 @@ std::vector<std::string> OpenDescriptorTargets() {
     if (n > 0) out.push_back(std::to_string(fd) + "->" + std::string(buf, static_cast<std::size_t>(n)));
   }
   return out;
-}
-
-// Runs the peer program (conformance/testing/peer).
-ipc::Result<conformance::RunResult> RunPeer(const std::vector<std::string>& args) {
-  auto peer = conformance::runfile("conformance/testing/peer");
-  if (!peer) return std::move(peer).error();
-  std::vector<std::string> argv = {*peer};
-  argv.insert(argv.end(), args.begin(), args.end());
-  conformance::RunOptions opt;
-  opt.timeout = kPatience;
-  return conformance::run_program(argv, opt);
 }
 
 // Child bodies for privilege and namespace tests report setup failures with
