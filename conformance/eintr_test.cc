@@ -47,6 +47,7 @@
 #include <vector>
 
 #include "conformance/testing/background.h"
+#include "conformance/testing/suite_util.h"
 #include "fault/blocked.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -57,6 +58,9 @@
 #include "ipc/testing/test_util.h"
 
 namespace {
+
+using ::conformance::testing::FillPipe;
+using ::conformance::testing::Unread;
 
 using ::conformance::testing::BackgroundCall;
 using ::conformance::testing::kPatience;
@@ -182,29 +186,6 @@ class ScopedAction {
 };
 
 // ---- small helpers -------------------------------------------------------------
-
-int Unread(int fd) {
-  int n = -1;
-  return ::ioctl(fd, FIONREAD, &n) == 0 ? n : -1;
-}
-
-// Writes until the pipe takes nothing more; returns the bytes written.
-std::size_t FillPipe(int w) {
-  int fl = ::fcntl(w, F_GETFL);
-  ::fcntl(w, F_SETFL, fl | O_NONBLOCK);
-  std::string chunk(1 << 16, 'f');
-  std::size_t total = 0;
-  for (std::size_t n = chunk.size(); n > 0;) {
-    ssize_t r = ::write(w, chunk.data(), n);
-    if (r > 0) {
-      total += static_cast<std::size_t>(r);
-    } else {
-      n /= 2;  // EAGAIN: smaller pieces down to one byte
-    }
-  }
-  ::fcntl(w, F_SETFL, fl);
-  return total;
-}
 
 std::string ReadExactly(int r, std::size_t n) {
   std::string out(n, '\0');

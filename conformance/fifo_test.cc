@@ -45,6 +45,9 @@
 
 namespace {
 
+using ::conformance::testing::FillPipe;
+using ::conformance::testing::Unread;
+
 using ::conformance::testing::ReadToEof;
 using ::conformance::testing::ReadyWithin;
 using ::conformance::testing::RunPeer;
@@ -92,30 +95,6 @@ std::string Pattern(std::size_t n, unsigned seed = 1) {
   std::string s(n, '\0');
   for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131 + seed * 17 + i / 251) & 0xff);
   return s;
-}
-
-int Unread(int fd) {
-  int n = -1;
-  return ::ioctl(fd, FIONREAD, &n) == 0 ? n : -1;
-}
-
-// Writes until the pipe takes nothing more (non-blocking meanwhile); returns
-// the bytes written. The descriptor's flags are restored.
-std::size_t FillPipe(int w) {
-  int fl = ::fcntl(w, F_GETFL);
-  ::fcntl(w, F_SETFL, fl | O_NONBLOCK);
-  std::string chunk(1 << 16, 'f');
-  std::size_t total = 0;
-  for (std::size_t n = chunk.size(); n > 0;) {
-    ssize_t r = ::write(w, chunk.data(), n);
-    if (r > 0) {
-      total += static_cast<std::size_t>(r);
-    } else {
-      n /= 2;
-    }
-  }
-  ::fcntl(w, F_SETFL, fl);
-  return total;
 }
 
 std::span<std::byte> AsWritableBytes(std::string& s) {

@@ -39,6 +39,9 @@
 
 namespace {
 
+using ::conformance::testing::FillPipe;
+using ::conformance::testing::Unread;
+
 using ::conformance::testing::ReadToEof;
 using ::conformance::testing::ReadyWithin;
 using ::conformance::testing::RunPeer;
@@ -87,31 +90,6 @@ std::string Pattern(std::size_t n, unsigned seed = 1) {
 }
 
 int Capacity(int fd) { return ::fcntl(fd, F_GETPIPE_SZ); }
-
-int Unread(int fd) {
-  int n = -1;
-  if (::ioctl(fd, FIONREAD, &n) != 0) return -1;
-  return n;
-}
-
-// Writes until the pipe takes nothing more (non-blocking meanwhile); returns
-// the bytes written. The descriptor's O_NONBLOCK setting is restored.
-std::size_t FillPipe(int w) {
-  int fl = ::fcntl(w, F_GETFL);
-  ::fcntl(w, F_SETFL, fl | O_NONBLOCK);
-  std::string chunk(1 << 16, 'f');
-  std::size_t total = 0;
-  for (std::size_t n = chunk.size(); n > 0;) {
-    ssize_t r = ::write(w, chunk.data(), n);
-    if (r > 0) {
-      total += static_cast<std::size_t>(r);
-    } else {
-      n /= 2;  // EAGAIN: try smaller pieces down to one byte
-    }
-  }
-  ::fcntl(w, F_SETFL, fl);
-  return total;
-}
 
 // Reads exactly n bytes (or fewer at EOF).
 std::string ReadExactly(int r, std::size_t n) {

@@ -1,7 +1,8 @@
 // conformance/testing/suite_util.h — small helpers several conformance suites
 // share: running the separately exec'd peer program, reading a descriptor to
-// end of file, and a bounded readiness check that turns a would-be hang on a
-// deviating OS into a test failure.
+// end of file, filling a pipe, counting its unread bytes, and a bounded
+// readiness check that turns a would-be hang on a deviating OS into a test
+// failure.
 #pragma once
 
 #include <chrono>
@@ -21,6 +22,14 @@ ipc::Result<RunResult> RunPeer(const std::vector<std::string>& args,
 
 // Reads `fd` until end of file or an error (EINTR retried).
 std::string ReadToEof(int fd);
+
+// Writes to the pipe/FIFO write end `w` (made non-blocking meanwhile) until
+// it takes nothing more, in ever smaller pieces down to one byte; returns the
+// bytes written. Its O_NONBLOCK flag is restored.
+std::size_t FillPipe(int w);
+
+// FIONREAD: bytes waiting in a pipe or FIFO; -1 on error.
+int Unread(int fd);
 
 // Whether poll reports `events` on `fd` within `patience`.
 bool ReadyWithin(int fd, short events, std::chrono::milliseconds patience = kPatience);
