@@ -1,34 +1,18 @@
-// ipc/frame.cc — frame encoding, CRC-32, the incremental decoder, frame I/O.
+// ipc/frame.cc — frame encoding, the incremental decoder, frame I/O.
 #include "ipc/frame.h"
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <limits>
 #include <string>
 
+#include "ipc/crc32c.h"
+
 namespace ipc {
 namespace {
-
-// Slicing-by-8 (Intel's method, as in zlib): table k gives the CRC of a byte
-// followed by k zero bytes, so 8 input bytes cost 8 independent lookups
-// instead of 8 dependent ones (~4x the byte-at-a-time speed).
-using CrcTables = std::array<std::array<std::uint32_t, 256>, 8>;
-
-constexpr CrcTables make_crc_tables() {
-  CrcTables t{};
-  for (std::uint32_t i = 0; i < 256; ++i) {
-    std::uint32_t c = i;
-    for (int bit = 0; bit < 8; ++bit) c = (c & 1) ? (0xEDB88320u ^ (c >> 1)) : (c >> 1);
-    t[0][i] = c;
-  }
-  for (std::size_t k = 1; k < 8; ++k) {
-    for (std::uint32_t i = 0; i < 256; ++i) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
-  }
-  return t;
-}
-constexpr CrcTables kCrc = make_crc_tables();
 
 void put_u16(std::byte* p, std::uint16_t v) {
   p[0] = static_cast<std::byte>(v & 0xff);
@@ -52,7 +36,7 @@ std::uint32_t get_u32(const std::byte* p) {
 
 // The checksum covers the type and length fields (header bytes 2..7) and the payload.
 std::uint32_t frame_crc(const std::byte* type_and_length, std::span<const std::byte> payload) {
-  return crc32(payload, crc32({type_and_length, 6}));
+  return crc32c(payload, crc32c({type_and_length, 6}));
 }
 
 std::string hex(std::uint32_t v, int digits) {
@@ -63,28 +47,18 @@ std::string hex(std::uint32_t v, int digits) {
 
 }  // namespace
 
-std::uint32_t crc32(std::span<const std::byte> data, std::uint32_t crc) {
-  crc = ~crc;
-  const std::byte* p = data.data();
-  std::size_t n = data.size();
-  auto byte = [&](std::size_t i) { return std::to_integer<std::uint32_t>(p[i]); };
-  for (; n >= 8; p += 8, n -= 8) {
-    std::uint32_t lo = crc ^ (byte(0) | byte(1) << 8 | byte(2) << 16 | byte(3) << 24);
-    std::uint32_t hi = byte(4) | byte(5) << 8 | byte(6) << 16 | byte(7) << 24;
-    crc = kCrc[7][lo & 0xff] ^ kCrc[6][(lo >> 8) & 0xff] ^ kCrc[5][(lo >> 16) & 0xff] ^ kCrc[4][lo >> 24] ^
-          kCrc[3][hi & 0xff] ^ kCrc[2][(hi >> 8) & 0xff] ^ kCrc[1][(hi >> 16) & 0xff] ^ kCrc[0][hi >> 24];
-  }
-  for (std::size_t i = 0; i < n; ++i) crc = kCrc[0][(crc ^ byte(i)) & 0xff] ^ (crc >> 8);
-  return ~crc;
-}
-
-std::vector<std::byte> encode_frame(std::uint16_t type, std::span<const std::byte> payload) {
-  std::vector<std::byte> out(kFrameHeaderSize + payload.size());
+// Header and payload into out (kFrameHeaderSize + payload.size() bytes).
+static void encode_into(std::byte* out, std::uint16_t type, std::span<const std::byte> payload) {
   put_u16(&out[0], kFrameMagic);
   put_u16(&out[2], type);
   put_u32(&out[4], static_cast<std::uint32_t>(payload.size()));
   if (!payload.empty()) std::memcpy(&out[kFrameHeaderSize], payload.data(), payload.size());
   put_u32(&out[8], frame_crc(&out[2], payload));
+}
+
+std::vector<std::byte> encode_frame(std::uint16_t type, std::span<const std::byte> payload) {
+  std::vector<std::byte> out(kFrameHeaderSize + payload.size());
+  encode_into(out.data(), type, payload);
   return out;
 }
 
@@ -104,7 +78,9 @@ std::size_t FrameDecoder::feed(std::span<const std::byte> data) {
     if (failed() || complete_) return used;
   }
   std::size_t n = std::min<std::size_t>(length_ - payload_have_, data.size() - used);
-  if (n > 0) std::memcpy(payload_.data() + payload_have_, data.data() + used, n);
+  // Appended (capacity reserved by finish_header), never zero-filled first.
+  payload_.insert(payload_.end(), data.begin() + static_cast<std::ptrdiff_t>(used),
+                  data.begin() + static_cast<std::ptrdiff_t>(used + n));
   payload_have_ += n;
   used += n;
   if (payload_have_ == length_) finish_payload();
@@ -127,7 +103,8 @@ void FrameDecoder::finish_header() {
                        std::to_string(max_payload_));
     return;
   }
-  payload_.resize(length_);
+  payload_.clear();
+  payload_.reserve(length_);
   payload_have_ = 0;
   if (length_ == 0) finish_payload();
 }
@@ -155,6 +132,23 @@ Result<std::optional<Frame>> FrameDecoder::next() {
   return std::optional<Frame>(std::move(frame));
 }
 
+std::size_t FrameDecoder::payload_missing() const {
+  if (failed() || complete_ || header_have_ < kFrameHeaderSize) return 0;
+  return length_ - payload_have_;
+}
+
+std::span<std::byte> FrameDecoder::payload_room() {
+  if (payload_missing() == 0) return {};
+  payload_.resize(length_);
+  return std::span(payload_).subspan(payload_have_);
+}
+
+void FrameDecoder::payload_filled(std::size_t n) {
+  payload_have_ += n;
+  payload_.resize(payload_have_);  // back to the bytes received (no reallocation)
+  if (payload_have_ == length_) finish_payload();
+}
+
 std::size_t FrameDecoder::wanted() const {
   if (failed() || complete_) return 0;
   if (header_have_ < kFrameHeaderSize) return kFrameHeaderSize - header_have_;
@@ -175,10 +169,37 @@ Status write_frame(int fd, std::uint16_t type, std::span<const std::byte> payloa
                      std::to_string(payload.size()) + " bytes",
                  "payload larger than the limit of " + std::to_string(limit) + " bytes");
   }
-  std::vector<std::byte> bytes = encode_frame(type, payload);
-  if (auto n = write_full(fd, bytes, deadline); !n) return std::move(n).error();
+  // Frames up to kScratch bytes are assembled in a per-thread buffer (no
+  // allocation, no zero-fill; 64 bytes into a page, as FrameReader's), larger
+  // ones in a vector of their own.
+  constexpr std::size_t kScratch = 64 * 1024 + kFrameHeaderSize;
+  const std::size_t total = kFrameHeaderSize + payload.size();
+  std::vector<std::byte> large;
+  std::byte* out;
+  if (total <= kScratch) {
+    thread_local std::unique_ptr<std::byte[]> scratch;
+    if (!scratch) scratch = std::make_unique_for_overwrite<std::byte[]>(kScratch + 4096 + 64);
+    auto at = reinterpret_cast<std::uintptr_t>(scratch.get());
+    out = scratch.get() + ((4096 - at % 4096) % 4096) + 64;
+  } else {
+    large.resize(total);
+    out = large.data();
+  }
+  encode_into(out, type, payload);
+  if (auto n = write_full(fd, {out, total}, deadline); !n) return std::move(n).error();
   return ok_status();
 }
+
+namespace {
+
+Error truncated(int fd, const FrameDecoder& decoder) {
+  std::size_t have = decoder.received();
+  return Error(EPROTO, "read_frame", "fd=" + std::to_string(fd),
+               "truncated frame: EOF after " + std::to_string(have) + " of " +
+                   std::to_string(have + decoder.wanted()) + " bytes");
+}
+
+}  // namespace
 
 Result<std::optional<Frame>> read_frame(int fd, FrameDecoder& decoder, Deadline deadline) {
   std::array<std::byte, 16 * 1024> buf;
@@ -190,12 +211,49 @@ Result<std::optional<Frame>> read_frame(int fd, FrameDecoder& decoder, Deadline 
     if (!got) return std::move(got).error();
     if (*got == 0) {
       if (decoder.received() == 0) return std::optional<Frame>();
-      std::size_t have = decoder.received();
-      return Error(EPROTO, "read_frame", "fd=" + std::to_string(fd),
-                   "truncated frame: EOF after " + std::to_string(have) + " of " +
-                       std::to_string(have + decoder.wanted()) + " bytes");
+      return truncated(fd, decoder);
     }
     decoder.feed(std::span(buf).first(*got));
+  }
+}
+
+// The read-ahead buffer starts 64 bytes into a page. Measured on this
+// project's AMD EPYC machines: at the page offset malloc gives a 16 KiB block
+// (16), copying a 4 KiB payload out of it into a freshly allocated vector
+// (page offset 16 as well) made a framed 4 KiB round trip 5.4 us instead of
+// 1.6-2.3 us (4K aliasing between source and destination).
+constexpr std::size_t kPage = 4096, kAheadOffset = 64;
+
+FrameReader::FrameReader(int fd, std::size_t max_payload)
+    : fd_(fd),
+      decoder_(max_payload),
+      storage_(std::make_unique_for_overwrite<std::byte[]>(kReadAhead + kPage + kAheadOffset)) {
+  auto at = reinterpret_cast<std::uintptr_t>(storage_.get());
+  ahead_ = storage_.get() + ((kPage - at % kPage) % kPage) + kAheadOffset;
+}
+
+Result<std::optional<Frame>> FrameReader::next(Deadline deadline) {
+  for (;;) {
+    auto ready = decoder_.next();
+    if (!ready || *ready) return ready;
+    if (begin_ < end_) {
+      begin_ += decoder_.feed({ahead_ + begin_, end_ - begin_});
+      continue;
+    }
+    begin_ = end_ = 0;
+    bool in_place = decoder_.payload_missing() >= kReadAhead;
+    std::span<std::byte> into = in_place ? decoder_.payload_room() : std::span(ahead_, kReadAhead);
+    auto got = read_some(fd_, into, Eintr::kRetry, deadline);
+    if (!got) return std::move(got).error();
+    if (*got == 0) {
+      if (decoder_.received() == 0) return std::optional<Frame>();
+      return truncated(fd_, decoder_);
+    }
+    if (in_place) {
+      decoder_.payload_filled(*got);
+    } else {
+      end_ = *got;
+    }
   }
 }
 

@@ -2,8 +2,8 @@
 // message boundaries).
 //
 // Wire format, 12-byte header then payload, all fields little-endian:
-//   magic u16 = 0x4649 | type u16 | payload length u32 | CRC-32 u32
-// The CRC-32 (IEEE 802.3, as zlib's crc32) covers type, length and payload.
+//   magic u16 = 0x4649 | type u16 | payload length u32 | CRC-32C u32
+// The CRC-32C (Castagnoli, ipc/crc32c.h) covers type, length and payload.
 //
 // FrameDecoder is incremental and bounded: feed() takes bytes only up to the end
 // of the current frame, so it never holds more than header + max_payload; a
@@ -12,11 +12,17 @@
 //
 //   FrameDecoder dec(64 * 1024);
 //   while (auto f = read_frame(fd, dec)) { if (!*f) break; /* EOF */ use(**f); }
+//
+// read_frame never reads past the frame (the next bytes stay in the
+// descriptor), at the price of two reads per frame. FrameReader reads ahead
+// (one read for several small frames) for a descriptor that carries nothing
+// but frames.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
@@ -33,10 +39,6 @@ struct Frame {
   std::uint16_t type = 0;
   std::vector<std::byte> payload;
 };
-
-// CRC-32 (IEEE, reflected, polynomial 0xEDB88320), continuing from `crc`
-// (0 to start): crc32(b, crc32(a)) == crc32(a followed by b).
-std::uint32_t crc32(std::span<const std::byte> data, std::uint32_t crc = 0);
 
 // Header + payload. The payload must be shorter than 4 GiB.
 std::vector<std::byte> encode_frame(std::uint16_t type, std::span<const std::byte> payload);
@@ -63,6 +65,14 @@ class FrameDecoder {
   std::size_t max_payload() const { return max_payload_; }
 
  private:
+  friend class FrameReader;
+  // Payload bytes still missing (0 unless the header is complete and the
+  // payload is not).
+  std::size_t payload_missing() const;
+  // Those bytes' place in the payload, for reading them in place; then
+  // payload_filled(n) with how many arrived (feed() must not be used between).
+  std::span<std::byte> payload_room();
+  void payload_filled(std::size_t n);
   void finish_header();
   void finish_payload();
 
@@ -91,5 +101,33 @@ Status write_frame(int fd, std::uint16_t type, std::span<const std::byte> payloa
 // which a partly read frame stays in the decoder and can be resumed.
 Result<std::optional<Frame>> read_frame(int fd, FrameDecoder& decoder,
                                         Deadline deadline = kNoDeadline);
+
+// Frames from a descriptor that carries only frames, reading ahead: each read
+// asks for up to kReadAhead bytes, and what follows the current frame is kept
+// for the next call (so a 4 KiB frame costs one read, not two). A payload
+// still missing kReadAhead bytes or more is read straight into the frame.
+// Same results and errors as read_frame; the decoder's limits apply.
+//
+//   FrameReader in(fd, 64 * 1024);
+//   while (auto f = in.next()) { if (!*f) break; /* EOF */ use(**f); }
+class FrameReader {
+ public:
+  static constexpr std::size_t kReadAhead = 16 * 1024;
+
+  FrameReader(int fd, std::size_t max_payload);
+
+  Result<std::optional<Frame>> next(Deadline deadline = kNoDeadline);
+  // Bytes read from the descriptor but not yet decoded.
+  std::size_t buffered() const { return end_ - begin_; }
+  const FrameDecoder& decoder() const { return decoder_; }
+
+ private:
+  int fd_;
+  FrameDecoder decoder_;
+  std::unique_ptr<std::byte[]> storage_;
+  std::byte* ahead_;  // kReadAhead bytes inside storage_ (see frame.cc)
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+};
 
 }  // namespace ipc

@@ -1,7 +1,8 @@
-// ipc/frame_test.cc — framing: golden encodings and CRC-32, the incremental
-// decoder under every chunking and every malformed header, and frame I/O over
-// real pipes (EOF at and inside frames, deadlines, a writer child whose writes
-// are cut short).
+// ipc/frame_test.cc — framing: golden encodings, the incremental decoder under
+// every chunking and every malformed header, and frame I/O over real pipes
+// with read_frame and FrameReader (EOF at and inside frames, deadlines, read
+// counts, a writer child whose writes are cut short). CRC-32C itself:
+// ipc/crc32c_test.cc.
 #include "ipc/frame.h"
 
 #include <fcntl.h>
@@ -154,51 +155,29 @@ ssize_t write_three_bytes(int fd, const void* buf, size_t n) {
   return sys::libc().write(fd, buf, n < 3 ? n : 3);
 }
 
+std::atomic<int> g_reads{0};
+ssize_t read_counting(int fd, void* buf, size_t n) {
+  g_reads++;
+  return sys::libc().read(fd, buf, n);
+}
+
 class FrameTest : public ::testing::Test {
  protected:
-  void SetUp() override { g_writes = 0; }
+  void SetUp() override {
+    g_writes = 0;
+    g_reads = 0;
+  }
   void TearDown() override { sys::reset_table(); }
 };
 
-// ---- CRC-32 and encoding -------------------------------------------------------
-
-TEST_F(FrameTest, Crc32MatchesTheIeeeCheckValue) {
-  EXPECT_EQ(crc32(as_bytes("123456789")), 0xCBF43926u);
-  EXPECT_EQ(crc32(as_bytes("")), 0u);
-  EXPECT_EQ(crc32(as_bytes("The quick brown fox jumps over the lazy dog")), 0x414FA339u);
-}
-
-// The sliced implementation against the definition (bit by bit), for every
-// length 0..64 (all tail sizes) at every start alignment 0..7.
-TEST_F(FrameTest, Crc32MatchesTheBitwiseDefinitionAtEveryLengthAndAlignment) {
-  auto reference = [](std::span<const std::byte> d) {
-    std::uint32_t c = 0xFFFFFFFFu;
-    for (std::byte b : d) {
-      c ^= std::to_integer<std::uint32_t>(b);
-      for (int bit = 0; bit < 8; ++bit) c = (c & 1) ? (0xEDB88320u ^ (c >> 1)) : (c >> 1);
-    }
-    return ~c;
-  };
-  std::vector<std::byte> buf(80);
-  for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = static_cast<std::byte>((i * 131 + 7) & 0xff);
-  for (std::size_t start = 0; start < 8; ++start) {
-    for (std::size_t len = 0; len <= 64; ++len) {
-      std::span<const std::byte> d(buf.data() + start, len);
-      ASSERT_EQ(crc32(d), reference(d)) << "start " << start << " length " << len;
-    }
-  }
-}
-
-TEST_F(FrameTest, Crc32ContinuesAcrossPieces) {
-  EXPECT_EQ(crc32(as_bytes("6789"), crc32(as_bytes("12345"))), 0xCBF43926u);
-}
+// ---- encoding ---------------------------------------------------------------------
 
 TEST_F(FrameTest, EncodeFrameProducesTheDocumentedBytes) {
   EXPECT_EQ(encode_frame(0x0102, as_bytes("abc")),
-            bytes_of({0x49, 0x46, 0x02, 0x01, 0x03, 0x00, 0x00, 0x00, 0xfb, 0xbe, 0xd8, 0xff, 'a',
+            bytes_of({0x49, 0x46, 0x02, 0x01, 0x03, 0x00, 0x00, 0x00, 0x70, 0x26, 0x62, 0xf1, 'a',
                       'b', 'c'}));
   EXPECT_EQ(encode_frame(7, {}),
-            bytes_of({0x49, 0x46, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x1b, 0x91, 0xc7, 0xac}));
+            bytes_of({0x49, 0x46, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x27, 0x80, 0x63, 0xd1}));
 }
 
 // ---- decoding: chunkings ------------------------------------------------------------
@@ -520,6 +499,111 @@ TEST_F(FrameTest, ReadFrameOnABadDescriptorFails) {
   EXPECT_THAT(read_frame(-1, dec), FailsWith(EBADF));
 }
 
+// ---- FrameReader -------------------------------------------------------------------
+
+TEST_F(FrameTest, FrameReaderTakesSmallFramesInOneReadThenReportsCleanEof) {
+  RawPipe p;
+  write_all(p.write.get(), concat({encode_frame(1, as_bytes("one")), encode_frame(2, {}),
+                                   encode_frame(3, Bytes(4096, std::byte{'x'}))}));
+  p.write.reset();
+  sys::table().read.store(&read_counting);
+  FrameReader in(p.read.get(), 4096);
+  std::vector<Frame> got;
+  for (;;) {
+    auto f = in.next();
+    ASSERT_OK(f);
+    if (!f->has_value()) break;
+    got.push_back(std::move(**f));
+    if (got.size() == 1) {
+      EXPECT_EQ(in.buffered(), 12u + 12u + 4096u);  // the rest, read ahead
+    }
+  }
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].payload, bytes_of("one"));
+  EXPECT_EQ(got[1].type, 2);
+  EXPECT_TRUE(got[1].payload.empty());
+  EXPECT_EQ(got[2].payload, Bytes(4096, std::byte{'x'}));
+  EXPECT_EQ(g_reads.load(), 2);  // all three frames, then EOF
+}
+
+TEST_F(FrameTest, FrameReaderReadsALargePayloadInPlace) {
+  std::mt19937 rng(3);
+  Bytes payload = random_payload(rng, 40000);
+  RawPipe p;  // 64 KiB: the whole frame fits
+  write_all(p.write.get(), encode_frame(9, payload));
+  sys::table().read.store(&read_counting);
+  FrameReader in(p.read.get(), payload.size());
+  auto f = in.next();
+  ASSERT_OK(f);
+  ASSERT_TRUE(f->has_value());
+  EXPECT_EQ((*f)->type, 9);
+  EXPECT_TRUE((*f)->payload == payload);
+  // One read into the read-ahead buffer (header + 16 KiB - 12 of payload),
+  // then the remaining 23 628 bytes straight into the payload in one read
+  // (through the 16 KiB buffer it would take two more).
+  EXPECT_EQ(g_reads.load(), 2);
+  EXPECT_EQ(in.buffered(), 0u);
+}
+
+TEST_F(FrameTest, FrameReaderReportsEofInsideAFrame) {
+  for (std::size_t cut : {5u, 15u}) {
+    RawPipe p;
+    Bytes wire = encode_frame(1, as_bytes("0123456789"));
+    write_all(p.write.get(), Bytes(wire.begin(), wire.begin() + static_cast<long>(cut)));
+    p.write.reset();
+    FrameReader in(p.read.get(), 16);
+    auto f = in.next();
+    ASSERT_THAT(f, FailsWith(EPROTO));
+    EXPECT_EQ(f.error().detail(), "truncated frame: EOF after " + std::to_string(cut) + " of " +
+                                      (cut < 12 ? "12" : "22") + " bytes");
+  }
+}
+
+TEST_F(FrameTest, FrameReaderErrorsAreSticky) {
+  RawPipe p;
+  Bytes good = encode_frame(1, as_bytes("ok"));
+  Bytes bad = encode_frame(2, as_bytes("bad"));
+  bad[13] ^= std::byte{1};  // payload bit flipped: checksum mismatch
+  write_all(p.write.get(), concat({good, bad, encode_frame(3, {})}));
+  FrameReader in(p.read.get(), 16);
+  auto first = in.next();
+  ASSERT_OK(first);
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ((*first)->payload, bytes_of("ok"));
+  auto second = in.next();
+  ASSERT_THAT(second, FailsWith(EBADMSG));
+  EXPECT_THAT(second.error().detail(), HasSubstr("checksum mismatch"));
+  EXPECT_THAT(in.next(), FailsWith(EBADMSG));
+}
+
+TEST_F(FrameTest, FrameReaderRejectsAnOversizedFrame) {
+  RawPipe p;
+  write_all(p.write.get(), encode_frame(1, Bytes(17, std::byte{0})));
+  FrameReader in(p.read.get(), 16);
+  EXPECT_THAT(in.next(), FailsWith(EMSGSIZE));
+  EXPECT_TRUE(in.decoder().failed());
+}
+
+TEST_F(FrameTest, FrameReaderDeadlineThenResume) {
+  RawPipe p;
+  FrameReader in(p.read.get(), 64);
+  EXPECT_THAT(in.next(deadline_in(std::chrono::milliseconds(10))), FailsWith(ETIMEDOUT));
+  Bytes wire = encode_frame(5, as_bytes("resumed"));
+  write_all(p.write.get(), Bytes(wire.begin(), wire.begin() + 14));
+  EXPECT_THAT(in.next(deadline_in(std::chrono::milliseconds(10))), FailsWith(ETIMEDOUT));
+  EXPECT_EQ(in.decoder().received(), 14u);
+  write_all(p.write.get(), Bytes(wire.begin() + 14, wire.end()));
+  auto f = in.next(deadline_in(std::chrono::seconds(20)));
+  ASSERT_OK(f);
+  ASSERT_TRUE(f->has_value());
+  EXPECT_EQ((*f)->payload, bytes_of("resumed"));
+}
+
+TEST_F(FrameTest, FrameReaderOnABadDescriptorFails) {
+  FrameReader in(-1, 16);
+  EXPECT_THAT(in.next(), FailsWith(EBADF));
+}
+
 // ---- write_frame -------------------------------------------------------------------
 
 TEST_F(FrameTest, WriteFrameWritesTheEncodingInOneWrite) {
@@ -562,7 +646,11 @@ TEST_F(FrameTest, WriteFrameDeadlineOnAFullPipe) {
   EXPECT_EQ(s.error().transferred(), 0u);
 }
 
-TEST_F(FrameTest, FramesSurviveAWriterChildWhoseWritesAreCutShort) {
+// Both readers: read_frame with a decoder, and FrameReader.
+class CutShortWriterTest : public FrameTest, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(CutShortWriterTest, FramesSurviveAWriterChildWhoseWritesAreCutShort) {
+  const bool buffered = GetParam();
   std::mt19937 rng(7);
   constexpr std::size_t kMax = 40000;  // larger than PIPE_BUF and read_frame's buffer
   std::vector<Frame> sent;
@@ -582,9 +670,11 @@ TEST_F(FrameTest, FramesSurviveAWriterChildWhoseWritesAreCutShort) {
   });
   p.write.reset();
   FrameDecoder dec(kMax);
+  FrameReader in(p.read.get(), kMax);
   std::size_t i = 0;
   for (;; ++i) {
-    auto f = read_frame(p.read.get(), dec, deadline_in(std::chrono::seconds(60)));
+    auto deadline = deadline_in(std::chrono::seconds(60));
+    auto f = buffered ? in.next(deadline) : read_frame(p.read.get(), dec, deadline);
     ASSERT_OK(f);
     if (!f->has_value()) break;
     ASSERT_LT(i, sent.size());
@@ -595,6 +685,11 @@ TEST_F(FrameTest, FramesSurviveAWriterChildWhoseWritesAreCutShort) {
   int status = writer.wait();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << DescribeWaitStatus(status);
 }
+
+INSTANTIATE_TEST_SUITE_P(Readers, CutShortWriterTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "FrameReader" : "read_frame";
+                         });
 
 }  // namespace
 }  // namespace ipc
