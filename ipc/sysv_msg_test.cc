@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <future>
 #include <optional>
@@ -101,6 +102,17 @@ int msgsnd_reporting_eintr(int qid, const void* msg, size_t n, int flags) {
   int r = sys::libc().msgsnd(qid, msg, n, flags);
   if (r < 0 && errno == EINTR) report_eintr();
   return r;
+}
+
+// What msgsnd was handed (type and text), without a queue: lets a test see
+// how send() assembles messages larger than any msgmax the kernel allows.
+long g_sent_type = 0;
+std::vector<std::byte> g_sent_text;
+int msgsnd_capturing(int, const void* msg, size_t n, int) {
+  std::memcpy(&g_sent_type, msg, sizeof g_sent_type);
+  const auto* text = static_cast<const std::byte*>(msg) + sizeof(long);
+  g_sent_text.assign(text, text + n);
+  return 0;
 }
 
 std::atomic<int> g_msgget_calls{0};
@@ -278,6 +290,19 @@ TEST_F(MsgTest, RoundTripKeepsTypeAndBytes) {
   EXPECT_EQ(text(m->data), "hello");
   EXPECT_EQ(m->data.data(), buf.text().data());  // a view into the buffer
   EXPECT_EQ(qnum(), 0u);
+}
+
+// send() builds struct msgbuf on the stack up to 8 KiB and on the heap above:
+// both must hand msgsnd the type followed by exactly the caller's bytes.
+TEST_F(MsgTest, SendHandsMsgsndTheTypeAndExactBytesAtEverySize) {
+  sys::table().msgsnd.store(&msgsnd_capturing);
+  for (std::size_t n : {0u, 1u, 7u, 8u, 8191u, 8192u, 8193u, 100000u}) {
+    std::vector<std::byte> data(n);
+    for (std::size_t i = 0; i < n; ++i) data[i] = static_cast<std::byte>((i * 37 + n) & 0xff);
+    ASSERT_OK(q_.send(static_cast<long>(n) + 1, data));
+    EXPECT_EQ(g_sent_type, static_cast<long>(n) + 1) << n << " bytes";
+    EXPECT_TRUE(g_sent_text == data) << n << " bytes";
+  }
 }
 
 TEST_F(MsgTest, ZeroLengthMessageRoundTrips) {
