@@ -2,6 +2,7 @@
 #include "fault/engine.h"
 
 #include <pthread.h>
+#include <sys/single_threaded.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -83,6 +84,12 @@ Engine::Engine(Plan plan, std::size_t log_capacity)
       if (plan_.rules[r].names(static_cast<Call>(c))) rules_for_[c].push_back(r);
     }
   }
+  for (std::size_t c = 0; c < ipc::sys::kCallCount; ++c) {
+    if (rules_for_[c].size() != 1 || counted_by_rule_[c] < 0) continue;
+    const Rule& rule = plan_.rules[static_cast<std::size_t>(counted_by_rule_[c])];
+    if (rule.trigger.probability) continue;
+    fast_[c] = Fast{counted_by_rule_[c], rule.trigger.first};
+  }
 }
 
 bool Engine::rule_matches(const Rule& rule, int fd) const {
@@ -105,44 +112,71 @@ std::size_t Engine::shortened(const Effect& e, std::size_t rule, std::uint64_t o
   return n;
 }
 
-Decision Engine::decide(Call call, int fd, std::size_t size) {
+std::uint64_t Engine::bump(std::atomic<std::uint64_t>& counter) {
+#if defined(__x86_64__)
+  if (__libc_single_threaded) {
+    std::uint64_t v = 1;
+    static_assert(sizeof(counter) == sizeof(std::uint64_t));
+    asm volatile("xaddq %0, %1" : "+r"(v), "+m"(counter) : : "memory");
+    return v + 1;
+  }
+#endif
+  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+// The fast path's slow end: the single rule's ordinal k is due or past due.
+Decision Engine::decide_counted(Call call, int fd, std::size_t size, std::uint64_t k) {
+  auto r = static_cast<std::size_t>(fast_[static_cast<std::size_t>(call)].rule);
+  if (!plan_.rules[r].trigger.selects(k)) return Decision{};
+  return fire(call, fd, size, r, k);
+}
+
+Decision Engine::fire(Call call, int fd, std::size_t size, std::size_t r, std::uint64_t k) {
+  const Rule& rule = plan_.rules[r];
   Decision d;
-  if (!armed(call)) return d;
+  d.rule = static_cast<int>(r);
+  d.ordinal = k;
+  d.kind = rule.effect.kind;
+  d.error = rule.effect.error;
+  d.size = rule.effect.kind == EffectKind::kShort ? shortened(rule.effect, r, k, size) : size;
+  d.delay_ns = rule.effect.delay_ns;
+  d.signo = rule.effect.signo;
+  LogEntry e;
+  e.call = call;
+  e.fd = fd;
+  e.tid = cached_tid();
+  e.requested = size;
+  e.decision = d;
+  record(e);
+  return d;
+}
+
+Decision Engine::decide_slow(Call call, int fd, std::size_t size) {
   auto c = static_cast<std::size_t>(call);
-  if (counted_by_rule_[c] < 0) call_counts_[c].fetch_add(1, std::memory_order_relaxed);
+  if (counted_by_rule_[c] < 0) bump(call_counts_[c]);
   // Every matching rule counts the call, even after an earlier one fired, so
   // that each rule's ordinals do not depend on the other rules.
+  int fired_rule = -1;
+  std::uint64_t fired_k = 0;
   for (std::size_t r : rules_for_[c]) {
     const Rule& rule = plan_.rules[r];
     if (!rule_matches(rule, fd)) continue;
-    std::uint64_t k = rule_counts_[r].fetch_add(1, std::memory_order_relaxed) + 1;
-    if (d.fired()) continue;
-    bool fire;
+    std::uint64_t k = bump(rule_counts_[r]);
+    if (fired_rule >= 0) continue;
+    bool due;
     if (rule.trigger.probability) {
       std::uint64_t x = draw(plan_.seed, kTriggerStream, r, k);
-      fire = static_cast<double>(x >> 11) * 0x1p-53 < *rule.trigger.probability;
+      due = static_cast<double>(x >> 11) * 0x1p-53 < *rule.trigger.probability;
     } else {
-      fire = rule.trigger.selects(k);
+      due = rule.trigger.selects(k);
     }
-    if (!fire) continue;
-    d.rule = static_cast<int>(r);
-    d.ordinal = k;
-    d.kind = rule.effect.kind;
-    d.error = rule.effect.error;
-    d.size = rule.effect.kind == EffectKind::kShort ? shortened(rule.effect, r, k, size) : size;
-    d.delay_ns = rule.effect.delay_ns;
-    d.signo = rule.effect.signo;
+    if (due) {
+      fired_rule = static_cast<int>(r);
+      fired_k = k;
+    }
   }
-  if (d.fired()) {
-    LogEntry e;
-    e.call = call;
-    e.fd = fd;
-    e.tid = cached_tid();
-    e.requested = size;
-    e.decision = d;
-    record(e);
-  }
-  return d;
+  if (fired_rule < 0) return Decision{};
+  return fire(call, fd, size, static_cast<std::size_t>(fired_rule), fired_k);
 }
 
 void Engine::record(const LogEntry& entry) {

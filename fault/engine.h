@@ -23,7 +23,8 @@
 // short=random cuts n bytes to 1 + draw(1,r,k) % n.
 //
 // Cost: decide() takes no lock and allocates nothing; for a call no rule names
-// it is one load and one branch. Firing appends to a fixed-capacity log with an
+// it is one load and one branch; for a call of one count rule that is not yet
+// due, one increment and a compare (~2 ns single-threaded, see bump()). Firing appends to a fixed-capacity log with an
 // atomic index (entries beyond the capacity are counted, not stored). decide()
 // is async-signal-safe; the accessors and format_log() are not.
 #pragma once
@@ -91,8 +92,20 @@ class Engine {
   bool armed(Call call) const { return (armed_ & call_bit(call)) != 0; }
 
   // Decides for one call. `fd` is -1 if the call has none; `size` is the byte
-  // count of read/write/pread/pwrite (0 otherwise).
-  Decision decide(Call call, int fd, std::size_t size);
+  // count of read/write/pread/pwrite (0 otherwise). Inline for the two common
+  // cases: a call no rule names (one load, one branch) and the call of a
+  // single unscoped count rule whose first due ordinal is still ahead (one
+  // counter increment and a compare).
+  Decision decide(Call call, int fd, std::size_t size) {
+    if (!armed(call)) return Decision{};
+    auto c = static_cast<std::size_t>(call);
+    if (const Fast& f = fast_[c]; f.rule >= 0) {
+      std::uint64_t k = bump(rule_counts_[static_cast<std::size_t>(f.rule)]);
+      if (k < f.first) return Decision{};
+      return decide_counted(call, fd, size, k);
+    }
+    return decide_slow(call, fd, size);
+  }
 
   // How many calls of `call` decide() has seen; calls that no rule names are
   // not counted (they return before touching any counter).
@@ -115,6 +128,24 @@ class Engine {
     LogEntry entry;
   };
 
+  // A call named by exactly one rule, with no fd=/tid= scope and a count
+  // trigger: its counter is the call count and nothing fires before `first`.
+  struct Fast {
+    int rule = -1;
+    std::uint64_t first = 0;
+  };
+
+  // counter + 1, returning the new value. In a single-threaded process (glibc's
+  // __libc_single_threaded) this is one unlocked x86 xadd: no other thread can
+  // touch the counter and a signal handler cannot split one instruction, so
+  // ordinals stay exact, for ~6 ns less per armed call than a locked xadd.
+  // Once a thread is created the flag stays false and pthread_create orders
+  // every earlier increment before the new thread's.
+  static std::uint64_t bump(std::atomic<std::uint64_t>& counter);
+
+  Decision decide_counted(Call call, int fd, std::size_t size, std::uint64_t ordinal);
+  Decision decide_slow(Call call, int fd, std::size_t size);
+  Decision fire(Call call, int fd, std::size_t size, std::size_t rule, std::uint64_t ordinal);
   bool rule_matches(const Rule& rule, int fd) const;
   std::size_t shortened(const Effect& e, std::size_t rule, std::uint64_t ordinal,
                         std::size_t n) const;
@@ -130,6 +161,7 @@ class Engine {
   // is not touched (one atomic increment per call instead of two: ~10 ns on
   // an armed call, measured with bench/fault_overhead_bench).
   std::array<int, ipc::sys::kCallCount> counted_by_rule_{};
+  std::array<Fast, ipc::sys::kCallCount> fast_{};
   std::array<std::atomic<std::uint64_t>, ipc::sys::kCallCount> call_counts_{};
   std::size_t capacity_;
   std::unique_ptr<Slot[]> slots_;

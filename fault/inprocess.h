@@ -25,6 +25,7 @@
 // machinery itself (sleep, tgkill, gettid) calls libc directly, never the seam.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -38,11 +39,15 @@ namespace fault {
 
 class ScopedFaultPlan {
  public:
-  // Installs `plan` into the seam.
-  explicit ScopedFaultPlan(Plan plan);
+  // Installs `plan` into the seam. `log_capacity`: how many injected faults
+  // log() keeps (later ones are only counted: injected(), "(N more not
+  // logged)"). The log is allocated up front, so code that makes a plan per
+  // iteration and reads few entries (a fuzz target) should ask for a small one.
+  explicit ScopedFaultPlan(Plan plan, std::size_t log_capacity = Engine::kDefaultLogCapacity);
   // Parses and installs; aborts with the parse error if the text is invalid.
   // Meant for literal plans in tests; use parse_plan() for untrusted text.
-  explicit ScopedFaultPlan(std::string_view plan_text);
+  explicit ScopedFaultPlan(std::string_view plan_text,
+                           std::size_t log_capacity = Engine::kDefaultLogCapacity);
   // Restores the table entries it replaced, waiting for interceptors that are
   // still deciding.
   ~ScopedFaultPlan();

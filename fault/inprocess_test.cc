@@ -266,5 +266,45 @@ TEST(ScopedFaultPlan, PlanObjectConstructor) {
   EXPECT_EQ(faults.engine().plan(), *plan);
 }
 
+TEST(ScopedFaultPlan, LogCapacityBoundsTheLogNotTheFaults) {
+  RawPipe p;
+  ScopedFaultPlan faults("read:EINTR", 2);
+  char c;
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_THAT(sys::read(p.read.get(), &c, 1), SyscallFailsWithErrno(EINTR));
+  }
+  EXPECT_EQ(faults.injected(), 5u);
+  auto log = faults.log();
+  ASSERT_EQ(log.size(), 2u);  // the first two, oldest first
+  EXPECT_EQ(log[0].decision.ordinal, 1u);
+  EXPECT_EQ(log[1].decision.ordinal, 2u);
+  EXPECT_EQ(faults.engine().log_dropped(), 3u);
+  EXPECT_THAT(faults.format_log(), HasSubstr("(3 more not logged)"));
+}
+
+TEST(ScopedFaultPlan, PlanObjectWithNoLogStillInjects) {
+  auto plan = parse_plan("read:EINTR");
+  ASSERT_TRUE(plan.ok());
+  ScopedFaultPlan faults(*plan, 0);
+  RawPipe p;
+  char c;
+  EXPECT_THAT(sys::read(p.read.get(), &c, 1), SyscallFailsWithErrno(EINTR));
+  EXPECT_EQ(faults.injected(), 1u);
+  EXPECT_TRUE(faults.log().empty());
+  EXPECT_EQ(faults.engine().log_dropped(), 1u);
+}
+
+TEST(ScopedFaultPlan, DefaultLogCapacityIsTheEngines) {
+  RawPipe p;
+  ScopedFaultPlan faults("read:EINTR");
+  char c;
+  const std::size_t n = Engine::kDefaultLogCapacity + 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    ASSERT_THAT(sys::read(p.read.get(), &c, 1), SyscallFailsWithErrno(EINTR));
+  }
+  EXPECT_EQ(faults.log().size(), Engine::kDefaultLogCapacity);
+  EXPECT_EQ(faults.engine().log_dropped(), 1u);
+}
+
 }  // namespace
 }  // namespace fault

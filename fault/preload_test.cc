@@ -1,5 +1,6 @@
 // fault/preload_test.cc — black-box fault injection: real programs (coreutils
 // cat and preload_test_helper) run under the ipcfault CLI with libipcfault.so.
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/wait.h>
@@ -216,6 +217,30 @@ TEST_F(PreloadTest, LibraryRejectsABadPlanAtLoad) {
                       {"IPCFAULT_SEED", "7z"}});
   EXPECT_EQ(seed.exit_code(), 2);
   EXPECT_THAT(seed.err, HasSubstr("bad IPCFAULT_SEED"));
+}
+
+// The library carries its own C++ runtime (static libstdc++, so loading it
+// into a C program costs no libstdc++.so relocations) and keeps it to itself:
+// it exports the interposed C functions, never a C++ symbol that could
+// interpose on the program's own libstdc++.
+TEST_F(PreloadTest, LibraryExportsTheInterposedCallsAndNoCxxSymbol) {
+  void* lib = ::dlopen(Built("libipcfault.so").c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(lib, nullptr) << ::dlerror();
+  for (const char* name : {"read", "write", "msgsnd", "msgrcv", "shm_open", "openat64", "pread64"}) {
+    EXPECT_NE(::dlsym(lib, name), nullptr) << name;
+  }
+  // std::to_string(int) and std::string's operator+: used inside the library.
+  for (const char* name : {"_ZNSt7__cxx119to_stringEi", "_ZNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE9_M_appendEPKcm",
+                           "_Znwm"}) {
+    void* sym = ::dlsym(lib, name);
+    Dl_info info{};
+    // Found in another object (the test's own libstdc++) is fine; found in
+    // the library is not.
+    if (sym != nullptr && ::dladdr(sym, &info) != 0 && info.dli_fname != nullptr) {
+      EXPECT_THAT(std::string(info.dli_fname), Not(HasSubstr("libipcfault"))) << name;
+    }
+  }
+  ::dlclose(lib);
 }
 
 TEST_F(PreloadTest, HelpDocumentsGrammarAndLimits) {
