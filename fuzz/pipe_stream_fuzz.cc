@@ -13,7 +13,7 @@
 //   3. a ScopedFaultPlan of up to three rules on read/write/poll: short counts
 //      (>= 256 bytes on every call, any count with a finite trigger) and EINTR
 //      (finite or probabilistic triggers, so retry loops end);
-//   4. a writer thread runs up to 16 writes (write_full, or write_some with
+//   4. the writer thread runs up to 16 writes (write_full, or write_some with
 //      Eintr::kSurface or kRetry; with or without a Deadline; blocking or
 //      non-blocking end), sizes 0 .. 4x the capacity, then closes its end;
 //      the sizes are clipped so that all writes together stay within
@@ -28,17 +28,28 @@
 // Eintr::kSurface calls; no other error (ETIMEDOUT from a 5 s deadline is a hang).
 // Bounded blocking: the writer always closes its end and the reader always
 // drains to EOF, so no blocking call can wait forever.
+//
+// Per process, not per input (throughput: docs/fuzzing.md): the writer thread
+// (created once; each input hands it a job and waits for it, where it used to
+// start and join a thread) and the read buffer. The fault log holds
+// kFaultLogCapacity entries, not the Engine's default 4096 (allocating and
+// constructing that log took over a third of an input's time under ASan); it
+// is printed with a divergence.
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -58,9 +69,21 @@ constexpr auto kHangLimit = std::chrono::seconds(5);
 // Bytes per input, all writes together: keeps an input well under a millisecond
 // of pipe traffic while allowing writes of several capacities (4x 16 KiB).
 constexpr std::size_t kStreamBudget = 64 * 1024;
+// Largest capacity an input can get (the 64 KiB default; requests are below
+// it), and so the largest read: pick_size gives at most 4 capacities + 8.
+constexpr std::size_t kMaxCapacity = 64 * 1024;
+constexpr std::size_t kMaxRead = 4 * kMaxCapacity + 8;
+// Injected faults kept for the divergence message (the rest are counted).
+constexpr std::size_t kFaultLogCapacity = 64;
+
+// The current input's faults, for the divergence message (either thread).
+std::atomic<const fault::ScopedFaultPlan*> g_faults{nullptr};
 
 [[noreturn]] void diverged(const std::string& what, const std::string& plan) {
   std::fprintf(stderr, "pipe_stream_fuzz: %s\n  fault plan: \"%s\"\n", what.c_str(), plan.c_str());
+  if (const fault::ScopedFaultPlan* f = g_faults.load()) {
+    std::fprintf(stderr, "  injected so far:\n%s", f->format_log().c_str());
+  }
   std::abort();
 }
 
@@ -211,7 +234,8 @@ void check_error(const char* side, const Op& op, bool nonblocking, const ipc::Er
            plan);
 }
 
-// The writer thread: runs its ops, counting what the results say was written.
+// The writer's part of an input: runs its ops, counting what the results say
+// was written.
 std::uint64_t run_writer(ipc::Fd fd, const std::vector<Op>& ops, std::uint64_t pos,
                          bool nonblocking, const std::string& plan) {
   for (const Op& op : ops) {
@@ -238,6 +262,87 @@ std::uint64_t run_writer(ipc::Fd fd, const std::vector<Op>& ops, std::uint64_t p
     pos += n;
   }
   return pos;  // fd closes here: the reader sees EOF
+}
+
+// The writer thread, started on first use and kept for the whole process;
+// run_writer() for one input at a time. SIGALRM is blocked in it, so that
+// libFuzzer's -timeout alarm (acted on only in the fuzzing thread) always
+// reaches the fuzzing thread.
+class Writer {
+ public:
+  struct Job {
+    ipc::Fd fd;  // closed by run_writer: the reader sees EOF
+    const std::vector<Op>* ops;
+    std::uint64_t start;
+    bool nonblocking;
+    const std::string* plan;
+    std::uint64_t end = 0;  // run_writer's result, valid after wait()
+  };
+
+  // Never destroyed: the thread waits for jobs until the process exits.
+  static Writer& get() {
+    static Writer* const writer = new Writer;
+    return *writer;
+  }
+
+  void start(Job* job) {
+    {
+      std::lock_guard lock(mu_);
+      job_ = job;
+      done_ = false;
+    }
+    cv_.notify_all();
+  }
+
+  void wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return done_; });
+  }
+
+ private:
+  Writer() {
+    sigset_t alarm, old;
+    sigemptyset(&alarm);
+    sigaddset(&alarm, SIGALRM);
+    pthread_sigmask(SIG_BLOCK, &alarm, &old);  // inherited by the new thread
+    std::thread([this] { loop(); }).detach();
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  }
+
+  void loop() {
+    for (;;) {
+      Job* job;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return job_ != nullptr; });
+        job = job_;
+      }
+      std::uint64_t end =
+          run_writer(std::move(job->fd), *job->ops, job->start, job->nonblocking, *job->plan);
+      {
+        std::lock_guard lock(mu_);
+        job->end = end;
+        job_ = nullptr;
+        done_ = true;
+      }
+      cv_.notify_all();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  Job* job_ = nullptr;
+  bool done_ = false;
+};
+
+// A destination of n bytes for one read. It ends where a per-process buffer
+// ends, so a read past it still lands in ASan's redzone, as with the fresh
+// vector it replaces (allocating and zeroing up to 256 KiB per read was a
+// large part of an input's time under ASan).
+std::span<std::byte> read_buffer(std::size_t n) {
+  static std::vector<std::byte> buffer(kMaxRead);
+  if (n > buffer.size()) diverged("read of " + std::to_string(n) + " bytes: above kMaxRead", "");
+  return std::span(buffer).last(n);
 }
 
 void check_bytes(std::span<const std::byte> got, std::uint64_t pos, const std::string& what,
@@ -321,19 +426,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::vector<Op> writes = pick_ops(in, cap, &budget);
   const std::vector<Op> reads = pick_ops(in, cap, nullptr);
   std::optional<fault::ScopedFaultPlan> faults;
-  if (!plan_text.empty()) faults.emplace(plan_text);
+  if (!plan_text.empty()) {
+    faults.emplace(plan_text, kFaultLogCapacity);
+    g_faults.store(&*faults);
+  }
 
   // 4. Writer thread and reader.
-  std::uint64_t writer_end = 0;
-  std::thread writer([&, fd = std::move(p->write), start = written]() mutable {
-    writer_end = run_writer(std::move(fd), writes, start, setup.writer_nonblocking, plan_text);
-  });
+  Writer& writer = Writer::get();
+  Writer::Job job{std::move(p->write), &writes, written, setup.writer_nonblocking, &plan_text};
+  writer.start(&job);
   std::uint64_t pos = 0;
   bool eof = false;
-  std::vector<std::byte> buf;
   for (const Op& op : reads) {
     if (eof) break;
-    buf.resize(op.size);
+    std::span<std::byte> buf = read_buffer(op.size);
     ipc::Deadline deadline = op.deadline ? ipc::deadline_in(kHangLimit) : ipc::kNoDeadline;
     ipc::Result<std::size_t> r =
         op.api == Api::kFull
@@ -347,25 +453,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     std::size_t n = *r;
     if (n > op.size) diverged(describe("read", op) + " returned " + std::to_string(n), plan_text);
-    check_bytes(std::span(buf).first(n), pos, describe("read", op), plan_text);
+    check_bytes(buf.first(n), pos, describe("read", op), plan_text);
     pos += n;
     // read_full is short only at EOF; read_some returns 0 for a non-empty buffer only at EOF.
     if ((op.api == Api::kFull && n < op.size) || (op.size > 0 && n == 0)) eof = true;
   }
   // Drain to EOF (bounded: the writer closes its end when done).
-  buf.resize(2 * kPage + 1);
+  const std::span<std::byte> drain = read_buffer(2 * kPage + 1);
   while (!eof) {
-    auto r = ipc::read_full(rfd, buf, ipc::deadline_in(kHangLimit));
+    auto r = ipc::read_full(rfd, drain, ipc::deadline_in(kHangLimit));
     if (!r.ok()) diverged("drain: " + r.error().message(), plan_text);
-    check_bytes(std::span(buf).first(*r), pos, "drain", plan_text);
+    check_bytes(drain.first(*r), pos, "drain", plan_text);
     pos += *r;
-    eof = *r < buf.size();
+    eof = *r < drain.size();
   }
-  writer.join();
+  writer.wait();
+  g_faults.store(nullptr);
   faults.reset();
-  if (pos != writer_end) {
+  if (pos != job.end) {
     diverged("the reader saw " + std::to_string(pos) + " bytes, the writer's results say " +
-                 std::to_string(writer_end),
+                 std::to_string(job.end),
              plan_text);
   }
 

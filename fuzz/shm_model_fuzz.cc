@@ -2,7 +2,7 @@
 // (descriptor I/O and ipc::SharedMapping), resized by a "peer", against a
 // byte-array model.
 //
-// The object is created once per process under a UniqueName, opened a second
+// The object is created once per process under a unique name, opened a second
 // time as the peer (its own open file description), and unlinked at once: both
 // descriptors keep it alive and nothing is left in /dev/shm, even after a crash.
 // Each input starts from size 0 with the file offset at 0 and no mappings, then
@@ -18,6 +18,7 @@
 // an unaligned offset; lseek EINVAL for a negative result. The raw bytes of every
 // mapping, up to the object's end, equal the model (the two views agree), and
 // no operation of the API raises SIGBUS on a shrunk object.
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,13 +28,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "fuzz/fuzz_input.h"
 #include "ipc/posix_shm.h"
-#include "ipc/testing/test_util.h"
 
 namespace {
 
@@ -53,12 +54,31 @@ Env* g_env = nullptr;
   std::abort();
 }
 
+// "/ipct-shm-model-fuzz-<pid>-<attempt>-<random>": the pid alone is not unique
+// (Bazel's linux-sandbox gives each test its own PID namespace, /dev/shm is
+// shared), hence the random part; an EEXIST all the same gets another name.
+// Without //ipc/testing (GoogleTest), which the OSS-Fuzz build cannot link.
+std::string shm_name(int attempt) {
+  std::uint32_t token = 0;
+  if (::getrandom(&token, sizeof token, 0) != sizeof token) {
+    token = static_cast<std::uint32_t>(::time(nullptr)) ^ static_cast<std::uint32_t>(::getpid());
+  }
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", token);
+  return "/ipct-shm-model-fuzz-" + std::to_string(::getpid()) + "-" + std::to_string(attempt) +
+         "-" + hex;
+}
+
 Env& env() {
   if (g_env == nullptr) {
-    const std::string name = "/" + ipc::testing::UniqueName("shm-model-fuzz");
-    ipc::ShmNameOwner owner(name);  // unlinked when this scope ends, on every path
+    std::string name = shm_name(0);
     auto shm = ipc::PosixShm::open(name, {.exclusive = true});
+    for (int attempt = 1; attempt < 8 && !shm.ok() && shm.error().code() == EEXIST; ++attempt) {
+      name = shm_name(attempt);
+      shm = ipc::PosixShm::open(name, {.exclusive = true});
+    }
     if (!shm.ok()) diverged("setup: " + shm.error().message());
+    ipc::ShmNameOwner owner(name);  // unlinked when this scope ends, on every path
     auto peer = ipc::PosixShm::open(name, {.create = false});
     if (!peer.ok()) diverged("setup: " + peer.error().message());
     g_env = new Env{std::move(*shm), std::move(*peer)};

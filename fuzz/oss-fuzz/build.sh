@@ -57,16 +57,18 @@ compile() {
 }
 
 names=${FUZZ_TARGETS:-$("${targets_py[@]}" list)}
-built=() skipped=()
+# External Bazel repositories (e.g. @googletest via //ipc/testing) are not
+# available to a plain compiler build. A fuzz target must not need one: it is
+# an error here, before anything is built, not a target silently left out.
 for name in $names; do
   externals=$("${targets_py[@]}" externals "$name")
   if [[ -n $externals ]]; then
-    # External Bazel repositories (e.g. @googletest via //ipc/testing) are not
-    # available to a plain compiler build; such a target is reported, not built.
-    echo "build.sh: skipping $name: needs external deps: $(echo $externals)" >&2
-    skipped+=("$name")
-    continue
+    echo "build.sh: $name needs external deps, which this build cannot link: $(echo $externals)" >&2
+    exit 1
   fi
+done
+built=()
+for name in $names; do
   mapfile -t srcs < <("${targets_py[@]}" srcs "$name")
   mapfile -t linkopts < <("${targets_py[@]}" linkopts "$name")
   compile "${srcs[@]}"
@@ -90,5 +92,4 @@ for name in $names; do
 done
 
 echo "build.sh: built ${#built[@]} target(s) into $OUT: ${built[*]}" >&2
-if ((${#skipped[@]})); then echo "build.sh: skipped: ${skipped[*]}" >&2; fi
 ((${#built[@]}))
