@@ -63,7 +63,7 @@ int run_and_print(int argc, char** argv, const std::vector<Pair>& pairs) {
     if (b == res.end() || o == res.end()) continue;  // filtered out
     const Measured &mb = b->second, &mo = o->second;
     double ratio;
-    std::string base_s, ours_s, goal = "—";
+    std::string base_s, ours_s, goal = "—", ratio_s;
     char buf[64];
     if (p.metric == Metric::kThroughput) {
       ratio = mb.bytes_per_s > 0 ? mo.bytes_per_s / mb.bytes_per_s : 0;
@@ -78,6 +78,7 @@ int run_and_print(int argc, char** argv, const std::vector<Pair>& pairs) {
       double base_extra = mb.ns_per_iter - ref, ours_extra = mo.ns_per_iter - ref;
       // Ours within the noise of the reference: at least as good as any ratio.
       ratio = ours_extra > 0 ? base_extra / ours_extra : 1e9;
+      if (ours_extra <= 0) ratio_s = "∞ (ours within noise)";
       std::snprintf(buf, sizeof buf, "+%.1f ns over %.1f ns", base_extra, ref);
       base_s = buf;
       std::snprintf(buf, sizeof buf, "%+.1f ns over %.1f ns", ours_extra, ref);
@@ -102,8 +103,12 @@ int run_and_print(int argc, char** argv, const std::vector<Pair>& pairs) {
       met = extra <= p.max_extra_ns;
     }
     if (!met) ++missed;
-    std::printf("| %s | %s | %s | %.3f | %s | %s |\n", p.label.c_str(), base_s.c_str(), ours_s.c_str(),
-                ratio, goal.c_str(), (p.min_ratio > 0 || p.max_extra_ns >= 0) ? (met ? "yes" : "NO") : "—");
+    if (ratio_s.empty()) {
+      std::snprintf(buf, sizeof buf, "%.3f", ratio);
+      ratio_s = buf;
+    }
+    std::printf("| %s | %s | %s | %s | %s | %s |\n", p.label.c_str(), base_s.c_str(), ours_s.c_str(),
+                ratio_s.c_str(), goal.c_str(), (p.min_ratio > 0 || p.max_extra_ns >= 0) ? (met ? "yes" : "NO") : "—");
   }
   std::fflush(stdout);
   return 0;

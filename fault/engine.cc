@@ -2,7 +2,6 @@
 #include "fault/engine.h"
 
 #include <pthread.h>
-#include <sys/single_threaded.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -110,18 +109,6 @@ std::size_t Engine::shortened(const Effect& e, std::size_t rule, std::uint64_t o
       return 1 + static_cast<std::size_t>(draw(plan_.seed, kShortStream, rule, ordinal) % n);
   }
   return n;
-}
-
-std::uint64_t Engine::bump(std::atomic<std::uint64_t>& counter) {
-#if defined(__x86_64__)
-  if (__libc_single_threaded) {
-    std::uint64_t v = 1;
-    static_assert(sizeof(counter) == sizeof(std::uint64_t));
-    asm volatile("xaddq %0, %1" : "+r"(v), "+m"(counter) : : "memory");
-    return v + 1;
-  }
-#endif
-  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
 // The fast path's slow end: the single rule's ordinal k is due or past due.

@@ -29,6 +29,7 @@
 // is async-signal-safe; the accessors and format_log() are not.
 #pragma once
 
+#include <sys/single_threaded.h>
 #include <sys/types.h>
 
 #include <array>
@@ -141,7 +142,17 @@ class Engine {
   // ordinals stay exact, for ~6 ns less per armed call than a locked xadd.
   // Once a thread is created the flag stays false and pthread_create orders
   // every earlier increment before the new thread's.
-  static std::uint64_t bump(std::atomic<std::uint64_t>& counter);
+  static std::uint64_t bump(std::atomic<std::uint64_t>& counter) {
+#if defined(__x86_64__)
+    if (__libc_single_threaded) {
+      std::uint64_t v = 1;
+      static_assert(sizeof(counter) == sizeof(std::uint64_t));
+      asm volatile("xaddq %0, %1" : "+r"(v), "+m"(counter) : : "memory");
+      return v + 1;
+    }
+#endif
+    return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
 
   Decision decide_counted(Call call, int fd, std::size_t size, std::uint64_t ordinal);
   Decision decide_slow(Call call, int fd, std::size_t size);
