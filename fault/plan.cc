@@ -96,16 +96,15 @@ class Parser {
     for (;;) {
       skip_blanks();
       std::size_t col = pos_;
-      std::string name = word();
+      std::string_view name = word();
       if (name.empty()) return fail(col, "expected a call name, found " + token_at(col));
       CallSet set = 0;
       if (name == "all") set = kAllCalls;
       for (const Group& g : kGroups) {
         if (name == g.name) set = g.calls;
       }
-      Call call;
-      if (set == 0 && ipc::sys::call_from_name(name.c_str(), &call)) set = call_bit(call);
-      if (set == 0) return fail(col, "unknown call '" + name + "'");
+      if (set == 0) set = call_named(name);
+      if (set == 0) return fail(col, "unknown call '" + std::string(name) + "'");
       rule.calls |= set;
       skip_blanks();
       if (!eat('|')) break;
@@ -139,13 +138,13 @@ class Parser {
       if (!eat(',')) break;
       skip_blanks();
       std::size_t col = pos_;
-      std::string key = word();
+      std::string_view key = word();
       if (key != "fd" && key != "tid") {
         return fail(col, "expected a scope 'fd=' or 'tid=', found " + token_at(col));
       }
-      if (!eat('=')) return fail(pos_, "expected '=' after '" + key + "'");
+      if (!eat('=')) return fail(pos_, "expected '=' after '" + std::string(key) + "'");
       std::size_t value_col = pos_;
-      auto n = number(key.c_str());
+      auto n = number(key == "fd" ? "fd" : "tid");
       if (!n) return std::move(n).error();
       if (key == "fd") {
         if (rule.fd) return fail(col, "fd= given twice");
@@ -169,7 +168,7 @@ class Parser {
 
   ipc::Result<Effect> parse_effect() {
     std::size_t col = pos_;
-    std::string name = word();
+    std::string_view name = word();
     Effect e;
     if (name == "pass") {
       e.kind = EffectKind::kPass;
@@ -184,7 +183,7 @@ class Parser {
         e.short_mode = ShortMode::kAtMost;
         e.short_max = *n;
       } else {
-        std::string mode = word();
+        std::string_view mode = word();
         if (mode == "half") {
           e.short_mode = ShortMode::kHalf;
         } else if (mode == "random") {
@@ -200,7 +199,7 @@ class Parser {
       auto n = number("delay");
       if (!n) return std::move(n).error();
       std::size_t unit_col = pos_;
-      std::string unit = word();
+      std::string_view unit = word();
       std::uint64_t scale = unit == "ns" ? 1 : unit == "us" ? 1000 : unit == "ms" ? 1000000
                           : unit == "s"  ? 1000000000
                                          : 0;
@@ -217,7 +216,7 @@ class Parser {
       e.kind = EffectKind::kSignal;
       e.signo = *sig;
     } else if (!name.empty() && name[0] == 'E') {
-      if (!errno_from_name(name, &e.error)) return fail(col, "unknown errno '" + name + "'");
+      if (!errno_from_name(name, &e.error)) return fail(col, "unknown errno '" + std::string(name) + "'");
       e.kind = EffectKind::kErrno;
     } else {
       return fail(col, "unknown effect " + token_at(col) +
@@ -228,7 +227,7 @@ class Parser {
 
   ipc::Result<int> parse_signal() {
     std::size_t col = pos_;
-    std::string name = word();
+    std::string_view name = word();
     if (name == "SIGRTMIN" || name == "SIGRTMAX") {
       bool min = name == "SIGRTMIN";
       int base = min ? SIGRTMIN : SIGRTMAX;
@@ -245,10 +244,10 @@ class Parser {
       }
       return static_cast<int>(base + off);
     }
-    if (name.size() > 3 && name.compare(0, 3, "SIG") == 0) {
+    if (name.size() > 3 && name.substr(0, 3) == "SIG") {
       for (int s = 1; s < SIGRTMIN; ++s) {
         const char* abbrev = ::sigabbrev_np(s);
-        if (abbrev != nullptr && name.compare(3, std::string::npos, abbrev) == 0) return s;
+        if (abbrev != nullptr && name.substr(3) == abbrev) return s;
       }
     }
     return fail(col, "unknown signal " + token_at(col));
@@ -320,10 +319,19 @@ class Parser {
     return s;
   }
 
-  std::string word() {
+  // The word at pos_ (a view into the text: no allocation per token).
+  std::string_view word() {
     std::size_t start = pos_;
     while (!at_end() && is_word_char(s_[pos_])) ++pos_;
-    return std::string(s_.substr(start, pos_ - start));
+    return s_.substr(start, pos_ - start);
+  }
+
+  // The call named `name`, as a one-call set; 0 if there is none.
+  static CallSet call_named(std::string_view name) {
+    for (std::size_t i = 0; i < ipc::sys::kCallCount; ++i) {
+      if (name == ipc::sys::call_name(static_cast<Call>(i))) return call_bit(static_cast<Call>(i));
+    }
+    return 0;
   }
 
   // The token starting at `col`, quoted, for messages; "end of plan" at the end.
