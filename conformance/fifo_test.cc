@@ -45,6 +45,9 @@
 
 namespace {
 
+using ::conformance::testing::CouldNotSetUp;
+using ::conformance::testing::kCannotSetUp;
+
 using ::conformance::testing::FillPipe;
 using ::conformance::testing::Unread;
 
@@ -71,8 +74,6 @@ using ::testing::HasSubstr;
 constexpr std::size_t kPipeBuf = PIPE_BUF;
 constexpr int kLinuxDefaultCapacity = 65536;
 constexpr uid_t kNobody = 65534;
-// A child's exit code meaning "the environment cannot run this" (skip).
-constexpr int kSkipExit = 99;
 
 // ---- helpers ---------------------------------------------------------------
 
@@ -327,12 +328,12 @@ TEST_F(FifoOs, MkfifoInUnwritableDirectoryFailsEacces) {
   ASSERT_THAT(ro_fd.get(), SyscallSucceeds());
   ASSERT_THAT(rw_fd.get(), SyscallSucceeds());
   int status = RunInChild([&] {
-    if (!DropPrivileges()) return kSkipExit;
+    if (!DropPrivileges()) return kCannotSetUp;
     if (::mkfifoat(rw_fd.get(), "ok", 0600) != 0) return 1;  // writable: works unprivileged
     if (::mkfifoat(ro_fd.get(), "f", 0600) == 0) return 3;
     return errno == EACCES ? 0 : 4;
   });
-  if (ipc::testing::ExitedWith(status, kSkipExit)) GTEST_SKIP() << "cannot drop privileges here";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (3 = created, 4 = other errno)";
 }
 
@@ -342,13 +343,13 @@ TEST_F(FifoOs, MkfifoOnReadOnlyFilesystemFailsErofs) {
   std::string mnt = dir_.file("rofs");
   ASSERT_THAT(::mkdir(mnt.c_str(), 0700), SyscallSucceeds());
   int status = RunInChild([&] {
-    if (::unshare(CLONE_NEWNS) != 0) return kSkipExit;
-    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return kSkipExit;
-    if (::mount("ipct-ro", mnt.c_str(), "tmpfs", MS_RDONLY, nullptr) != 0) return kSkipExit;
+    if (::unshare(CLONE_NEWNS) != 0) return kCannotSetUp;
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return kCannotSetUp;
+    if (::mount("ipct-ro", mnt.c_str(), "tmpfs", MS_RDONLY, nullptr) != 0) return kCannotSetUp;
     if (::mkfifo((mnt + "/f").c_str(), 0600) == 0) return 1;
     return errno == EROFS ? 0 : 2;
   });
-  if (ipc::testing::ExitedWith(status, kSkipExit)) GTEST_SKIP() << "cannot mount a read-only tmpfs";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot mount a read-only tmpfs";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = created, 2 = other errno)";
 }
 
@@ -376,14 +377,14 @@ bool DropCapMknod() {
 TEST_F(FifoOs, FifoNeedsNoCapMknodButDevicesDo) {
   std::string d = dir_.path();
   int status = RunInChild([&] {
-    if (!DropCapMknod()) return kSkipExit;
+    if (!DropCapMknod()) return kCannotSetUp;
     if (::mknod((d + "/f").c_str(), S_IFIFO | 0600, 0) != 0) return 1;
     if (::mkfifo((d + "/g").c_str(), 0600) != 0) return 2;
     if (::mknod((d + "/c").c_str(), S_IFCHR | 0600, makedev(1, 3)) == 0 || errno != EPERM) return 3;
     if (::mknod((d + "/b").c_str(), S_IFBLK | 0600, makedev(7, 0)) == 0 || errno != EPERM) return 4;
     return 0;
   });
-  if (ipc::testing::ExitedWith(status, kSkipExit)) GTEST_SKIP() << "capset refused";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "capset refused";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1/2 = FIFO refused, 3/4 = device allowed)";
 }
 
@@ -393,13 +394,13 @@ TEST_F(FifoOs, UnprivilegedUserCreatesFifo) {
   ASSERT_THAT(::mkdir(open_dir.c_str(), 0777), SyscallSucceeds());
   ASSERT_THAT(::chmod(open_dir.c_str(), 0777), SyscallSucceeds());
   int status = RunInChild([&] {
-    if (!EnterAndDropPrivileges(open_dir)) return kSkipExit;
+    if (!EnterAndDropPrivileges(open_dir)) return kCannotSetUp;
     if (::mkfifo("mine", 0600) != 0) return 1;
     struct stat st;
     if (::stat("mine", &st) != 0 || !S_ISFIFO(st.st_mode)) return 2;
     return st.st_uid == kNobody ? 0 : 3;
   });
-  if (ipc::testing::ExitedWith(status, kSkipExit)) GTEST_SKIP() << "cannot drop privileges here";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
 }
 
@@ -1091,7 +1092,7 @@ TEST_F(FifoOs, OpenWithoutPermissionFailsEacces) {
   ASSERT_THAT(::chmod((d + "/wo").c_str(), 0200), SyscallSucceeds());
   ASSERT_THAT(::chmod((d + "/ro").c_str(), 0400), SyscallSucceeds());
   int status = RunInChild([&] {
-    if (!EnterAndDropPrivileges(d)) return kSkipExit;
+    if (!EnterAndDropPrivileges(d)) return kCannotSetUp;
     if (::open("wo", O_RDONLY | O_NONBLOCK | O_CLOEXEC) >= 0 || errno != EACCES) return 1;
     if (::open("wo", O_WRONLY | O_NONBLOCK | O_CLOEXEC) >= 0 || errno != ENXIO) return 2;
     if (::open("ro", O_WRONLY | O_NONBLOCK | O_CLOEXEC) >= 0 || errno != EACCES) return 3;
@@ -1099,7 +1100,7 @@ TEST_F(FifoOs, OpenWithoutPermissionFailsEacces) {
     if (::open("ro", O_RDWR | O_CLOEXEC) >= 0 || errno != EACCES) return 5;
     return 0;
   });
-  if (ipc::testing::ExitedWith(status, kSkipExit)) GTEST_SKIP() << "cannot drop privileges here";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (odd = EACCES missing, even = wrong refusal)";
 }
 
@@ -1110,11 +1111,11 @@ TEST_F(FifoLayer, OpenFifoWithoutPermissionFailsEacces) {
   std::string p = d + "/root_only";
   ASSERT_OK(ipc::make_fifo(p));
   int status = RunInChild([&] {
-    if (!EnterAndDropPrivileges(d)) return kSkipExit;
+    if (!EnterAndDropPrivileges(d)) return kCannotSetUp;
     auto rd = ipc::open_fifo("root_only", ipc::FifoEnd::kRead, {.nonblocking = true});
     return !rd.ok() && rd.error().code() == EACCES ? 0 : 1;
   });
-  if (ipc::testing::ExitedWith(status, kSkipExit)) GTEST_SKIP() << "cannot drop privileges here";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
 }
 

@@ -43,6 +43,10 @@
 
 namespace {
 
+using ::conformance::testing::CouldNotSetUp;
+using ::conformance::testing::kCannotSetUp;
+using ::conformance::testing::WriteProc;
+
 using ::conformance::testing::RunPeer;
 
 using ::conformance::testing::kPatience;
@@ -57,9 +61,6 @@ using ::ipc::testing::SyscallSucceeds;
 using ::ipc::testing::SyscallSucceedsWithValue;
 using ::ipc::testing::TempDir;
 using ::testing::HasSubstr;
-
-// Exit code of a child that could not drop to nobody (the test skips).
-constexpr int kCannotDrop = 10;
 
 // ---- helpers ---------------------------------------------------------------
 
@@ -391,12 +392,12 @@ TEST_F(KeyOs, UnsearchableDirectoryFailsEacces) {
   ASSERT_THAT(::mkdir(closed_dir.c_str(), 0700), SyscallSucceeds());
   std::string open_file = MakeFile(open_dir + "/f"), closed_file = MakeFile(closed_dir + "/f");
   int status = RunInChild([&] {
-    if (!DropPrivileges()) return kCannotDrop;
+    if (!DropPrivileges()) return kCannotSetUp;
     if (::ftok(open_file.c_str(), 1) == -1) return 1;  // control: the path itself is reachable
     if (::ftok(closed_file.c_str(), 1) != -1) return 2;
     return errno == EACCES ? 0 : 3;
   });
-  if (ipc::testing::ExitedWith(status, kCannotDrop)) GTEST_SKIP() << "cannot drop privileges here";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = control failed, 2 = succeeded, 3 = other errno)";
 }
 
@@ -840,7 +841,7 @@ TEST_F(KeyOs, NewIpcNamespaceHidesKeysAndIds) {
   ASSERT_THAT(q.id(), SyscallSucceeds());
   int outer_id = q.id();
   int status = RunInChild([&] {
-    if (::unshare(CLONE_NEWIPC) != 0) return kCannotDrop;
+    if (::unshare(CLONE_NEWIPC) != 0) return kCannotSetUp;
     if (::msgget(key, 0) != -1 || errno != ENOENT) return 1;
     struct msqid_ds ds;
     if (::msgctl(outer_id, IPC_STAT, &ds) != -1 || errno != EINVAL) return 2;
@@ -850,7 +851,7 @@ TEST_F(KeyOs, NewIpcNamespaceHidesKeysAndIds) {
     ::msgctl(inner, IPC_RMID, nullptr);
     return rc;
   });
-  if (ipc::testing::ExitedWith(status, kCannotDrop)) GTEST_SKIP() << "unshare(CLONE_NEWIPC) not permitted";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "unshare(CLONE_NEWIPC) not permitted";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
                        << " (1 = key visible, 2 = id visible, 3 = key taken, 4 = send failed)";
   EXPECT_THAT(::msgget(key, 0), SyscallSucceedsWithValue(outer_id));
@@ -863,10 +864,10 @@ TEST_F(KeyOs, NewIpcNamespaceHidesKeysAndIds) {
 #define RUN_AS_NOBODY(body)                                                                      \
   do {                                                                                           \
     int status_ = RunInChild([&]() -> int {                                                      \
-      if (!DropPrivileges()) return kCannotDrop;                                                 \
+      if (!DropPrivileges()) return kCannotSetUp;                                                 \
       body                                                                                       \
     });                                                                                          \
-    if (ipc::testing::ExitedWith(status_, kCannotDrop)) GTEST_SKIP() << "cannot drop privileges"; \
+    if (CouldNotSetUp(status_)) GTEST_SKIP() << "cannot drop privileges"; \
     EXPECT_EQ(status_, 0) << DescribeWaitStatus(status_);                                        \
   } while (0)
 
@@ -927,13 +928,7 @@ TEST_F(KeyOs, SegmentLookupChecksRequestedAccessAgainstTheMode) {
 
 // Writes `value` to /proc/sys/kernel/<name>; false on failure.
 bool WriteSysctl(const char* name, long value) {
-  std::string path = std::string("/proc/sys/kernel/") + name;
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  std::string text = std::to_string(value);
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
-  return ok;
+  return WriteProc(std::string("/proc/sys/kernel/") + name, std::to_string(value));
 }
 
 long ReadSysctl(const char* name) {
@@ -951,8 +946,8 @@ TEST_F(KeyOs, NextIdSysctlsChooseTheNextIdOnceThenReset) {
     GTEST_SKIP() << "no msg_next_id (kernel without CONFIG_CHECKPOINT_RESTORE)";
   }
   int status = RunInChild([] {
-    if (::unshare(CLONE_NEWIPC) != 0) return kCannotDrop;
-    if (!WriteSysctl("msg_next_id", 4321)) return kCannotDrop;
+    if (::unshare(CLONE_NEWIPC) != 0) return kCannotSetUp;
+    if (!WriteSysctl("msg_next_id", 4321)) return kCannotSetUp;
     int q = ::msgget(IPC_PRIVATE, 0600);
     if (q != 4321) return 1;
     if (ReadSysctl("msg_next_id") != -1) return 2;
@@ -969,7 +964,7 @@ TEST_F(KeyOs, NextIdSysctlsChooseTheNextIdOnceThenReset) {
     ::semctl(m, 0, IPC_RMID);
     return 0;
   });
-  if (ipc::testing::ExitedWith(status, kCannotDrop)) {
+  if (CouldNotSetUp(status)) {
     GTEST_SKIP() << "cannot make a private IPC namespace with writable next_id sysctls";
   }
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status)

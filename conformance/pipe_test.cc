@@ -39,6 +39,11 @@
 
 namespace {
 
+using ::conformance::testing::CouldNotSetUp;
+using ::conformance::testing::kCannotSetUp;
+using ::conformance::testing::ReadProcLong;
+using ::conformance::testing::ScopedBlock;
+
 using ::conformance::testing::FillPipe;
 using ::conformance::testing::Unread;
 
@@ -134,21 +139,6 @@ class ScopedSignal {
   struct sigaction old_;
 };
 
-// Blocks `sig` in the calling thread for the scope.
-class ScopedBlock {
- public:
-  explicit ScopedBlock(int sig) {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    ::pthread_sigmask(SIG_BLOCK, &set, &old_);
-  }
-  ~ScopedBlock() { ::pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
-
- private:
-  sigset_t old_;
-};
-
 bool SignalPending(int sig) {
   sigset_t set;
   sigemptyset(&set);
@@ -166,15 +156,6 @@ bool ConsumePending(int sig) {
 
 std::atomic<int> g_sigpipes{0};
 void CountSigpipe(int) { g_sigpipes.fetch_add(1); }
-
-long ReadProcLong(const char* path) {
-  FILE* f = std::fopen(path, "r");
-  if (f == nullptr) return -1;
-  long n = -1;
-  if (std::fscanf(f, "%ld", &n) != 1) n = -1;
-  std::fclose(f);
-  return n;
-}
 
 // ---- PIPE-001 one object, two ends -----------------------------------------
 
@@ -1171,12 +1152,12 @@ TEST(PipeOs, SetPipeSizeAboveMaxFailsEpermUnprivileged) {
   RawPipe p;
   ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   int status = RunInChild([&] {
-    if (!DropPrivileges()) return 10;
+    if (!DropPrivileges()) return kCannotSetUp;
     int r = ::fcntl(p.w.get(), F_SETPIPE_SZ, max * 2);
     if (r >= 0) return 1;
     return errno == EPERM ? 0 : 2;
   });
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 10) GTEST_SKIP() << "cannot drop privileges";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = granted, 2 = other errno)";
 }
 
@@ -1185,12 +1166,12 @@ TEST(PipeLayer, SetPipeCapacityAboveMaxFailsEpermUnprivileged) {
   if (max <= 0) GTEST_SKIP() << "no /proc/sys/fs/pipe-max-size";
   auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
   int status = RunInChild([&] {
-    if (!DropPrivileges()) return 10;
+    if (!DropPrivileges()) return kCannotSetUp;
     auto r = ipc::set_pipe_capacity(p.write.get(), static_cast<std::size_t>(max) * 2);
     if (r.ok()) return 1;
     return r.error().code() == EPERM ? 0 : 2;
   });
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 10) GTEST_SKIP() << "cannot drop privileges";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
 }
 
@@ -1616,8 +1597,8 @@ TEST(PipeOs, PipesOverUserSoftLimitAreSmallButWork) {
   if (pipes_needed > 4000) GTEST_SKIP() << "soft limit needs " << pipes_needed << " pipes";
   int status = RunInChild([&] {
     struct rlimit rl = {static_cast<rlim_t>(2 * pipes_needed + 64), static_cast<rlim_t>(2 * pipes_needed + 64)};
-    if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) return 10;
-    if (!DropPrivileges()) return 10;  // root is exempt from the limit
+    if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) return kCannotSetUp;
+    if (!DropPrivileges()) return kCannotSetUp;  // root is exempt from the limit
     int small[2] = {-1, -1};
     for (long i = 0; i < pipes_needed + 64; ++i) {
       int fds[2];
@@ -1639,7 +1620,7 @@ TEST(PipeOs, PipesOverUserSoftLimitAreSmallButWork) {
     }
     return 0;
   });
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 10) GTEST_SKIP() << "cannot drop privileges";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
                        << " (1 = never reduced, 2 = below a page, 3/4 = I/O refused)";
 }

@@ -38,9 +38,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ipc/fd.h"
+#include "conformance/testing/suite_util.h"
 #include "ipc/testing/test_util.h"
 
 namespace {
+
+using ::conformance::testing::CouldNotSetUp;
+using ::conformance::testing::kCannotSetUp;
+using ::conformance::testing::ReadProcLong;
+using ::conformance::testing::ScopedBlock;
 
 using ::conformance::testing::BackgroundCall;
 using ::conformance::testing::kPatience;
@@ -55,7 +61,6 @@ using ::ipc::testing::SyscallSucceeds;
 using ::ipc::testing::SyscallSucceedsWithValue;
 using ::ipc::testing::UniqueName;
 
-constexpr int kCannotDrop = 10;
 constexpr long kMsgSize = 64;
 
 // ---- helpers ---------------------------------------------------------------
@@ -141,21 +146,6 @@ std::string Receive(mqd_t q, std::size_t buf = kMsgSize) {
 int Send(mqd_t q, const std::string& text, unsigned prio = 0) {
   return ::mq_send(q, text.data(), text.size(), prio);
 }
-
-// Blocks `sig` in the calling thread for the scope.
-class ScopedBlock {
- public:
-  explicit ScopedBlock(int sig) {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    ::pthread_sigmask(SIG_BLOCK, &set, &old_);
-  }
-  ~ScopedBlock() { ::pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
-
- private:
-  sigset_t old_;
-};
 
 // Waits up to `timeout` for blocked `sig` and takes it; si_signo 0 if none.
 siginfo_t TakeSignal(int sig, std::chrono::milliseconds timeout) {
@@ -245,10 +235,10 @@ class PosixMqOs : public ::testing::Test {
 #define RUN_AS_NOBODY(body)                                                                      \
   do {                                                                                           \
     int status_ = RunInChild([&]() -> int {                                                      \
-      if (!DropPrivileges()) return kCannotDrop;                                                 \
+      if (!DropPrivileges()) return kCannotSetUp;                                                 \
       body                                                                                       \
     });                                                                                          \
-    if (ExitedWith(status_, kCannotDrop)) GTEST_SKIP() << "cannot drop privileges";              \
+    if (CouldNotSetUp(status_)) GTEST_SKIP() << "cannot drop privileges";              \
     EXPECT_EQ(status_, 0) << DescribeWaitStatus(status_);                                        \
   } while (0)
 
@@ -579,12 +569,7 @@ TEST_F(PosixMqOs, NonPositiveAttributesFailEinval) {
   }
 }
 
-long ReadLimit(const char* file) {
-  std::ifstream in(std::string("/proc/sys/fs/mqueue/") + file);
-  long v = -1;
-  in >> v;
-  return in ? v : -1;
-}
+long ReadLimit(const char* file) { return ReadProcLong(std::string("/proc/sys/fs/mqueue/") + file); }
 
 // Catches: an unprivileged create above msg_max / msgsize_max accepted.
 TEST_F(PosixMqOs, AttributesAboveTheLimitsFailEinvalWithoutPrivilege) {
@@ -745,9 +730,9 @@ TEST_F(PosixMqOs, MqueueFilesystemShowsQueuesAsFiles) {
   ASSERT_THAT(::mkdir(mnt.c_str(), 0700), SyscallSucceeds());
   std::string file = mnt + name.str();
   int status = RunInChild([&] {
-    if (::unshare(CLONE_NEWNS) != 0) return kCannotDrop;
-    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return kCannotDrop;
-    if (::mount("mqueue", mnt.c_str(), "mqueue", 0, nullptr) != 0) return kCannotDrop;
+    if (::unshare(CLONE_NEWNS) != 0) return kCannotSetUp;
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return kCannotSetUp;
+    if (::mount("mqueue", mnt.c_str(), "mqueue", 0, nullptr) != 0) return kCannotSetUp;
     struct stat st;
     if (::stat(file.c_str(), &st) != 0) return 1;
     if (!S_ISREG(st.st_mode) || (st.st_mode & 07777) != 0600) return 2;
@@ -760,7 +745,7 @@ TEST_F(PosixMqOs, MqueueFilesystemShowsQueuesAsFiles) {
     if (::unlink(file.c_str()) != 0) return 5;
     return 0;
   });
-  if (ExitedWith(status, kCannotDrop)) GTEST_SKIP() << "cannot mount an mqueue file system here";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot mount an mqueue file system here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
                        << " (1 = no file, 2 = wrong type/mode, 3/4 = unreadable, 5 = unlink failed)";
   EXPECT_THAT(::mq_open(name.c_str(), O_RDONLY), SyscallFailsWithErrno(ENOENT))

@@ -46,6 +46,11 @@
 
 namespace {
 
+using ::conformance::testing::CouldNotSetUp;
+using ::conformance::testing::IdMapped;
+using ::conformance::testing::kCannotSetUp;
+using ::conformance::testing::WriteProc;
+
 using ::conformance::testing::RunPeer;
 
 using ::conformance::testing::BackgroundCall;
@@ -63,9 +68,6 @@ using ::ipc::testing::SyscallSucceeds;
 using ::ipc::testing::SyscallSucceedsWithValue;
 using ::ipc::testing::TempDir;
 using ::testing::HasSubstr;
-
-// Exit code of a child that could not set itself up (drop privileges, unshare): the test skips.
-constexpr int kCannot = 10;
 
 // ---- helpers ---------------------------------------------------------------
 
@@ -188,33 +190,15 @@ std::size_t Limit(const char* name) {
   return v ? static_cast<std::size_t>(*v) : 0;
 }
 
-bool WriteProc(const char* path, const std::string& value) {
-  std::ofstream f(path);
-  f << value;
-  f.flush();
-  return f.good();
-}
-
 // In a forked child: moves into a new IPC namespace (own queues, own msg* sysctls) and runs
-// `body`; kCannot if the kernel refuses. Everything made there dies with the child.
+// `body`; kCannotSetUp if the kernel refuses. Everything made there dies with the child.
 int InPrivateIpcNamespace(const std::function<int()>& body) {
-  return RunInChild([&] { return ::unshare(CLONE_NEWIPC) == 0 ? body() : kCannot; });
+  return RunInChild([&] { return ::unshare(CLONE_NEWIPC) == 0 ? body() : kCannotSetUp; });
 }
 
-// In a forked child: become nobody (kCannot if refused) and run `body`.
+// In a forked child: become nobody (kCannotSetUp if refused) and run `body`.
 int AsNobody(const std::function<int()>& body) {
-  return RunInChild([&] { return DropPrivileges() ? body() : kCannot; });
-}
-
-// Whether `uid` exists in this user namespace (Bazel's sandbox maps only uid 0; IPC_SET of an
-// unmapped uid is EINVAL).
-bool UidMapped(uid_t uid) {
-  std::ifstream map("/proc/self/uid_map");
-  unsigned long inside, outside, count;
-  while (map >> inside >> outside >> count) {
-    if (uid >= inside && uid - inside < count) return true;
-  }
-  return false;
+  return RunInChild([&] { return DropPrivileges() ? body() : kCannotSetUp; });
 }
 
 // Whether this is the initial user namespace, where root's capabilities are the real ones
@@ -246,9 +230,7 @@ bool DropEffectiveCapability(int cap) {
 }
 
 #define SKIP_UNLESS_NOBODY_MAPPED() \
-  if (!UidMapped(65534)) GTEST_SKIP() << "uid 65534 is not mapped in this user namespace"
-
-bool Cannot(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == kCannot; }
+  if (!IdMapped("/proc/self/uid_map", 65534)) GTEST_SKIP() << "uid 65534 is not mapped in this user namespace"
 
 // Forked children that are killed and reaped at the end of the scope unless waited for.
 class Children {
@@ -418,7 +400,7 @@ TEST(MsgOs, MsgGetWithDeniedModeFailsEacces) {
     if (::msgget(key, 0400) != -1 || errno != EACCES) return 2;
     return ::msgget(key, 0) == kq.id() ? 0 : 3;
   });
-  if (Cannot(status)) GTEST_SKIP() << "cannot drop privileges here";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1/2 = 0600/0400 not EACCES, 3 = 0 refused)";
 }
 
@@ -430,7 +412,7 @@ TEST(MsgLayer, CreateWithDeniedModeFailsEacces) {
     auto q = ipc::MessageQueue::create(key, 0600);
     return !q && q.error().code() == EACCES ? 0 : 1;
   });
-  if (Cannot(status)) GTEST_SKIP() << "cannot drop privileges here";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
 }
 
@@ -440,25 +422,25 @@ TEST(MsgLayer, CreateWithDeniedModeFailsEacces) {
 // with msgmni lowered to 3, so nothing outside the namespace runs short.
 TEST(MsgOs, QueueLimitReachedFailsEnospc) {
   int status = InPrivateIpcNamespace([] {
-    if (!WriteProc("/proc/sys/kernel/msgmni", "3")) return kCannot;
+    if (!WriteProc("/proc/sys/kernel/msgmni", "3")) return kCannotSetUp;
     for (int i = 0; i < 3; ++i) {
       if (::msgget(IPC_PRIVATE, IPC_CREAT | 0600) < 0) return 1;
     }
     if (::msgget(IPC_PRIVATE, IPC_CREAT | 0600) != -1) return 2;
     return errno == ENOSPC ? 0 : 3;
   });
-  if (Cannot(status)) GTEST_SKIP() << "no private IPC namespace with a writable msgmni";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "no private IPC namespace with a writable msgmni";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = below limit refused, 2 = over limit made, 3 = errno)";
 }
 
 TEST(MsgLayer, CreatePrivateAtQueueLimitFailsEnospc) {
   int status = InPrivateIpcNamespace([] {
-    if (!WriteProc("/proc/sys/kernel/msgmni", "1")) return kCannot;
+    if (!WriteProc("/proc/sys/kernel/msgmni", "1")) return kCannotSetUp;
     if (!ipc::MessageQueue::create_private()) return 1;
     auto q = ipc::MessageQueue::create_private();
     return !q && q.error().code() == ENOSPC ? 0 : 2;
   });
-  if (Cannot(status)) GTEST_SKIP() << "no private IPC namespace with a writable msgmni";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "no private IPC namespace with a writable msgmni";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
 }
 
@@ -467,7 +449,7 @@ TEST(MsgLayer, CreatePrivateAtQueueLimitFailsEnospc) {
 // Catches: msg_next_id ignored, or not reset to -1 after use. In a private IPC namespace.
 TEST(MsgOs, MsgNextIdSelectsTheIdThenResets) {
   int status = InPrivateIpcNamespace([] {
-    if (!WriteProc("/proc/sys/kernel/msg_next_id", "4242")) return kCannot;
+    if (!WriteProc("/proc/sys/kernel/msg_next_id", "4242")) return kCannotSetUp;
     int id = ::msgget(IPC_PRIVATE, IPC_CREAT | 0600);
     if (id != 4242) return 1;
     auto after = ipc::read_sysctl("/proc/sys/kernel/msg_next_id");
@@ -475,7 +457,7 @@ TEST(MsgOs, MsgNextIdSelectsTheIdThenResets) {
     int next = ::msgget(IPC_PRIVATE, IPC_CREAT | 0600);
     return next >= 0 && next != 4242 ? 0 : 3;
   });
-  if (Cannot(status)) GTEST_SKIP() << "no private IPC namespace with a writable msg_next_id";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "no private IPC namespace with a writable msg_next_id";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = other id, 2 = not reset, 3 = next)";
 }
 
@@ -687,7 +669,7 @@ TEST(MsgOs, SendNeedsWriteAndReceiveNeedsReadPermission) {
     if (Send(writable.id(), 2, "y", IPC_NOWAIT) != 0) return 4;
     return 0;
   });
-  if (Cannot(status)) GTEST_SKIP() << "cannot drop privileges here";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
                        << " (1 = sent without w, 2 = read refused, 3 = read without r, 4 = write refused)";
   EXPECT_EQ(Drain(readable.id()), "");
@@ -703,7 +685,7 @@ TEST(MsgLayer, SendAndReceiveWithoutPermissionFailEacces) {
     auto r = q.receive(0, std::size_t{8}, {.nowait = true});
     return !r && r.error().code() == EACCES ? 0 : 2;
   });
-  if (Cannot(status)) GTEST_SKIP() << "cannot drop privileges here";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
 }
 
@@ -1467,7 +1449,7 @@ TEST(MsgOs, StatWithoutReadPermissionFailsEacces) {
     if (::msgctl(denied.id(), IPC_STAT, &ds) != -1 || errno != EACCES) return 1;
     return ::msgctl(allowed.id(), IPC_STAT, &ds) == 0 ? 0 : 2;
   });
-  if (Cannot(status)) GTEST_SKIP() << "cannot drop privileges here";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
 }
 
@@ -1478,7 +1460,7 @@ TEST(MsgLayer, StatWithoutReadPermissionFailsEacces) {
     auto st = q.stat();
     return !st && st.error().code() == EACCES ? 0 : 1;
   });
-  if (Cannot(status)) GTEST_SKIP() << "cannot drop privileges here";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
 }
 
@@ -1537,7 +1519,7 @@ TEST(MsgOs, RaisingQbytesAboveMsgmnbNeedsPrivilege) {
     d.msg_qbytes = 100;
     return ::msgctl(q.id(), IPC_SET, &d) == 0 ? 0 : 4;
   });
-  if (Cannot(status)) GTEST_SKIP() << "cannot drop privileges here";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (2 = raise allowed, 3/4 = allowed change refused)";
   EXPECT_EQ(Stat(q.id()).msg_qbytes, 100u);
 }
@@ -1549,11 +1531,11 @@ TEST(MsgOs, RaisingQbytesWithoutCapSysResourceFailsEperm) {
   std::size_t msgmnb = Limit("msgmnb");
   ASSERT_THAT(SetQbytes(q.id(), msgmnb / 2), SyscallSucceeds());
   int status = RunInChild([&] {
-    if (!DropEffectiveCapability(CAP_SYS_RESOURCE)) return kCannot;
+    if (!DropEffectiveCapability(CAP_SYS_RESOURCE)) return kCannotSetUp;
     if (SetQbytes(q.id(), msgmnb + 1) != -1 || errno != EPERM) return 1;
     return SetQbytes(q.id(), msgmnb) == 0 ? 0 : 2;
   });
-  if (Cannot(status)) GTEST_SKIP() << "cannot drop CAP_SYS_RESOURCE";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop CAP_SYS_RESOURCE";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = raise allowed, 2 = up to msgmnb refused)";
   EXPECT_EQ(Stat(q.id()).msg_qbytes, msgmnb);
 }
@@ -1582,7 +1564,7 @@ TEST(MsgLayer, SetQbytesAboveMsgmnbUnprivilegedFailsEperm) {
     if (s || s.error().code() != EPERM) return 1;
     return s.error().message().find("needs CAP_SYS_RESOURCE") != std::string::npos ? 0 : 2;
   });
-  if (Cannot(status)) GTEST_SKIP() << "cannot drop privileges here";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
 }
 
@@ -1649,7 +1631,7 @@ TEST(MsgOs, SetOrRemoveByNonOwnerFailsEperm) {
     if (::msgctl(q.id(), IPC_RMID, nullptr) != -1 || errno != EPERM) return 3;
     return 0;
   });
-  if (Cannot(status)) GTEST_SKIP() << "cannot drop privileges here";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (2 = IPC_SET allowed, 3 = IPC_RMID allowed)";
   EXPECT_EQ(Stat(q.id()).msg_perm.mode & 0777, 0666u);
 }
@@ -1662,7 +1644,7 @@ TEST(MsgOs, NewOwnerMayRemove) {
   ds.msg_perm.uid = 65534;
   ASSERT_THAT(::msgctl(q.id(), IPC_SET, &ds), SyscallSucceeds());
   int status = AsNobody([&] { return ::msgctl(q.id(), IPC_RMID, nullptr) == 0 ? 0 : 1; });
-  if (Cannot(status)) GTEST_SKIP() << "cannot drop privileges here";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
   struct msqid_ds gone {};
   EXPECT_THAT(::msgctl(q.id(), IPC_STAT, &gone), SyscallFailsWithErrno(EINVAL));
@@ -1689,7 +1671,7 @@ TEST(MsgLayer, RemoveByNonOwnerFailsEperm) {
     ipc::Status s = q.remove();
     return !s && s.error().code() == EPERM ? 0 : 1;
   });
-  if (Cannot(status)) GTEST_SKIP() << "cannot drop privileges here";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
   EXPECT_OK(q.stat());
 }
@@ -1748,7 +1730,7 @@ TEST(MsgOs, MsgInfoAndMsgStatCountExactlyInAPrivateNamespace) {
     }
     return found ? 0 : 10;
   });
-  if (Cannot(status)) GTEST_SKIP() << "no private IPC namespace";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "no private IPC namespace";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
                        << " (3 = max index, 4-6 = pool/map/tql, 8/9 = MSG_STAT, 10 = /proc/sysvipc/msg)";
 }
@@ -1770,7 +1752,7 @@ TEST(MsgOs, MsgStatAnyIgnoresReadPermission) {
     if (::msgctl(index, MSG_STAT, &ds) != -1 || errno != EACCES) return 1;
     return ::msgctl(index, MSG_STAT_ANY, &ds) == q.id() ? 0 : 2;
   });
-  if (Cannot(status)) GTEST_SKIP() << "cannot drop privileges here";
+  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = MSG_STAT allowed, 2 = MSG_STAT_ANY refused)";
 }
 

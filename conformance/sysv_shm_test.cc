@@ -48,6 +48,12 @@
 
 namespace {
 
+using ::conformance::testing::IdMapped;
+using ::conformance::testing::CouldNotSetUp;
+using ::conformance::testing::kCannotSetUp;
+using ::conformance::testing::ReadProcLong;
+using ::conformance::testing::WriteProc;
+
 using ::conformance::testing::RunPeer;
 
 using ::conformance::testing::kPatience;
@@ -70,7 +76,6 @@ using ::ipc::testing::SyscallSucceedsWithValue;
 using ::ipc::testing::TempDir;
 
 // Exit codes of children that could not set up what the test needs.
-constexpr int kCannotDropPrivileges = 10;
 constexpr int kNoPrivateIpcNamespace = 11;
 constexpr int kCannotWriteSysctl = 12;
 
@@ -201,31 +206,6 @@ std::optional<ProcShm> ProcShmEntry(int id) {
   return std::nullopt;
 }
 
-long ReadProcLong(const char* path) {
-  std::ifstream in(path);
-  long n = -1;
-  if (!(in >> n)) return -1;
-  return n;
-}
-
-bool WriteProc(const char* path, const std::string& value) {
-  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool ok = ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
-  return ::close(fd) == 0 && ok;
-}
-
-// Whether `id` is mapped in this user namespace (a line "inside outside count"
-// of /proc/self/uid_map or gid_map covers it).
-bool IdIsMapped(const char* map, unsigned long id) {
-  std::ifstream in(map);
-  unsigned long inside = 0, outside = 0, count = 0;
-  while (in >> inside >> outside >> count) {
-    if (id >= inside && id - inside < count) return true;
-  }
-  return false;
-}
-
 // Whether /proc/self/maps has a System V shm mapping ("/SYSV<key>").
 bool MapsShowSysv(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
@@ -265,7 +245,7 @@ std::vector<std::string> OpenDescriptorTargets() {
 // these codes; the parent turns them into skips.
 #define SKIP_IF_CHILD_COULD_NOT_SET_UP(status)                                            \
   do {                                                                                    \
-    if (ExitedWith(status, kCannotDropPrivileges)) GTEST_SKIP() << "cannot drop privileges"; \
+    if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges"; \
     if (ExitedWith(status, kNoPrivateIpcNamespace))                                       \
       GTEST_SKIP() << "unshare(CLONE_NEWIPC) refused: no private IPC namespace";          \
     if (ExitedWith(status, kCannotWriteSysctl))                                           \
@@ -458,7 +438,7 @@ TEST(ShmOs, LookupAskingForDeniedAccessFailsEaccesUnprivileged) {
   Segment seg(::shmget(key, kPage, IPC_CREAT | 0604));  // others may read only
   ASSERT_THAT(seg.id(), SyscallSucceeds());
   int status = RunInChild([&] {
-    if (!DropPrivileges()) return kCannotDropPrivileges;
+    if (!DropPrivileges()) return kCannotSetUp;
     if (::shmget(key, 0, 0200) != -1 || errno != EACCES) return 1;  // write: denied
     if (::shmget(key, 0, 0600) != -1 || errno != EACCES) return 2;  // read+write: denied
     if (::shmget(key, 0, 0400) != seg.id()) return 3;               // read: granted
@@ -504,7 +484,7 @@ TEST(ShmOs, HugetlbWithoutCapabilityOrGroupFailsEperm) {
   int status = RunInChild([] {
     struct rlimit zero = {0, 0};
     if (::setrlimit(RLIMIT_MEMLOCK, &zero) != 0) return 5;
-    if (::setgroups(0, nullptr) != 0 || !DropPrivileges()) return kCannotDropPrivileges;
+    if (::setgroups(0, nullptr) != 0 || !DropPrivileges()) return kCannotSetUp;
     int id = ::shmget(IPC_PRIVATE, 2 << 20, IPC_CREAT | SHM_HUGETLB | 0600);
     if (id >= 0) {
       ::shmctl(id, IPC_RMID, nullptr);
@@ -798,7 +778,7 @@ TEST(ShmOs, AttachWithoutPermissionFailsEaccesUnprivileged) {
   ASSERT_THAT(readable.id(), SyscallSucceeds());
   int a = none.id(), b = readable.id();
   int status = RunInChild([a, b] {
-    if (!DropPrivileges()) return kCannotDropPrivileges;
+    if (!DropPrivileges()) return kCannotSetUp;
     if (::shmat(a, nullptr, SHM_RDONLY) != kShmFailed || errno != EACCES) return 1;
     if (::shmat(b, nullptr, 0) != kShmFailed || errno != EACCES) return 2;
     void* p = ::shmat(b, nullptr, SHM_RDONLY);
@@ -829,7 +809,7 @@ TEST(ShmLayer, AttachFailsEaccesUnprivilegedAndEinvalForBadId) {
   auto seg = ASSERT_OK_AND_VALUE(ShmSegment::create_private(kPage, 0600));
   ShmOwner owner(seg);
   int status = RunInChild([&] {
-    if (!DropPrivileges()) return kCannotDropPrivileges;
+    if (!DropPrivileges()) return kCannotSetUp;
     auto at = ShmAttachment::attach(seg, /*read_only=*/true);
     if (at.ok()) return 1;
     return at.error().code() == EACCES ? 0 : 2;
@@ -1427,8 +1407,8 @@ TEST(ShmOs, IpcSetChangesModeAndOwnerAndCtime) {
     ::nanosleep(&tick, nullptr);
   }
   // nobody, where this user namespace maps it (Bazel's sandbox maps only 0).
-  uid_t uid = IdIsMapped("/proc/self/uid_map", 65534) ? 65534 : ::geteuid();
-  gid_t gid = IdIsMapped("/proc/self/gid_map", 65534) ? 65534 : ::getegid();
+  uid_t uid = IdMapped("/proc/self/uid_map", 65534) ? 65534 : ::geteuid();
+  gid_t gid = IdMapped("/proc/self/gid_map", 65534) ? 65534 : ::getegid();
   ds.shm_perm.mode = 0644 | SHM_DEST;
   ds.shm_perm.uid = uid;
   ds.shm_perm.gid = gid;
@@ -1452,7 +1432,7 @@ TEST(ShmOs, ShmctlByUnprivilegedNonOwnerFailsEaccesOrEperm) {
   ASSERT_THAT(open_seg.id(), SyscallSucceeds());
   int a = private_seg.id(), b = open_seg.id();
   int status = RunInChild([a, b] {
-    if (!DropPrivileges()) return kCannotDropPrivileges;
+    if (!DropPrivileges()) return kCannotSetUp;
     struct shmid_ds ds;
     if (::shmctl(a, IPC_STAT, &ds) != -1 || errno != EACCES) return 1;
     if (::shmctl(b, IPC_STAT, &ds) != 0) return 2;  // readable by all: allowed
@@ -1486,7 +1466,7 @@ TEST(ShmLayer, StatAndRemoveByUnprivilegedNonOwnerFail) {
   auto seg = ASSERT_OK_AND_VALUE(ShmSegment::create_private(kPage, 0600));
   ShmOwner owner(seg);
   int status = RunInChild([&] {
-    if (!DropPrivileges()) return kCannotDropPrivileges;
+    if (!DropPrivileges()) return kCannotSetUp;
     auto st = seg.stat();
     if (st.ok() || st.error().code() != EACCES) return 1;
     auto rm = seg.remove();
@@ -1548,7 +1528,7 @@ TEST(ShmOs, ShmStatAnyIgnoresReadPermission) {
     struct shminfo info;
     int index = ::shmctl(0, IPC_INFO, reinterpret_cast<struct shmid_ds*>(&info));
     if (index != 0) return 2;  // the only segment of a fresh namespace
-    if (!DropPrivileges()) return kCannotDropPrivileges;
+    if (!DropPrivileges()) return kCannotSetUp;
     struct shmid_ds ds;
     if (::shmctl(index, SHM_STAT, &ds) != -1 || errno != EACCES) return 3;
     if (::shmctl(index, SHM_STAT_ANY, &ds) != id) return 4;

@@ -6,7 +6,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
 #include <cerrno>
+#include <cstdio>
+#include <fstream>
 
 namespace conformance::testing {
 
@@ -62,5 +66,43 @@ bool ReadyWithin(int fd, short events, std::chrono::milliseconds patience) {
   } while (r < 0 && errno == EINTR);
   return r == 1;
 }
+
+bool CouldNotSetUp(int wait_status) {
+  return WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == kCannotSetUp;
+}
+
+long ReadProcLong(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "re");
+  if (f == nullptr) return -1;
+  long n = -1;
+  if (std::fscanf(f, "%ld", &n) != 1) n = -1;
+  std::fclose(f);
+  return n;
+}
+
+bool WriteProc(const std::string& path, const std::string& value) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
+  return ::close(fd) == 0 && ok;
+}
+
+bool IdMapped(const char* map_file, unsigned long id) {
+  std::ifstream in(map_file);
+  unsigned long inside = 0, outside = 0, count = 0;
+  while (in >> inside >> outside >> count) {
+    if (id >= inside && id - inside < count) return true;
+  }
+  return false;
+}
+
+ScopedBlock::ScopedBlock(int sig) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  ::pthread_sigmask(SIG_BLOCK, &set, &old_);
+}
+
+ScopedBlock::~ScopedBlock() { ::pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
 
 }  // namespace conformance::testing
