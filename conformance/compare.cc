@@ -107,7 +107,7 @@ ipc::Result<Comparison> compare_reports(const std::vector<ReportFile>& reports, 
   if (!table.empty()) {
     md += "| ID | Behaviour |";
     for (const ReportFile& r : reports) md += " " + cell(r.label) + " |";
-    md += "\n" + std::string("|---|") + rule + "\n" + table;
+    md += "\n|---" + rule + "\n" + table;  // one column more than the facts table
   }
   if (!details.empty()) md += "\n## Observed where a behaviour deviates\n\n" + details;
   return c;

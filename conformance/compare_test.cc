@@ -38,6 +38,8 @@ TEST(Compare, ShowsOnlyDifferingBehavioursWithObservations) {
   EXPECT_THAT(c->markdown, HasSubstr("| Kernel | Linux 6.1 | Linux 6.18 |"));
   EXPECT_THAT(c->markdown, HasSubstr("| LD_PRELOAD | none | /x/libdev.so |"));
   EXPECT_THAT(c->markdown, HasSubstr("| PIPE-019 | EOF \\| not EAGAIN | conforms | **deviates** |"));
+  // Two reports: the facts table has 3 columns, the behaviour table 4.
+  EXPECT_THAT(c->markdown, HasSubstr("| ID | Behaviour | a.json | b.json |\n|---|---|---|---|\n"));
   EXPECT_THAT(c->markdown, Not(HasSubstr("| PIPE-001 |")));
   EXPECT_THAT(c->markdown, HasSubstr("- PIPE-019 in b.json: read returned -1 EAGAIN"));
   EXPECT_THAT(c->markdown, HasSubstr("2 behaviours in any report; 1 differs."));
