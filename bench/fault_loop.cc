@@ -6,9 +6,8 @@
 //
 //   fault_loop N
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <time.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -36,7 +35,9 @@ int main(int argc, char** argv) {
       return 4;
     }
   }
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
-  std::printf("ns=%lld cpu_ns=%lld\n", static_cast<long long>(ns.count()), cpu() - cpu_start);
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::steady_clock::now() - start);
+  std::printf("ns=%lld cpu_ns=%lld\n", static_cast<long long>(ns.count()),
+              cpu() - cpu_start);
   return 0;
 }

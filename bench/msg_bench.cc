@@ -19,7 +19,8 @@ namespace {
 constexpr long kRequest = 1, kReply = 2, kQuit = 3;
 
 struct RawMsg {
-  explicit RawMsg(std::size_t n) : words(1 + (n + sizeof(long) - 1) / sizeof(long) + 1) {}
+  explicit RawMsg(std::size_t n)
+      : words(1 + (n + sizeof(long) - 1) / sizeof(long) + 1) {}
   void* raw() { return words.data(); }
   std::vector<long> words;  // mtype, then the text
 };
@@ -74,20 +75,25 @@ class EchoPair {
 
 void BM_RawRoundTrip(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
-  EchoPair pair(n, [](const ipc::MessageQueue& q, std::size_t size) { raw_echo(q.id(), size); });
+  EchoPair pair(n, [](const ipc::MessageQueue& q, std::size_t size) {
+    raw_echo(q.id(), size);
+  });
   int q = pair.queue().id();
   RawMsg out(n), in(n);
   std::memset(out.words.data() + 1, 'x', n);
   for (auto _ : state) {
     out.words[0] = kRequest;
     if (::msgsnd(q, out.raw(), n, 0) != 0) std::abort();
-    if (::msgrcv(q, in.raw(), n, kReply, 0) != static_cast<ssize_t>(n)) std::abort();
+    if (::msgrcv(q, in.raw(), n, kReply, 0) != static_cast<ssize_t>(n))
+      std::abort();
   }
 }
 
 void BM_LayerRoundTrip(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
-  EchoPair pair(n, [](const ipc::MessageQueue& q, std::size_t size) { layer_echo(q, size); });
+  EchoPair pair(n, [](const ipc::MessageQueue& q, std::size_t size) {
+    layer_echo(q, size);
+  });
   const ipc::MessageQueue& q = pair.queue();
   std::vector<std::byte> out(n, std::byte{'x'});
   ipc::MessageBuffer in(n);
@@ -104,6 +110,8 @@ BENCHMARK(BM_LayerRoundTrip)->Arg(64)->Arg(4096);
 }  // namespace
 
 IPCT_BENCH_MAIN({
-    {"msg round trip, 64 B", "BM_RawRoundTrip/64", "BM_LayerRoundTrip/64", bench::Metric::kTime, 0.95},
-    {"msg round trip, 4 KiB", "BM_RawRoundTrip/4096", "BM_LayerRoundTrip/4096", bench::Metric::kTime, 0.95},
+    {"msg round trip, 64 B", "BM_RawRoundTrip/64", "BM_LayerRoundTrip/64",
+     bench::Metric::kTime, 0.95},
+    {"msg round trip, 4 KiB", "BM_RawRoundTrip/4096", "BM_LayerRoundTrip/4096",
+     bench::Metric::kTime, 0.95},
 })

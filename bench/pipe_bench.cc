@@ -1,7 +1,8 @@
 // bench/pipe_bench.cc — pipe streaming: raw write/read vs the layer's
-// write_full/read_full vs framed messages (read back with read_frame and with
-// FrameReader), at 1 B, 64 B, 4 KiB and 64 KiB chunks, in one thread (write a
-// chunk, read it back: the pipe never fills); and CRC-32C alone.
+// write_full/read_full vs framed messages in both frame formats (checked and
+// unchecked, ipc/frame.h; read back with read_frame and with FrameReader), at
+// 1 B, 64 B, 4 KiB and 64 KiB chunks, in one thread (write a chunk, read it
+// back: the pipe never fills); and CRC-32C alone.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -27,8 +28,10 @@ void BM_RawPipe(benchmark::State& state) {
   ipc::Pipe p = make_big_pipe();
   std::vector<char> out(n, 'x'), in(n);
   for (auto _ : state) {
-    if (::write(p.write.get(), out.data(), n) != static_cast<ssize_t>(n)) std::abort();
-    if (::read(p.read.get(), in.data(), n) != static_cast<ssize_t>(n)) std::abort();
+    if (::write(p.write.get(), out.data(), n) != static_cast<ssize_t>(n))
+      std::abort();
+    if (::read(p.read.get(), in.data(), n) != static_cast<ssize_t>(n))
+      std::abort();
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * n));
 }
@@ -44,13 +47,16 @@ void BM_FullPipe(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * n));
 }
 
+template <ipc::FrameFormat kFormat>
 void BM_FramedPipe(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   ipc::Pipe p = make_big_pipe();
   std::vector<std::byte> out(n, std::byte{'x'});
-  ipc::FrameDecoder decoder(n);
+  ipc::FrameDecoder decoder(n, kFormat);
   for (auto _ : state) {
-    if (!ipc::write_frame(p.write.get(), 1, out, n).ok()) std::abort();
+    if (!ipc::write_frame(p.write.get(), 1, out, n, ipc::kNoDeadline, kFormat)
+             .ok())
+      std::abort();
     auto f = ipc::read_frame(p.read.get(), decoder);
     if (!f.ok() || !*f) std::abort();
   }
@@ -58,18 +64,24 @@ void BM_FramedPipe(benchmark::State& state) {
 }
 
 // The same through FrameReader (reads ahead: one read per frame).
+template <ipc::FrameFormat kFormat>
 void BM_FrameReaderPipe(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   ipc::Pipe p = make_big_pipe();
   std::vector<std::byte> out(n, std::byte{'x'});
-  ipc::FrameReader in(p.read.get(), n);
+  ipc::FrameReader in(p.read.get(), n, kFormat);
   for (auto _ : state) {
-    if (!ipc::write_frame(p.write.get(), 1, out, n).ok()) std::abort();
+    if (!ipc::write_frame(p.write.get(), 1, out, n, ipc::kNoDeadline, kFormat)
+             .ok())
+      std::abort();
     auto f = in.next();
     if (!f.ok() || !*f) std::abort();
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * n));
 }
+
+constexpr auto kChecked = ipc::FrameFormat::kChecked;
+constexpr auto kUnchecked = ipc::FrameFormat::kUnchecked;
 
 // CRC-32C of 4 KiB: the checksum's share of a framed round trip (computed
 // twice per frame, by the writer and by the reader).
@@ -80,14 +92,35 @@ void BM_Crc32c4K(benchmark::State& state) {
     crc = ipc::crc32c(data, crc);
     benchmark::DoNotOptimize(crc);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * data.size()));
+  state.SetBytesProcessed(
+      static_cast<std::int64_t>(state.iterations() * data.size()));
   state.SetLabel(ipc::crc32c_uses_hardware() ? "sse4.2" : "portable");
 }
 
 BENCHMARK(BM_RawPipe)->Arg(1)->Arg(64)->Arg(4096)->Arg(65536);
 BENCHMARK(BM_FullPipe)->Arg(1)->Arg(64)->Arg(4096)->Arg(65536);
-BENCHMARK(BM_FramedPipe)->Arg(1)->Arg(64)->Arg(4096)->Arg(65536);
-BENCHMARK(BM_FrameReaderPipe)->Arg(1)->Arg(64)->Arg(4096)->Arg(65536);
+BENCHMARK(BM_FramedPipe<kChecked>)
+    ->Name("BM_FramedPipe")
+    ->Arg(1)
+    ->Arg(64)
+    ->Arg(4096)
+    ->Arg(65536);
+BENCHMARK(BM_FrameReaderPipe<kChecked>)
+    ->Name("BM_FrameReaderPipe")
+    ->Arg(1)
+    ->Arg(64)
+    ->Arg(4096)
+    ->Arg(65536);
+BENCHMARK(BM_FramedPipe<kUnchecked>)
+    ->Name("BM_UncheckedFramedPipe")
+    ->Arg(4096)
+    ->Arg(65536);
+BENCHMARK(BM_FrameReaderPipe<kUnchecked>)
+    ->Name("BM_UncheckedFrameReaderPipe")
+    ->Arg(1)
+    ->Arg(64)
+    ->Arg(4096)
+    ->Arg(65536);
 BENCHMARK(BM_Crc32c4K);
 
 }  // namespace
@@ -95,14 +128,30 @@ BENCHMARK(BM_Crc32c4K);
 IPCT_BENCH_MAIN({
     {"write_full/read_full, 1 B", "BM_RawPipe/1", "BM_FullPipe/1"},
     {"write_full/read_full, 64 B", "BM_RawPipe/64", "BM_FullPipe/64"},
-    {"write_full/read_full, 4 KiB", "BM_RawPipe/4096", "BM_FullPipe/4096", bench::Metric::kThroughput, 0.95},
-    {"write_full/read_full, 64 KiB", "BM_RawPipe/65536", "BM_FullPipe/65536", bench::Metric::kThroughput, 0.95},
+    {"write_full/read_full, 4 KiB", "BM_RawPipe/4096", "BM_FullPipe/4096",
+     bench::Metric::kThroughput, 0.95},
+    {"write_full/read_full, 64 KiB", "BM_RawPipe/65536", "BM_FullPipe/65536",
+     bench::Metric::kThroughput, 0.95},
     {"framed (read_frame), 1 B", "BM_RawPipe/1", "BM_FramedPipe/1"},
     {"framed (read_frame), 64 B", "BM_RawPipe/64", "BM_FramedPipe/64"},
     {"framed (read_frame), 4 KiB", "BM_RawPipe/4096", "BM_FramedPipe/4096"},
     {"framed (read_frame), 64 KiB", "BM_RawPipe/65536", "BM_FramedPipe/65536"},
     {"framed (FrameReader), 1 B", "BM_RawPipe/1", "BM_FrameReaderPipe/1"},
     {"framed (FrameReader), 64 B", "BM_RawPipe/64", "BM_FrameReaderPipe/64"},
-    {"framed (FrameReader), 4 KiB", "BM_RawPipe/4096", "BM_FrameReaderPipe/4096", bench::Metric::kThroughput, 0.90},
-    {"framed (FrameReader), 64 KiB", "BM_RawPipe/65536", "BM_FrameReaderPipe/65536"},
+    {"framed (FrameReader), 4 KiB", "BM_RawPipe/4096",
+     "BM_FrameReaderPipe/4096"},
+    {"framed (FrameReader), 64 KiB", "BM_RawPipe/65536",
+     "BM_FrameReaderPipe/65536"},
+    {"framed unchecked (read_frame), 4 KiB", "BM_RawPipe/4096",
+     "BM_UncheckedFramedPipe/4096"},
+    {"framed unchecked (read_frame), 64 KiB", "BM_RawPipe/65536",
+     "BM_UncheckedFramedPipe/65536"},
+    {"framed unchecked (FrameReader), 1 B", "BM_RawPipe/1",
+     "BM_UncheckedFrameReaderPipe/1"},
+    {"framed unchecked (FrameReader), 64 B", "BM_RawPipe/64",
+     "BM_UncheckedFrameReaderPipe/64"},
+    {"framed unchecked (FrameReader), 4 KiB", "BM_RawPipe/4096",
+     "BM_UncheckedFrameReaderPipe/4096", bench::Metric::kThroughput, 0.90},
+    {"framed unchecked (FrameReader), 64 KiB", "BM_RawPipe/65536",
+     "BM_UncheckedFrameReaderPipe/65536"},
 })

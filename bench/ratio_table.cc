@@ -35,10 +35,14 @@ class CollectingReporter : public benchmark::ConsoleReporter {
  private:
   static double multiplier(benchmark::TimeUnit unit) {
     switch (unit) {
-      case benchmark::kNanosecond: return 1;
-      case benchmark::kMicrosecond: return 1e3;
-      case benchmark::kMillisecond: return 1e6;
-      case benchmark::kSecond: return 1e9;
+      case benchmark::kNanosecond:
+        return 1;
+      case benchmark::kMicrosecond:
+        return 1e3;
+      case benchmark::kMillisecond:
+        return 1e6;
+      case benchmark::kSecond:
+        return 1e9;
     }
     return 1;
   }
@@ -56,7 +60,9 @@ int run_and_print(int argc, char** argv, const std::vector<Pair>& pairs) {
   benchmark::Shutdown();
 
   const auto& res = reporter.results();
-  std::printf("\n| comparison | baseline | ours | ratio | goal | met |\n|---|---|---|---|---|---|\n");
+  std::printf(
+      "\n| comparison | baseline | ours | ratio | goal | met "
+      "|\n|---|---|---|---|---|---|\n");
   int missed = 0;
   for (const Pair& p : pairs) {
     auto b = res.find(p.baseline), o = res.find(p.ours);
@@ -75,7 +81,8 @@ int run_and_print(int argc, char** argv, const std::vector<Pair>& pairs) {
       auto r = res.find(p.reference);
       if (r == res.end()) continue;
       double ref = r->second.ns_per_iter;
-      double base_extra = mb.ns_per_iter - ref, ours_extra = mo.ns_per_iter - ref;
+      double base_extra = mb.ns_per_iter - ref,
+             ours_extra = mo.ns_per_iter - ref;
       // Ours within the noise of the reference: at least as good as any ratio.
       ratio = ours_extra > 0 ? base_extra / ours_extra : 1e9;
       if (ours_extra <= 0) ratio_s = "∞ (ours within noise)";
@@ -98,7 +105,8 @@ int run_and_print(int argc, char** argv, const std::vector<Pair>& pairs) {
     }
     if (p.max_extra_ns >= 0) {
       double extra = mo.ns_per_iter - mb.ns_per_iter;
-      std::snprintf(buf, sizeof buf, "≤ +%.1f ns (+%.2f ns)", p.max_extra_ns, extra);
+      std::snprintf(buf, sizeof buf, "≤ +%.1f ns (+%.2f ns)", p.max_extra_ns,
+                    extra);
       goal = buf;
       met = extra <= p.max_extra_ns;
     }
@@ -107,8 +115,10 @@ int run_and_print(int argc, char** argv, const std::vector<Pair>& pairs) {
       std::snprintf(buf, sizeof buf, "%.3f", ratio);
       ratio_s = buf;
     }
-    std::printf("| %s | %s | %s | %s | %s | %s |\n", p.label.c_str(), base_s.c_str(), ours_s.c_str(),
-                ratio_s.c_str(), goal.c_str(), (p.min_ratio > 0 || p.max_extra_ns >= 0) ? (met ? "yes" : "NO") : "—");
+    std::printf(
+        "| %s | %s | %s | %s | %s | %s |\n", p.label.c_str(), base_s.c_str(),
+        ours_s.c_str(), ratio_s.c_str(), goal.c_str(),
+        (p.min_ratio > 0 || p.max_extra_ns >= 0) ? (met ? "yes" : "NO") : "—");
   }
   std::fflush(stdout);
   return 0;

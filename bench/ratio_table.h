@@ -2,7 +2,8 @@
 // then prints a Markdown table of ratios "ours vs baseline measured in the same
 // run", one row per declared pair, with the goal and whether it was met.
 //
-//   IPCT_BENCH_MAIN({{"write_full 4 KiB", "BM_RawPipe/4096", "BM_WriteFullPipe/4096",
+//   IPCT_BENCH_MAIN({{"write_full 4 KiB", "BM_RawPipe/4096",
+//   "BM_WriteFullPipe/4096",
 //                     Better::kHigherThroughput, 0.95}})
 // Pairs name benchmark runs as Google Benchmark prints them. With
 // --benchmark_repetitions=N the medians are compared.
@@ -38,7 +39,7 @@ int run_and_print(int argc, char** argv, const std::vector<Pair>& pairs);
 
 }  // namespace bench
 
-#define IPCT_BENCH_MAIN(...)                                  \
-  int main(int argc, char** argv) {                           \
-    return ::bench::run_and_print(argc, argv, __VA_ARGS__);   \
+#define IPCT_BENCH_MAIN(...)                                \
+  int main(int argc, char** argv) {                         \
+    return ::bench::run_and_print(argc, argv, __VA_ARGS__); \
   }

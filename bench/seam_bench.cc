@@ -75,8 +75,11 @@ BENCHMARK(BM_SeamArmedRead0);
 }  // namespace
 
 IPCT_BENCH_MAIN({
-    {"seam vs direct call (stub, no syscall)", "BM_DirectStub", "BM_SeamStub", bench::Metric::kTime, 0, 2.0},
-    {"seam vs libc, read(2) of 0 bytes (kernel noise dominates)", "BM_LibcRead0", "BM_SeamRead0", bench::Metric::kTime},
-    {"seam with a plan armed that never fires vs the unarmed seam, read(2) of 0 bytes", "BM_SeamRead0",
-     "BM_SeamArmedRead0", bench::Metric::kTime, 0, 20.0},
+    {"seam vs direct call (stub, no syscall)", "BM_DirectStub", "BM_SeamStub",
+     bench::Metric::kTime, 0, 2.0},
+    {"seam vs libc, read(2) of 0 bytes (kernel noise dominates)",
+     "BM_LibcRead0", "BM_SeamRead0", bench::Metric::kTime},
+    {"seam with a plan armed that never fires vs the unarmed seam, read(2) of "
+     "0 bytes",
+     "BM_SeamRead0", "BM_SeamArmedRead0", bench::Metric::kTime, 0, 20.0},
 })

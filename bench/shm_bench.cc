@@ -78,8 +78,12 @@ BENCHMARK(BM_RawMemcpy)->Arg(4096)->Arg(65536);
 }  // namespace
 
 IPCT_BENCH_MAIN({
-    {"mapping vs pwrite/pread, 4 KiB", "BM_PwritePread/4096", "BM_MappingCopy/4096"},
-    {"mapping vs pwrite/pread, 64 KiB", "BM_PwritePread/65536", "BM_MappingCopy/65536"},
-    {"checked mapping copy vs memcpy, 4 KiB", "BM_RawMemcpy/4096", "BM_MappingCopy/4096"},
-    {"checked mapping copy vs memcpy, 64 KiB", "BM_RawMemcpy/65536", "BM_MappingCopy/65536"},
+    {"mapping vs pwrite/pread, 4 KiB", "BM_PwritePread/4096",
+     "BM_MappingCopy/4096"},
+    {"mapping vs pwrite/pread, 64 KiB", "BM_PwritePread/65536",
+     "BM_MappingCopy/65536"},
+    {"checked mapping copy vs memcpy, 4 KiB", "BM_RawMemcpy/4096",
+     "BM_MappingCopy/4096"},
+    {"checked mapping copy vs memcpy, 64 KiB", "BM_RawMemcpy/65536",
+     "BM_MappingCopy/65536"},
 })

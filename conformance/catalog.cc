@@ -12,8 +12,14 @@
 namespace conformance {
 namespace {
 
-constexpr std::array<const char*, 6> kFields = {"id", "title", "expected", "spec", "scope", "tests"};
+constexpr std::array<const char*, 6> kFields = {"id",   "title", "expected",
+                                                "spec", "scope", "tests"};
 constexpr std::array<const char*, 5> kScopes = {"P", "XSI", "P(opt)", "L", "A"};
+// Fields an entry may leave out.
+constexpr std::array<const char*, 1> kOptionalFields = {"arch"};
+// The `arch` names: what uname -m says on each (i386 for every 32-bit x86).
+constexpr std::array<const char*, 4> kArches = {"x86_64", "i386", "aarch64",
+                                                "riscv64"};
 
 std::string trim(std::string_view s) {
   auto b = s.find_first_not_of(" \t\r");
@@ -24,15 +30,19 @@ std::string trim(std::string_view s) {
 
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || is_digit(c) || c == '_'; }
+bool is_lower_or_digit(char c) {
+  return (c >= 'a' && c <= 'z') || is_digit(c) || c == '_';
+}
 bool is_name(char c) { return is_upper(c) || is_lower_or_digit(c) || c == '/'; }
 
 // "PIPE-004": capitals, '-', three or more digits.
 bool valid_id(const std::string& id) {
   auto dash = id.find('-');
-  if (dash == 0 || dash == std::string::npos || id.size() - dash - 1 < 3) return false;
+  if (dash == 0 || dash == std::string::npos || id.size() - dash - 1 < 3)
+    return false;
   for (std::size_t i = 0; i < id.size(); ++i) {
-    if (i < dash ? !is_upper(id[i]) : i > dash && !is_digit(id[i])) return false;
+    if (i < dash ? !is_upper(id[i]) : i > dash && !is_digit(id[i]))
+      return false;
   }
   return true;
 }
@@ -42,8 +52,10 @@ bool parse_test_ref(const std::string& item, TestRef& ref) {
   auto colon = item.find(':');
   if (colon == 0 || colon == std::string::npos) return false;
   auto dot = item.find('.', colon);
-  if (dot == std::string::npos || dot == colon + 1 || dot + 1 == item.size()) return false;
-  ref = TestRef{item.substr(0, colon), item.substr(colon + 1, dot - colon - 1), item.substr(dot + 1)};
+  if (dot == std::string::npos || dot == colon + 1 || dot + 1 == item.size())
+    return false;
+  ref = TestRef{item.substr(0, colon), item.substr(colon + 1, dot - colon - 1),
+                item.substr(dot + 1)};
   for (char c : ref.binary) {
     if (!is_lower_or_digit(c)) return false;
   }
@@ -58,7 +70,8 @@ std::vector<std::string> split(std::string_view s, char sep) {
   std::size_t start = 0;
   for (;;) {
     auto pos = s.find(sep, start);
-    out.push_back(trim(s.substr(start, pos == std::string_view::npos ? pos : pos - start)));
+    out.push_back(trim(
+        s.substr(start, pos == std::string_view::npos ? pos : pos - start)));
     if (pos == std::string_view::npos) return out;
     start = pos + 1;
   }
@@ -78,7 +91,9 @@ class Parser {
   // `line` counts lines of the whole text; a "#@ source FILE" line (the
   // genrule that joins conformance/catalog/*.txt writes one before each file)
   // makes errors name FILE and the line within it instead.
-  void error(int line, const std::string& what) { errors_.push_back(where(line) + ": " + what); }
+  void error(int line, const std::string& what) {
+    errors_.push_back(where(line) + ": " + what);
+  }
 
   std::string where(int line) const {
     std::string file = source_;
@@ -134,6 +149,7 @@ class Parser {
       if (cur.line == 0) cur.line = line_no;
       bool known = false;
       for (const char* f : kFields) known = known || field == f;
+      for (const char* f : kOptionalFields) known = known || field == f;
       if (!known) {
         error(line_no, "unknown field \"" + field + "\"");
         last_field.clear();
@@ -158,16 +174,48 @@ class Parser {
       bool ok = false;
       for (const char* s : kScopes) ok = ok || tok == s;
       if (!ok) {
-        error(b.field_lines.at("scope"),
-              "scope \"" + tok + "\" is not one of P, XSI, P(opt), L, A (join several with '/')");
+        error(b.field_lines.at("scope"), "scope \"" + tok +
+                                             "\" is not one of P, XSI, P(opt), "
+                                             "L, A (join several with '/')");
       }
     }
   }
 
-  std::vector<TestRef> parse_tests(const RawBlock& b, const std::string& value) {
+  // An arch list: names from kArches, comma separated; only for behaviours
+  // whose scope says they are architecture-dependent (A).
+  std::vector<std::string> parse_arch(const RawBlock& b,
+                                      const std::string& scope) {
+    std::vector<std::string> arch;
+    auto it = b.fields.find("arch");
+    if (it == b.fields.end()) return arch;
+    int line = b.field_lines.at("arch");
+    for (const std::string& name : split(it->second, ',')) {
+      bool ok = false;
+      for (const char* a : kArches) ok = ok || name == a;
+      if (!ok) {
+        error(line, "arch \"" + name +
+                        "\" is not one of x86_64, i386, aarch64, riscv64 "
+                        "(comma separated)");
+      } else {
+        arch.push_back(name);
+      }
+    }
+    bool dependent = false;
+    for (const std::string& tok : split(scope, '/')) {
+      dependent = dependent || tok == "A";
+    }
+    if (!dependent) {
+      error(line, "arch is given but scope \"" + scope + "\" lacks A");
+    }
+    return arch;
+  }
+
+  std::vector<TestRef> parse_tests(const RawBlock& b,
+                                   const std::string& value) {
     std::vector<TestRef> tests;
     int line = b.field_lines.at("tests");
-    if (value.empty()) return tests;  // the consistency test reports entries without tests
+    if (value.empty())
+      return tests;  // the consistency test reports entries without tests
     for (const std::string& item : split(value, ',')) {
       TestRef ref;
       if (!parse_test_ref(item, ref)) {
@@ -204,14 +252,16 @@ class Parser {
       beh.spec = b.fields["spec"];
       beh.scope = b.fields["scope"];
       if (!valid_id(beh.id)) {
-        error(b.field_lines["id"], "id \"" + beh.id + "\" is not like PIPE-004");
+        error(b.field_lines["id"],
+              "id \"" + beh.id + "\" is not like PIPE-004");
       }
       auto [it, fresh] = id_lines.emplace(beh.id, b.field_lines["id"]);
       if (!fresh) {
-        error(b.field_lines["id"],
-              "duplicate id " + beh.id + " (first at " + where(it->second) + ")");
+        error(b.field_lines["id"], "duplicate id " + beh.id + " (first at " +
+                                       where(it->second) + ")");
       }
       check_scope(b, beh.scope);
+      beh.arch = parse_arch(b, beh.scope);
       beh.tests = parse_tests(b, b.fields["tests"]);
       cat.behaviours.push_back(std::move(beh));
     }
@@ -235,6 +285,28 @@ class Parser {
 
 }  // namespace
 
+bool Behaviour::applies_to(std::string_view machine) const {
+  if (arch.empty()) return true;
+  for (const std::string& a : arch) {
+    if (a == machine) return true;
+  }
+  return false;
+}
+
+const char* build_arch() {
+#if defined(__x86_64__)
+  return "x86_64";
+#elif defined(__i386__)
+  return "i386";
+#elif defined(__aarch64__)
+  return "aarch64";
+#elif defined(__riscv) && __riscv_xlen == 64
+  return "riscv64";
+#else
+  return "unknown";
+#endif
+}
+
 const Behaviour* Catalog::find(std::string_view id) const {
   for (const Behaviour& b : behaviours) {
     if (b.id == id) return &b;
@@ -253,7 +325,8 @@ std::vector<std::string> Catalog::binaries() const {
   return out;
 }
 
-ipc::Result<Catalog> parse_catalog(std::string_view text, const std::string& source) {
+ipc::Result<Catalog> parse_catalog(std::string_view text,
+                                   const std::string& source) {
   return Parser(source).parse(text);
 }
 
@@ -266,7 +339,8 @@ ipc::Result<Catalog> load_catalog(const std::string& path) {
 }
 
 bool id_matches(std::string_view pattern, std::string_view id) {
-  return ::fnmatch(std::string(pattern).c_str(), std::string(id).c_str(), 0) == 0;
+  return ::fnmatch(std::string(pattern).c_str(), std::string(id).c_str(), 0) ==
+         0;
 }
 
 }  // namespace conformance

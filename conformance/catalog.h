@@ -11,7 +11,9 @@
 //
 // A line starting with whitespace continues the previous field. Every field is
 // required exactly once; scope is one or more of P, XSI, P(opt), L, A joined by
-// '/'; a test is <cc_test target in //conformance>:<Suite>.<Name>.
+// '/'; a test is <cc_test target in //conformance>:<Suite>.<Name>. One field
+// is optional: `arch: x86_64, i386` says the behaviour is defined only on
+// those architectures (x86_64, i386, aarch64, riscv64); it needs scope A.
 #pragma once
 
 #include <string>
@@ -27,7 +29,9 @@ struct TestRef {
   std::string suite;   // "PipeOs"
   std::string name;    // "WritesCoalesceIntoOneRead"
 
-  std::string gtest_name() const { return suite + "." + name; }  // "PipeOs.Writes..."
+  std::string gtest_name() const {
+    return suite + "." + name;
+  }  // "PipeOs.Writes..."
   std::string str() const { return binary + ":" + gtest_name(); }
   bool operator==(const TestRef&) const = default;
 };
@@ -39,8 +43,15 @@ struct Behaviour {
   std::string spec;
   std::string scope;
   std::vector<TestRef> tests;
-  int line = 0;  // where the block starts
+  int line = 0;                        // where the block starts
+  std::vector<std::string> arch = {};  // empty: every architecture
+
+  // Whether the behaviour is defined on architecture `machine` ("aarch64").
+  bool applies_to(std::string_view machine) const;
 };
+
+// The architecture this program was built for, in the `arch` field's names.
+const char* build_arch();
 
 struct Catalog {
   std::vector<Behaviour> behaviours;  // in file order
@@ -52,7 +63,8 @@ struct Catalog {
 
 // Parses catalogue text. On failure the Error (EINVAL, op "parse", context
 // `source`) lists every problem as "<source>:<line>: <what>", one per line.
-ipc::Result<Catalog> parse_catalog(std::string_view text, const std::string& source);
+ipc::Result<Catalog> parse_catalog(std::string_view text,
+                                   const std::string& source);
 
 // Reads and parses a catalogue file.
 ipc::Result<Catalog> load_catalog(const std::string& path);

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
@@ -39,12 +40,14 @@ tests: pipe_test:PipeOs.WritesCoalesce,
   pipe_test:PipeLayer.Frames
 )";
 
-// ---- parser ------------------------------------------------------------------
+// ---- parser ----------------------------------------------------------------
 
 TEST(CatalogParser, ParsesAnEntryWithContinuationLines) {
-  auto cat = parse_catalog(std::string(kEntry) + "\nid: MSG-012\ntitle: t\nexpected: e\n"
-                           "spec: s\nscope: XSI/L\ntests: sysv_msg_test:Msg.X\n",
-                           "cat.txt");
+  auto cat =
+      parse_catalog(std::string(kEntry) +
+                        "\nid: MSG-012\ntitle: t\nexpected: e\n"
+                        "spec: s\nscope: XSI/L\ntests: sysv_msg_test:Msg.X\n",
+                    "cat.txt");
   ASSERT_TRUE(cat.ok()) << cat.error().message();
   ASSERT_EQ(cat->behaviours.size(), 2u);
   const Behaviour& b = cat->behaviours[0];
@@ -64,7 +67,8 @@ TEST(CatalogParser, ParsesAnEntryWithContinuationLines) {
 
 TEST(CatalogParser, ContinuationOfProseJoinsWithASpace) {
   auto cat = parse_catalog(
-      "id: A-001\ntitle: first half\n  second half\nexpected: e\nspec: s\nscope: P\ntests: t:S.N\n",
+      "id: A-001\ntitle: first half\n  second half\nexpected: e\nspec: "
+      "s\nscope: P\ntests: t:S.N\n",
       "c");
   ASSERT_TRUE(cat.ok()) << cat.error().message();
   EXPECT_EQ(cat->behaviours[0].title, "first half second half");
@@ -75,69 +79,132 @@ TEST(CatalogParser, UnknownFieldIsAnErrorWithItsLine) {
   text.insert(text.find("spec:"), "titel: typo\n");
   auto cat = parse_catalog(text, "cat.txt");
   EXPECT_THAT(cat, FailsWith(EINVAL));
-  EXPECT_THAT(cat.error().message(), HasSubstr("cat.txt:5: unknown field \"titel\""));
+  EXPECT_THAT(cat.error().message(),
+              HasSubstr("cat.txt:5: unknown field \"titel\""));
 }
 
 TEST(CatalogParser, DuplicateIdNamesBothLines) {
   auto cat = parse_catalog(std::string(kEntry) + "\n" + kEntry, "cat.txt");
   EXPECT_THAT(cat, FailsWith(EINVAL));
-  EXPECT_THAT(cat.error().message(), HasSubstr("cat.txt:11: duplicate id PIPE-004 (first at cat.txt:2)"));
+  EXPECT_THAT(
+      cat.error().message(),
+      HasSubstr("cat.txt:11: duplicate id PIPE-004 (first at cat.txt:2)"));
 }
 
 TEST(CatalogParser, SourceMarkersMakeErrorsNameTheJoinedFile) {
   // What the genrule that joins conformance/catalog/*.txt produces.
-  std::string text = "#@ source a.txt\n" + std::string(kEntry) + "\n#@ source b.txt\n# note\n" + kEntry;
+  std::string text = "#@ source a.txt\n" + std::string(kEntry) +
+                     "\n#@ source b.txt\n# note\n" + kEntry;
   auto cat = parse_catalog(text, "catalog.txt");
   EXPECT_THAT(cat, FailsWith(EINVAL));
-  EXPECT_THAT(cat.error().message(), HasSubstr("b.txt:3: duplicate id PIPE-004 (first at a.txt:2)"));
+  EXPECT_THAT(cat.error().message(),
+              HasSubstr("b.txt:3: duplicate id PIPE-004 (first at a.txt:2)"));
 }
 
 TEST(CatalogParser, MissingFieldIsAnError) {
-  auto cat = parse_catalog("id: A-001\ntitle: t\nexpected: e\nscope: P\ntests: t:S.N\n", "c");
+  auto cat = parse_catalog(
+      "id: A-001\ntitle: t\nexpected: e\nscope: P\ntests: t:S.N\n", "c");
   EXPECT_THAT(cat, FailsWith(EINVAL));
-  EXPECT_THAT(cat.error().message(), HasSubstr("c:1: entry has no \"spec\" field"));
+  EXPECT_THAT(cat.error().message(),
+              HasSubstr("c:1: entry has no \"spec\" field"));
 }
 
 TEST(CatalogParser, FieldGivenTwiceIsAnError) {
   auto cat = parse_catalog(
-      "id: A-001\ntitle: t\ntitle: u\nexpected: e\nspec: s\nscope: P\ntests: t:S.N\n", "c");
+      "id: A-001\ntitle: t\ntitle: u\nexpected: e\nspec: s\nscope: P\ntests: "
+      "t:S.N\n",
+      "c");
   EXPECT_THAT(cat, FailsWith(EINVAL));
-  EXPECT_THAT(cat.error().message(), HasSubstr("c:3: field \"title\" given twice (first on line 2)"));
+  EXPECT_THAT(cat.error().message(),
+              HasSubstr("c:3: field \"title\" given twice (first on line 2)"));
 }
 
 TEST(CatalogParser, EmptyProseFieldIsAnError) {
-  auto cat = parse_catalog("id: A-001\ntitle:\nexpected: e\nspec: s\nscope: P\ntests: t:S.N\n", "c");
+  auto cat = parse_catalog(
+      "id: A-001\ntitle:\nexpected: e\nspec: s\nscope: P\ntests: t:S.N\n", "c");
   EXPECT_THAT(cat, FailsWith(EINVAL));
-  EXPECT_THAT(cat.error().message(), HasSubstr("c:2: field \"title\" is empty"));
+  EXPECT_THAT(cat.error().message(),
+              HasSubstr("c:2: field \"title\" is empty"));
 }
 
 TEST(CatalogParser, BadScopeIdAndTestAreErrors) {
   auto cat = parse_catalog(
-      "id: pipe-4\ntitle: t\nexpected: e\nspec: s\nscope: P/Linux\ntests: pipe_test:NoDot, x:S.N\n",
+      "id: pipe-4\ntitle: t\nexpected: e\nspec: s\nscope: P/Linux\ntests: "
+      "pipe_test:NoDot, x:S.N\n",
       "c");
   EXPECT_THAT(cat, FailsWith(EINVAL));
   std::string m = cat.error().message();
   EXPECT_THAT(m, HasSubstr("c:1: id \"pipe-4\" is not like PIPE-004"));
   EXPECT_THAT(m, HasSubstr("c:5: scope \"Linux\" is not one of"));
-  EXPECT_THAT(m, HasSubstr("c:6: test \"pipe_test:NoDot\" is not <target>:<Suite>.<Name>"));
+  EXPECT_THAT(
+      m, HasSubstr(
+             "c:6: test \"pipe_test:NoDot\" is not <target>:<Suite>.<Name>"));
+}
+
+TEST(CatalogParser, ArchListsWhereTheBehaviourIsDefined) {
+  auto cat = parse_catalog(
+      "id: HW-001\ntitle: t\nexpected: e\nspec: s\nscope: A\n"
+      "arch: x86_64, i386\ntests: hw_test:A.B\n\n"
+      "id: HW-010\ntitle: t\nexpected: e\nspec: s\nscope: P\n"
+      "tests: hw_test:A.C\n",
+      "c");
+  ASSERT_TRUE(cat.ok()) << cat.error().message();
+  const Behaviour& x86 = cat->behaviours[0];
+  EXPECT_THAT(x86.arch, ElementsAre("x86_64", "i386"));
+  EXPECT_TRUE(x86.applies_to("x86_64"));
+  EXPECT_TRUE(x86.applies_to("i386"));
+  EXPECT_FALSE(x86.applies_to("aarch64"));
+  const Behaviour& any = cat->behaviours[1];
+  EXPECT_TRUE(any.arch.empty());
+  EXPECT_TRUE(any.applies_to("aarch64"));
+  EXPECT_TRUE(any.applies_to(build_arch()));
+}
+
+TEST(CatalogParser, UnknownArchOrArchWithoutScopeAIsAnError) {
+  auto cat = parse_catalog(
+      "id: HW-001\ntitle: t\nexpected: e\nspec: s\nscope: A\n"
+      "arch: x86-64\ntests: hw_test:A.B\n\n"
+      "id: HW-002\ntitle: t\nexpected: e\nspec: s\nscope: P/L\n"
+      "arch: aarch64\ntests: hw_test:A.C\n",
+      "c");
+  ASSERT_FALSE(cat.ok());
+  EXPECT_THAT(cat.error().message(),
+              HasSubstr("c:6: arch \"x86-64\" is not one of x86_64"));
+  EXPECT_THAT(cat.error().message(),
+              HasSubstr("c:14: arch is given but scope \"P/L\" lacks A"));
+}
+
+TEST(CatalogParser, BuildArchIsTheCompilersTarget) {
+#if defined(__x86_64__)
+  EXPECT_STREQ(build_arch(), "x86_64");
+#elif defined(__i386__)
+  EXPECT_STREQ(build_arch(), "i386");
+#elif defined(__aarch64__)
+  EXPECT_STREQ(build_arch(), "aarch64");
+#endif
 }
 
 TEST(CatalogParser, LineWithoutColonAndStrayContinuationAreErrors) {
   auto cat = parse_catalog("  stray\nid A-001\n", "c");
   EXPECT_THAT(cat, FailsWith(EINVAL));
-  EXPECT_THAT(cat.error().message(), HasSubstr("c:1: continuation line without a field"));
-  EXPECT_THAT(cat.error().message(), HasSubstr("c:2: expected \"field: value\""));
+  EXPECT_THAT(cat.error().message(),
+              HasSubstr("c:1: continuation line without a field"));
+  EXPECT_THAT(cat.error().message(),
+              HasSubstr("c:2: expected \"field: value\""));
 }
 
 TEST(CatalogParser, SameTestTwiceInOneEntryIsAnError) {
   auto cat = parse_catalog(
-      "id: A-001\ntitle: t\nexpected: e\nspec: s\nscope: P\ntests: t:S.N, t:S.N\n", "c");
+      "id: A-001\ntitle: t\nexpected: e\nspec: s\nscope: P\ntests: t:S.N, "
+      "t:S.N\n",
+      "c");
   EXPECT_THAT(cat, FailsWith(EINVAL));
   EXPECT_THAT(cat.error().message(), HasSubstr("c:6: test t:S.N listed twice"));
 }
 
 TEST(CatalogParser, EntryWithoutTestsParses) {
-  auto cat = parse_catalog("id: A-001\ntitle: t\nexpected: e\nspec: s\nscope: P\ntests:\n", "c");
+  auto cat = parse_catalog(
+      "id: A-001\ntitle: t\nexpected: e\nspec: s\nscope: P\ntests:\n", "c");
   ASSERT_TRUE(cat.ok()) << cat.error().message();
   EXPECT_TRUE(cat->behaviours[0].tests.empty());
 }
@@ -153,7 +220,7 @@ TEST(CatalogParser, IdPatterns) {
   EXPECT_FALSE(id_matches("PIPE-00?", "PIPE-0040"));
 }
 
-// ---- consistency of the real catalogue ------------------------------------------
+// ---- consistency of the real catalogue -------------------------------------
 
 // "Suite.Name" of every test in a --gtest_list_tests listing.
 std::set<std::string> ParseTestList(const std::string& listing) {
@@ -174,7 +241,8 @@ std::set<std::string> ParseTestList(const std::string& listing) {
 }
 
 TEST(CatalogParser, ParsesGtestListings) {
-  EXPECT_EQ(ParseTestList("PipeOs.\n  A\n  B\nP/Suite.  # TypeParam = int\n  C/0  # GetParam() = 1\n"),
+  EXPECT_EQ(ParseTestList("PipeOs.\n  A\n  B\nP/Suite.  # TypeParam = int\n  "
+                          "C/0  # GetParam() = 1\n"),
             (std::set<std::string>{"PipeOs.A", "PipeOs.B", "P/Suite.C/0"}));
 }
 
@@ -182,8 +250,10 @@ TEST(CatalogParser, ParsesGtestListings) {
 // DT_NEEDED "libc.so.*"), so that an LD_PRELOAD library sees its calls.
 std::string CheckDynamicLibc(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  std::string elf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (elf.size() < sizeof(Elf64_Ehdr) || elf.compare(0, 4, ELFMAG) != 0) return "not an ELF file";
+  std::string elf((std::istreambuf_iterator<char>(in)),
+                  std::istreambuf_iterator<char>());
+  if (elf.size() < sizeof(Elf64_Ehdr) || elf.compare(0, 4, ELFMAG) != 0)
+    return "not an ELF file";
   if (elf[EI_CLASS] != ELFCLASS64) return "not ELF64";
   Elf64_Ehdr eh;
   std::memcpy(&eh, elf.data(), sizeof eh);
@@ -199,8 +269,10 @@ std::string CheckDynamicLibc(const std::string& path) {
     std::memcpy(&sh, elf.data() + eh.e_shoff + i * eh.e_shentsize, sizeof sh);
     if (sh.sh_type != SHT_DYNAMIC) continue;
     Elf64_Shdr str;
-    std::memcpy(&str, elf.data() + eh.e_shoff + sh.sh_link * eh.e_shentsize, sizeof str);
-    for (std::size_t off = 0; off + sizeof(Elf64_Dyn) <= sh.sh_size; off += sizeof(Elf64_Dyn)) {
+    std::memcpy(&str, elf.data() + eh.e_shoff + sh.sh_link * eh.e_shentsize,
+                sizeof str);
+    for (std::size_t off = 0; off + sizeof(Elf64_Dyn) <= sh.sh_size;
+         off += sizeof(Elf64_Dyn)) {
       Elf64_Dyn dyn;
       std::memcpy(&dyn, elf.data() + sh.sh_offset + off, sizeof dyn);
       if (dyn.d_tag != DT_NEEDED) continue;
@@ -213,8 +285,10 @@ std::string CheckDynamicLibc(const std::string& path) {
 
 TEST(CatalogParser, DynamicLibcCheckTellsStaticFromDynamic) {
   EXPECT_EQ(CheckDynamicLibc("/bin/true"), "");
-  if (::access("/sbin/ldconfig", R_OK) == 0) {  // glibc's ldconfig is linked statically
-    EXPECT_EQ(CheckDynamicLibc("/sbin/ldconfig"), "no PT_INTERP: statically linked");
+  if (::access("/sbin/ldconfig", R_OK) ==
+      0) {  // glibc's ldconfig is linked statically
+    EXPECT_EQ(CheckDynamicLibc("/sbin/ldconfig"),
+              "no PT_INTERP: statically linked");
   }
   EXPECT_EQ(CheckDynamicLibc("/proc/self/status"), "not an ELF file");
 }
@@ -237,7 +311,8 @@ class CatalogConsistency : public ::testing::Test {
       ASSERT_TRUE(bin.ok()) << bin.error().message();
       auto run = run_program({*bin, "--gtest_list_tests"}, {});
       ASSERT_TRUE(run.ok()) << run.error().message();
-      ASSERT_EQ(run->wait_status, 0) << name << " --gtest_list_tests: " << run->output;
+      ASSERT_EQ(run->wait_status, 0)
+          << name << " --gtest_list_tests: " << run->output;
       (*binaries_)[name] = ParseTestList(run->output);
     }
     ASSERT_FALSE(binaries_->empty()) << "suites.txt names no binary";
@@ -254,19 +329,23 @@ class CatalogConsistency : public ::testing::Test {
   }
 
   static Catalog* catalog_;
-  static std::map<std::string, std::set<std::string>>* binaries_;  // binary → tests
+  static std::map<std::string, std::set<std::string>>*
+      binaries_;  // binary → tests
 };
 
 Catalog* CatalogConsistency::catalog_ = nullptr;
-std::map<std::string, std::set<std::string>>* CatalogConsistency::binaries_ = nullptr;
+std::map<std::string, std::set<std::string>>* CatalogConsistency::binaries_ =
+    nullptr;
 
 TEST_F(CatalogConsistency, EverySuiteHasTests) {
-  for (const auto& [name, tests] : *binaries_) EXPECT_FALSE(tests.empty()) << name << " lists no tests";
+  for (const auto& [name, tests] : *binaries_)
+    EXPECT_FALSE(tests.empty()) << name << " lists no tests";
 }
 
 TEST_F(CatalogConsistency, EveryEntryNamesATest) {
   for (const Behaviour& b : catalog_->behaviours) {
-    EXPECT_FALSE(b.tests.empty()) << b.id << " (catalog.txt:" << b.line << ") names no test";
+    EXPECT_FALSE(b.tests.empty())
+        << b.id << " (catalog.txt:" << b.line << ") names no test";
   }
 }
 
@@ -276,9 +355,11 @@ TEST_F(CatalogConsistency, EveryNamedTestExists) {
       auto bin = binaries_->find(t.binary);
       if (bin == binaries_->end()) {
         ADD_FAILURE() << b.id << " names " << t.str() << ", but " << t.binary
-                      << " is not a conformance binary (CONFORMANCE_SUITES in conformance/BUILD)";
+                      << " is not a conformance binary (CONFORMANCE_SUITES in "
+                         "conformance/BUILD)";
       } else if (bin->second.count(t.gtest_name()) == 0) {
-        ADD_FAILURE() << b.id << " names " << t.str() << ", which " << t.binary << " does not have";
+        ADD_FAILURE() << b.id << " names " << t.str() << ", which " << t.binary
+                      << " does not have";
       }
     }
   }
@@ -293,6 +374,26 @@ TEST_F(CatalogConsistency, EveryTestIsCatalogued) {
     for (const std::string& t : tests) {
       EXPECT_TRUE(claimed.count(binary + ":" + t) != 0)
           << binary << ":" << t << " is not claimed by any catalogue entry";
+    }
+  }
+}
+
+// The MSG prefix is shared (catalog/README.md): POSIX message queue rows are
+// MSG-049 … MSG-057 or from MSG-090, System V rows the others. Checked through
+// the suite an entry's tests live in.
+TEST_F(CatalogConsistency, MsgNumbersFollowTheSharedPrefixRule) {
+  for (const Behaviour& b : catalog_->behaviours) {
+    if (b.id.rfind("MSG-", 0) != 0) continue;
+    int n = std::atoi(b.id.c_str() + 4);
+    bool posix_block = (n >= 49 && n <= 57) || n >= 90;
+    for (const TestRef& t : b.tests) {
+      if (t.binary == "posix_mq_test") {
+        EXPECT_TRUE(posix_block)
+            << b.id << " is a POSIX mq row outside MSG-049…057 and MSG-090…";
+      } else if (t.binary == "sysv_msg_test") {
+        EXPECT_FALSE(posix_block)
+            << b.id << " is a System V row inside the POSIX mq numbers";
+      }
     }
   }
 }

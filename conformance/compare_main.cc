@@ -4,33 +4,32 @@
 //
 // Prints the Markdown comparison (compare.h) of report JSON files. Exit status:
 // 0 if every behaviour has the same verdict in every report, 1 if some differ,
-// 2 on usage or input errors.
-#include <unistd.h>
-
-#include <cerrno>
+// 2 on usage or input errors. --out is opened before the reports are read and
+// written whole (cli/output_file.h); each report is read up to
+// kReportMaxBytes (cli/input_file.h).
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "cli/input_file.h"
+#include "cli/output_file.h"
+#include "cli/user_path.h"
 #include "conformance/compare.h"
 
 namespace {
 
-constexpr const char* kUsage = "usage: compare [--all] [--out FILE] REPORT.json REPORT.json...\n";
-
-// `bazel run` starts us in the runfiles tree: relative paths are the user's.
-std::string user_path(const std::string& p) {
-  const char* wd = std::getenv("BUILD_WORKING_DIRECTORY");
-  return p.empty() || p[0] == '/' || wd == nullptr ? p : std::string(wd) + "/" + p;
-}
+constexpr const char* kUsage =
+    "usage: compare [--all] [--out FILE] REPORT.json REPORT.json...\n";
 
 std::string label_of(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+int fail(const std::string& why) {
+  std::fprintf(stderr, "compare: %s\n", why.c_str());
+  return 2;
 }
 
 }  // namespace
@@ -43,49 +42,46 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--all") {
       all = true;
-    } else if (a == "--out" && i + 1 < argc) {
-      out = user_path(argv[++i]);
+    } else if (a == "--out") {
+      if (i + 1 >= argc)
+        return fail("--out needs a file name\n" + std::string(kUsage));
+      out = cli::user_path(argv[++i]);
     } else if (a.rfind("-", 0) == 0) {
-      std::fprintf(stderr, "compare: unknown argument %s\n%s", a.c_str(), kUsage);
-      return 2;
+      return fail("unknown argument " + a + "\n" + kUsage);
     } else {
-      paths.push_back(user_path(a));
+      paths.push_back(cli::user_path(a));
     }
   }
   if (paths.size() < 2) {
     std::fputs(kUsage, stderr);
     return 2;
   }
+  std::optional<cli::OutputFile> file;
+  if (!out.empty()) {
+    auto f = cli::OutputFile::open(out);
+    if (!f) return fail(f.error().message());
+    file.emplace(std::move(*f));
+  }
   std::vector<conformance::ReportFile> reports;
   for (const std::string& p : paths) {
-    std::ifstream in(p);
-    if (!in) {
-      std::fprintf(stderr, "compare: cannot read %s: %s\n", p.c_str(), std::strerror(errno));
-      return 2;
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
+    auto text = cli::read_input_file(p, conformance::kReportMaxBytes);
+    if (!text) return fail(text.error().message());
     std::string label = label_of(p);
     for (const auto& r : reports) {
-      if (r.label == label) label = p;  // same file name twice: use the whole path
+      if (r.label == label) label = p;  // same file name twice: whole path
     }
-    reports.push_back({label, text.str()});
+    reports.push_back({label, std::move(*text)});
   }
   auto c = conformance::compare_reports(reports, all);
-  if (!c) {
-    std::fprintf(stderr, "compare: %s\n", c.error().message().c_str());
-    return 2;
-  }
-  if (out.empty()) {
+  if (!c) return fail(c.error().message());
+  if (!file) {
     std::fwrite(c->markdown.data(), 1, c->markdown.size(), stdout);
   } else {
-    std::ofstream f(out, std::ios::trunc);
-    f << c->markdown;
-    if (!f) {
-      std::fprintf(stderr, "compare: cannot write %s\n", out.c_str());
-      return 2;
-    }
+    ipc::Status s = file->write(c->markdown);
+    if (s) s = file->commit();
+    if (!s) return fail(s.error().message());
   }
-  std::fprintf(stderr, "[compare] %d behaviours, %d differ\n", c->behaviours, c->differing);
+  std::fprintf(stderr, "[compare] %d behaviours, %d differ\n", c->behaviours,
+               c->differing);
   return c->differing > 0 ? 1 : 0;
 }

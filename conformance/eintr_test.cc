@@ -47,8 +47,10 @@
 #include <vector>
 
 #include "conformance/testing/background.h"
+#include "conformance/testing/streams.h"
 #include "conformance/testing/suite_util.h"
 #include "fault/blocked.h"
+#include "fault/libc_syscalls.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ipc/fd.h"
@@ -74,25 +76,14 @@ using ::ipc::testing::TempDir;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
-// ---- system call numbers seen in /proc while blocked ------------------------
+// ---- system call numbers seen in /proc while blocked -----------------------
 // glibc 2.36 enters the kernel through these (measured with strace here):
 // nanosleep/usleep/sleep → clock_nanosleep, select → pselect6, semop →
-// semtimedop, sem_wait/pthread_cond_wait → futex.
-#ifdef SYS_poll
-constexpr long kNrPoll = SYS_poll;
-#else
-constexpr long kNrPoll = SYS_ppoll;
-#endif
-#ifdef SYS_epoll_wait
-constexpr long kNrEpollWait = SYS_epoll_wait;
-#else
-constexpr long kNrEpollWait = SYS_epoll_pwait;
-#endif
-#ifdef SYS_pause
-constexpr long kNrPause = SYS_pause;
-#else
-constexpr long kNrPause = SYS_rt_sigsuspend;
-#endif
+// semtimedop, sem_wait/pthread_cond_wait → futex. Where architectures differ
+// (no poll, pause or epoll_wait on AArch64; ipc(2) on i386): libc_syscalls.h.
+constexpr long kNrPoll = fault::kSysPoll;
+constexpr long kNrEpollWait = fault::kSysEpollWait;
+constexpr long kNrPause = fault::kSysPause;
 constexpr long kNrSleep = SYS_clock_nanosleep;
 
 // Handler runs expected after two interruptions. TSan defers handlers and
@@ -104,7 +95,7 @@ constexpr int kTwoHandlerRuns = 1;
 constexpr int kTwoHandlerRuns = 2;
 #endif
 
-// ---- a handler that can be waited for ----------------------------------------
+// ---- a handler that can be waited for --------------------------------------
 
 std::atomic<int> g_caught{0};
 std::atomic<int> g_caught_fd{-1};
@@ -174,7 +165,8 @@ class ScopedAction {
   ScopedAction(int sig, std::optional<void (*)(int)> disposition) : sig_(sig) {
     struct sigaction sa = {};
     if (disposition) sa.sa_handler = *disposition;
-    EXPECT_THAT(::sigaction(sig, disposition ? &sa : nullptr, &old_), SyscallSucceeds());
+    EXPECT_THAT(::sigaction(sig, disposition ? &sa : nullptr, &old_),
+                SyscallSucceeds());
   }
   ~ScopedAction() { ::sigaction(sig_, &old_, nullptr); }
   ScopedAction(const ScopedAction&) = delete;
@@ -185,7 +177,7 @@ class ScopedAction {
   struct sigaction old_ = {};
 };
 
-// ---- small helpers -------------------------------------------------------------
+// ---- small helpers ---------------------------------------------------------
 
 std::string ReadExactly(int r, std::size_t n) {
   std::string out(n, '\0');
@@ -236,7 +228,8 @@ std::chrono::nanoseconds Monotonic() {
 void WaitForClock(std::chrono::nanoseconds t) {
   struct timespec ts = {static_cast<time_t>(t.count() / 1000000000),
                         static_cast<long>(t.count() % 1000000000)};
-  while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+  while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) ==
+         EINTR) {
   }
 }
 
@@ -247,12 +240,14 @@ ipc::Status WaitReblocked(BackgroundCall& call, long nr) {
   for (;;) {
     if (call.done()) {
       long r = call.result();
-      return ipc::Error(EINTR, "WaitReblocked", "syscall " + std::to_string(nr),
-                        "the call returned " + std::to_string(r) +
-                            (r < 0 ? " (errno " + std::to_string(call.error()) + ")" : "") +
-                            " instead of restarting");
+      return ipc::Error(
+          EINTR, "WaitReblocked", "syscall " + std::to_string(nr),
+          "the call returned " + std::to_string(r) +
+              (r < 0 ? " (errno " + std::to_string(call.error()) + ")" : "") +
+              " instead of restarting");
     }
-    auto s = fault::wait_until_blocked(0, call.tid(), nr, ipc::deadline_in(20ms));
+    auto s =
+        fault::wait_until_blocked(0, call.tid(), nr, ipc::deadline_in(20ms));
     if (s) return s;
     if (ipc::Clock::now() > deadline) return s;
   }
@@ -278,7 +273,7 @@ class UnblockOnExit {
   std::function<void()> unblock_;
 };
 
-// ---- owners of raw IPC objects ---------------------------------------------------
+// ---- owners of raw IPC objects ---------------------------------------------
 
 struct RawMsgQueue {
   RawMsgQueue() : id(::msgget(IPC_PRIVATE, IPC_CREAT | 0600)) {
@@ -322,7 +317,8 @@ struct RawMq {
     struct mq_attr attr = {};
     attr.mq_maxmsg = maxmsg;
     attr.mq_msgsize = 16;
-    q = ::mq_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600, &attr);
+    q = ::mq_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600,
+                  &attr);
     EXPECT_NE(q, static_cast<mqd_t>(-1)) << std::strerror(errno);
     ::mq_unlink(name.c_str());
   }
@@ -364,15 +360,18 @@ struct WaitableChild {
   std::atomic<bool> reaped{false};
 };
 
-// ---- the table of blocking calls ---------------------------------------------------
+// ---- the table of blocking calls -------------------------------------------
 
 // One blocking call with everything needed to check it.
 struct Blocker {
-  std::function<long()> call;               // runs on the background thread: -1/errno convention
-  std::function<void()> unblock;            // lets a blocked call complete
-  std::function<void(long)> completed;      // EXPECTs after unblock (return value, data moved)
-  std::function<void()> unchanged = [] {};  // EXPECTs after EINTR: the call changed nothing
-  std::shared_ptr<void> keep;               // the call's resources
+  std::function<long()>
+      call;  // runs on the background thread: -1/errno convention
+  std::function<void()> unblock;  // lets a blocked call complete
+  std::function<void(long)>
+      completed;  // EXPECTs after unblock (return value, data moved)
+  std::function<void()> unchanged = [] {
+  };                           // EXPECTs after EINTR: the call changed nothing
+  std::shared_ptr<void> keep;  // the call's resources
 };
 
 struct CallCase {
@@ -382,7 +381,9 @@ struct CallCase {
   Blocker (*make)();
 };
 
-void NeverCompletes(long) { ADD_FAILURE() << "this call only ends with EINTR or a timeout"; }
+void NeverCompletes(long) {
+  ADD_FAILURE() << "this call only ends with EINTR or a timeout";
+}
 
 // Shared by pipe and FIFO rows: a reader blocked on an empty stream.
 struct StreamState {
@@ -393,7 +394,9 @@ struct StreamState {
 
 Blocker ReadOn(std::shared_ptr<StreamState> s) {
   Blocker b;
-  b.call = [s] { return static_cast<long>(::read(s->r.get(), s->buf, sizeof s->buf)); };
+  b.call = [s] {
+    return static_cast<long>(::read(s->r.get(), s->buf, sizeof s->buf));
+  };
   b.unblock = [s] { (void)!::write(s->w.get(), "data", 4); };
   b.completed = [s](long r) {
     EXPECT_THAT(r, SyscallSucceedsWithValue(4));
@@ -410,7 +413,8 @@ Blocker WriteFullOn(std::shared_ptr<StreamState> s) {
   auto payload = std::make_shared<std::string>(Pattern(100, 9));
   Blocker b;
   b.call = [s, payload] {
-    return static_cast<long>(::write(s->w.get(), payload->data(), payload->size()));
+    return static_cast<long>(
+        ::write(s->w.get(), payload->data(), payload->size()));
   };
   b.unblock = [s] { (void)ReadExactly(s->r.get(), 4096); };  // frees one page
   b.completed = [s, payload, cap](long r) {
@@ -421,7 +425,8 @@ Blocker WriteFullOn(std::shared_ptr<StreamState> s) {
     EXPECT_EQ(rest.substr(rest.size() - 100), *payload);
   };
   b.unchanged = [s, cap] {
-    EXPECT_EQ(Unread(s->r.get()), static_cast<int>(cap)) << "a partial atomic write";
+    EXPECT_EQ(Unread(s->r.get()), static_cast<int>(cap))
+        << "a partial atomic write";
   };
   b.keep = s;
   return b;
@@ -435,7 +440,8 @@ std::shared_ptr<StreamState> NewPipe() {
   return s;
 }
 
-// A FIFO opened at both ends (read end first, non-blocking, then made blocking).
+// A FIFO opened at both ends (read end first, non-blocking, then made
+// blocking).
 std::shared_ptr<StreamState> NewFifo() {
   auto s = std::make_shared<StreamState>();
   s->dir = std::make_unique<TempDir>();
@@ -467,7 +473,9 @@ Blocker FifoOpen(bool read_end) {
   int mine = (read_end ? O_RDONLY : O_WRONLY) | O_CLOEXEC;
   int theirs = (read_end ? O_WRONLY : O_RDONLY) | O_NONBLOCK | O_CLOEXEC;
   Blocker b;
-  b.call = [s, mine] { return static_cast<long>(::open(s->path.c_str(), mine)); };
+  b.call = [s, mine] {
+    return static_cast<long>(::open(s->path.c_str(), mine));
+  };
   // The blocked opener already counts as a reader/writer, so a non-blocking
   // open of the other end succeeds and wakes it.
   b.unblock = [s, theirs] {
@@ -476,7 +484,8 @@ Blocker FifoOpen(bool read_end) {
   b.completed = [s, read_end](long r) {
     ASSERT_THAT(r, SyscallSucceeds());
     s->opened.reset(static_cast<int>(r));
-    EXPECT_EQ(::fcntl(s->opened.get(), F_GETFL) & O_ACCMODE, read_end ? O_RDONLY : O_WRONLY);
+    EXPECT_EQ(::fcntl(s->opened.get(), F_GETFL) & O_ACCMODE,
+              read_end ? O_RDONLY : O_WRONLY);
     int w = read_end ? s->other.get() : s->opened.get();
     int rd = read_end ? s->opened.get() : s->other.get();
     ASSERT_THAT(::write(w, "abc", 3), SyscallSucceedsWithValue(3));
@@ -517,7 +526,8 @@ Blocker WaitFor(WaitKind kind) {
       r = ::waitid(P_PID, static_cast<id_t>(s->child.pid), &s->info, WEXITED);
       if (r == 0) s->child.reaped.store(true);
     } else {
-      r = kind == WaitKind::kWait ? ::wait(&s->status) : ::waitpid(s->child.pid, &s->status, 0);
+      r = kind == WaitKind::kWait ? ::wait(&s->status)
+                                  : ::waitpid(s->child.pid, &s->status, 0);
       if (r == s->child.pid) s->child.reaped.store(true);
     }
     return r;
@@ -536,7 +546,8 @@ Blocker WaitFor(WaitKind kind) {
     }
   };
   b.unchanged = [s] {
-    EXPECT_TRUE(s->child.still_running()) << "the interrupted wait reaped the child";
+    EXPECT_TRUE(s->child.still_running())
+        << "the interrupted wait reaped the child";
   };
   b.keep = s;
   return b;
@@ -553,7 +564,10 @@ Blocker Msgrcv() {
   };
   auto s = std::make_shared<S>();
   Blocker b;
-  b.call = [s] { return static_cast<long>(::msgrcv(s->q.id, &s->buf, sizeof s->buf.mtext, 0, 0)); };
+  b.call = [s] {
+    return static_cast<long>(
+        ::msgrcv(s->q.id, &s->buf, sizeof s->buf.mtext, 0, 0));
+  };
   b.unblock = [s] {
     MsgBuf m = {5, "hello"};
     ::msgsnd(s->q.id, &m, 5, IPC_NOWAIT);
@@ -581,7 +595,8 @@ Blocker Msgsnd() {
   MsgBuf old = {1, "old"};
   for (int i = 0; i < 2; ++i)
     EXPECT_THAT(::msgsnd(s->q.id, &old, 32, IPC_NOWAIT), SyscallSucceeds());
-  EXPECT_THAT(::msgsnd(s->q.id, &old, 32, IPC_NOWAIT), SyscallFailsWithErrno(EAGAIN));
+  EXPECT_THAT(::msgsnd(s->q.id, &old, 32, IPC_NOWAIT),
+              SyscallFailsWithErrno(EAGAIN));
   Blocker b;
   b.call = [s] {
     MsgBuf m = {2, "new"};
@@ -593,12 +608,16 @@ Blocker Msgsnd() {
   };
   b.completed = [s](long r) {
     EXPECT_THAT(r, SyscallSucceeds());
-    EXPECT_EQ(s->q.qnum(), 2u);  // one old message and the new one, exactly once
+    EXPECT_EQ(s->q.qnum(),
+              2u);  // one old message and the new one, exactly once
     MsgBuf m = {};
-    EXPECT_THAT(::msgrcv(s->q.id, &m, sizeof m.mtext, 2, IPC_NOWAIT), SyscallSucceedsWithValue(32));
+    EXPECT_THAT(::msgrcv(s->q.id, &m, sizeof m.mtext, 2, IPC_NOWAIT),
+                SyscallSucceedsWithValue(32));
     EXPECT_STREQ(m.mtext, "new");
   };
-  b.unchanged = [s] { EXPECT_EQ(s->q.qnum(), 2u) << "the interrupted msgsnd queued something"; };
+  b.unchanged = [s] {
+    EXPECT_EQ(s->q.qnum(), 2u) << "the interrupted msgsnd queued something";
+  };
   b.keep = s;
   return b;
 }
@@ -610,7 +629,8 @@ Blocker SemDown(bool timed) {
   b.call = [s, timed] {
     struct sembuf down = {0, -1, 0};
     struct timespec ts = {20, 0};
-    return static_cast<long>(timed ? ::semtimedop(s->id, &down, 1, &ts) : ::semop(s->id, &down, 1));
+    return static_cast<long>(timed ? ::semtimedop(s->id, &down, 1, &ts)
+                                   : ::semop(s->id, &down, 1));
   };
   b.unblock = [s] { s->post(); };
   b.completed = [s](long r) {
@@ -647,7 +667,8 @@ Blocker SignalWait(std::function<long(SigState&)> body, int unblock_sig) {
   return b;
 }
 Blocker Pause() {
-  return SignalWait([](SigState&) { return static_cast<long>(::pause()); }, SIGUSR1);
+  return SignalWait([](SigState&) { return static_cast<long>(::pause()); },
+                    SIGUSR1);
 }
 Blocker Sigsuspend() {
   return SignalWait(
@@ -666,7 +687,8 @@ long WaitForSigusr2(const struct timespec* timeout) {
   sigaddset(&set, SIGUSR2);
   ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
   siginfo_t info;
-  return timeout ? ::sigtimedwait(&set, &info, timeout) : ::sigwaitinfo(&set, &info);
+  return timeout ? ::sigtimedwait(&set, &info, timeout)
+                 : ::sigwaitinfo(&set, &info);
 }
 Blocker Sigtimedwait() {
   return SignalWait(
@@ -693,7 +715,8 @@ Blocker Mux(MuxKind kind) {
     struct epoll_event ev = {};
     ev.events = EPOLLIN;
     ev.data.fd = s->p.read.get();
-    EXPECT_THAT(::epoll_ctl(s->ep.get(), EPOLL_CTL_ADD, s->p.read.get(), &ev), SyscallSucceeds());
+    EXPECT_THAT(::epoll_ctl(s->ep.get(), EPOLL_CTL_ADD, s->p.read.get(), &ev),
+                SyscallSucceeds());
   }
   Blocker b;
   b.call = [s, kind]() -> long {
@@ -747,7 +770,8 @@ Blocker Nanosleep() {
 Blocker ClockNanosleep() {
   return Sleeper([]() -> long {
     struct timespec ts = {10, 0};
-    int e = ::clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, nullptr);  // returns the error number
+    int e = ::clock_nanosleep(CLOCK_MONOTONIC, 0, &ts,
+                              nullptr);  // returns the error number
     if (e == 0) return 0;
     errno = e;
     return -1;
@@ -766,7 +790,8 @@ Blocker MqReceive(bool timed) {
   b.call = [s, buf, prio, timed] {
     struct timespec abs = RealtimeIn(20s);
     return static_cast<long>(
-        timed ? ::mq_timedreceive(s->q, buf->data(), buf->size(), prio.get(), &abs)
+        timed ? ::mq_timedreceive(s->q, buf->data(), buf->size(), prio.get(),
+                                  &abs)
               : ::mq_receive(s->q, buf->data(), buf->size(), prio.get()));
   };
   b.unblock = [s] { ::mq_send(s->q, "hello", 5, 3); };
@@ -781,7 +806,8 @@ Blocker MqReceive(bool timed) {
 }
 Blocker MqSend(bool timed) {
   auto s = std::make_shared<RawMq>(1);
-  EXPECT_THAT(::mq_send(s->q, "old", 3, 1), SyscallSucceeds());  // the queue is full
+  EXPECT_THAT(::mq_send(s->q, "old", 3, 1),
+              SyscallSucceeds());  // the queue is full
   Blocker b;
   b.call = [s, timed] {
     struct timespec abs = RealtimeIn(20s);
@@ -797,7 +823,8 @@ Blocker MqSend(bool timed) {
     ASSERT_EQ(s->curmsgs(), 1);
     char buf[16];
     unsigned prio = 0;
-    EXPECT_THAT(::mq_receive(s->q, buf, sizeof buf, &prio), SyscallSucceedsWithValue(3));
+    EXPECT_THAT(::mq_receive(s->q, buf, sizeof buf, &prio),
+                SyscallSucceedsWithValue(3));
     EXPECT_EQ(std::string(buf, 3), "new");
     EXPECT_EQ(prio, 2u);
   };
@@ -821,7 +848,8 @@ Blocker SemWaitOn(bool timed) {
   Blocker b;
   b.call = [s, timed] {
     struct timespec abs = RealtimeIn(20s);
-    return static_cast<long>(timed ? ::sem_timedwait(&s->sem, &abs) : ::sem_wait(&s->sem));
+    return static_cast<long>(timed ? ::sem_timedwait(&s->sem, &abs)
+                                   : ::sem_wait(&s->sem));
   };
   b.unblock = [s] { ::sem_post(&s->sem); };
   b.completed = [s](long r) {
@@ -846,11 +874,12 @@ Blocker FutexWait(bool timed) {
   Blocker b;
   b.call = [word, timed] {
     struct timespec rel = {20, 0};
-    return ::syscall(SYS_futex, word.get(), FUTEX_WAIT_PRIVATE, 0, timed ? &rel : nullptr, nullptr,
-                     0);
+    return ::syscall(SYS_futex, word.get(), FUTEX_WAIT_PRIVATE, 0,
+                     timed ? &rel : nullptr, nullptr, 0);
   };
   b.unblock = [word] {
-    ::syscall(SYS_futex, word.get(), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+    ::syscall(SYS_futex, word.get(), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr,
+              0);
   };
   b.completed = [](long r) { EXPECT_THAT(r, SyscallSucceedsWithValue(0)); };
   b.keep = word;
@@ -875,8 +904,8 @@ const CallCase kCalls[] = {
     {"Waitid", SYS_waitid, true, Waitid},
     {"Msgrcv", SYS_msgrcv, false, Msgrcv},
     {"Msgsnd", SYS_msgsnd, false, Msgsnd},
-    {"Semop", SYS_semtimedop, false, Semop},
-    {"Semtimedop", SYS_semtimedop, false, Semtimedop},
+    {"Semop", fault::kSysSemtimedop, false, Semop},
+    {"Semtimedop", fault::kSysSemtimedop, false, Semtimedop},
     {"Pause", kNrPause, false, Pause},
     {"Sigsuspend", SYS_rt_sigsuspend, false, Sigsuspend},
     {"Sigtimedwait", SYS_rt_sigtimedwait, false, Sigtimedwait},
@@ -913,8 +942,8 @@ class EintrCall : public ::testing::TestWithParam<CallCase> {
     BackgroundCall call(b.call);
     UnblockOnExit guard(call, b.unblock);
     ASSERT_OK(call.wait_blocked(c.nr));
-    ASSERT_OK(
-        fault::interrupt_when_blocked(0, call.tid(), SIGUSR1, c.nr, ipc::deadline_in(kPatience)));
+    ASSERT_OK(fault::interrupt_when_blocked(0, call.tid(), SIGUSR1, c.nr,
+                                            ipc::deadline_in(kPatience)));
     bool restart_expected = (flags & SA_RESTART) != 0 && c.restarts;
     if (restart_expected) {
       // Restarted: back to sleep in the same call without returning, then it
@@ -947,7 +976,7 @@ INSTANTIATE_TEST_SUITE_P(Calls, EintrCall, ::testing::ValuesIn(kCalls),
                            return info.param.name;
                          });
 
-// ---- EINTR-004 partial transfer -------------------------------------------------
+// ---- EINTR-004 partial transfer --------------------------------------------
 
 // A blocking write of 3 × capacity into an empty pipe writes `capacity` bytes
 // and sleeps; a reader then drains one page, the writer adds one page and
@@ -960,31 +989,38 @@ void CheckInterruptedLargeWrite(int flags) {
   int cap = ::fcntl(p.write.get(), F_GETPIPE_SZ);
   ASSERT_GT(cap, 4096);
   std::string data = Pattern(3 * static_cast<std::size_t>(cap), 4);
-  BackgroundCall writer(
-      [&] { return static_cast<long>(::write(p.write.get(), data.data(), data.size())); });
-  UnblockOnExit guard(writer,
-                      [&] { (void)ReadExactly(p.read.get(), static_cast<std::size_t>(cap)); });
+  BackgroundCall writer([&] {
+    return static_cast<long>(::write(p.write.get(), data.data(), data.size()));
+  });
+  UnblockOnExit guard(writer, [&] {
+    (void)ReadExactly(p.read.get(), static_cast<std::size_t>(cap));
+  });
   ASSERT_OK(writer.wait_blocked(SYS_write));
   ASSERT_EQ(Unread(p.read.get()), cap);
   std::string first = ReadExactly(p.read.get(), 4096);
-  ASSERT_OK(fault::wait_until_blocked(0, writer.tid(), SYS_write, ipc::deadline_in(kPatience)));
+  ASSERT_OK(fault::wait_until_blocked(0, writer.tid(), SYS_write,
+                                      ipc::deadline_in(kPatience)));
   ASSERT_OK(fault::interrupt_when_blocked(0, writer.tid(), SIGUSR1, SYS_write,
                                           ipc::deadline_in(kPatience)));
   ASSERT_TRUE(writer.wait_done());
   long n = writer.result();
-  ASSERT_THAT(n, SyscallSucceedsWithValue(cap + 4096));  // Linux: full again when it slept
+  ASSERT_THAT(n, SyscallSucceedsWithValue(
+                     cap + 4096));  // Linux: full again when it slept
   EXPECT_EQ(Unread(p.read.get()), n - 4096);
-  std::string rest = ReadExactly(p.read.get(), static_cast<std::size_t>(n) - 4096);
+  std::string rest =
+      ReadExactly(p.read.get(), static_cast<std::size_t>(n) - 4096);
   EXPECT_EQ(first + rest, data.substr(0, static_cast<std::size_t>(n)));
   EXPECT_TRUE(handler.wait_for(1));
 }
 
-TEST(EintrOs, InterruptedLargeWriteReturnsBytesAlreadyWritten) { CheckInterruptedLargeWrite(0); }
+TEST(EintrOs, InterruptedLargeWriteReturnsBytesAlreadyWritten) {
+  CheckInterruptedLargeWrite(0);
+}
 TEST(EintrOs, InterruptedLargeWriteReturnsPartialCountEvenWithSaRestart) {
   CheckInterruptedLargeWrite(SA_RESTART);
 }
 
-// ---- EINTR-012 / EINTR-013 what a sleep reports -----------------------------------
+// ---- EINTR-012 / EINTR-013 what a sleep reports ----------------------------
 
 // Catches: rem left untouched, rem larger than asked (beyond the timer
 // slack), or rem not reflecting the time already slept.
@@ -1004,7 +1040,8 @@ TEST(EintrOs, InterruptedNanosleepStoresTheRemainingTime) {
                                           ipc::deadline_in(kPatience)));
   ASSERT_TRUE(sleeper.wait_done());
   EXPECT_THAT(sleeper.result(), SyscallFailsWithErrno(EINTR));
-  auto left = std::chrono::seconds(rem.tv_sec) + std::chrono::nanoseconds(rem.tv_nsec);
+  auto left =
+      std::chrono::seconds(rem.tv_sec) + std::chrono::nanoseconds(rem.tv_nsec);
   EXPECT_GT(left.count(), 0);
   // Linux computes rem from the timer's hard expiry (request + timer slack),
   // so rem may exceed the request by up to the thread's slack (seen: 7.5 us).
@@ -1027,7 +1064,7 @@ TEST(EintrOs, InterruptedSleepReturnsUnsleptSeconds) {
   EXPECT_TRUE(handler.wait_for(1));
 }
 
-// ---- EINTR-015 pthread_cond_wait --------------------------------------------------
+// ---- EINTR-015 pthread_cond_wait -------------------------------------------
 
 // Catches: pthread_cond_wait returning EINTR (POSIX: "shall not return
 // [EINTR]"; a spurious 0 is allowed, hence the predicate loop).
@@ -1064,14 +1101,15 @@ TEST(EintrOs, CondWaitNeverReturnsEintr) {
   EXPECT_EQ(eintrs.load(), 0);
 }
 
-// ---- EINTR-016 glibc signal() and sysv_signal() --------------------------------------
+// ---- EINTR-016 glibc signal() and sysv_signal() ----------------------------
 
 // Catches: glibc's signal() installing SysV semantics (no SA_RESTART, reset
 // on delivery). TSan replaces signal() by an interceptor that installs
 // sa_flags = 0 (measured), so the claim is about glibc only.
 TEST(EintrOs, GlibcSignalHasBsdSemanticsAndRestartsRead) {
 #if defined(__SANITIZE_THREAD__)
-  GTEST_SKIP() << "TSan's signal() interceptor installs the handler without SA_RESTART (measured)";
+  GTEST_SKIP() << "TSan's signal() interceptor installs the handler without "
+                  "SA_RESTART (measured)";
 #else
   ScopedAction restore(SIGUSR1, std::nullopt);
   g_caught.store(0);
@@ -1082,7 +1120,8 @@ TEST(EintrOs, GlibcSignalHasBsdSemanticsAndRestartsRead) {
   EXPECT_EQ(now.sa_flags & SA_RESETHAND, 0);
   RawPipe p;
   char buf[8];
-  BackgroundCall reader([&] { return static_cast<long>(::read(p.read.get(), buf, sizeof buf)); });
+  BackgroundCall reader(
+      [&] { return static_cast<long>(::read(p.read.get(), buf, sizeof buf)); });
   UnblockOnExit guard(reader, [&] { (void)!::write(p.write.get(), "z", 1); });
   EXPECT_OK(fault::interrupt_when_blocked(0, reader.tid(), SIGUSR1, SYS_read,
                                           ipc::deadline_in(kPatience)));
@@ -1107,7 +1146,8 @@ TEST(EintrOs, SysvSignalDoesNotRestartAndResetsTheHandler) {
   EXPECT_NE(now.sa_flags & SA_RESETHAND, 0);
   RawPipe p;
   char buf[8];
-  BackgroundCall reader([&] { return static_cast<long>(::read(p.read.get(), buf, sizeof buf)); });
+  BackgroundCall reader(
+      [&] { return static_cast<long>(::read(p.read.get(), buf, sizeof buf)); });
   UnblockOnExit guard(reader, [&] { (void)!::write(p.write.get(), "z", 1); });
   EXPECT_OK(fault::interrupt_when_blocked(0, reader.tid(), SIGUSR1, SYS_read,
                                           ipc::deadline_in(kPatience)));
@@ -1115,10 +1155,11 @@ TEST(EintrOs, SysvSignalDoesNotRestartAndResetsTheHandler) {
   EXPECT_THAT(reader.result(), SyscallFailsWithErrno(EINTR));
   EXPECT_EQ(g_caught.load(), 1);
   ::sigaction(SIGUSR1, nullptr, &now);
-  EXPECT_EQ(now.sa_handler, SIG_DFL) << "sysv_signal() kept the handler after delivery";
+  EXPECT_EQ(now.sa_handler, SIG_DFL)
+      << "sysv_signal() kept the handler after delivery";
 }
 
-// ---- EINTR-017 signals that cannot interrupt --------------------------------------
+// ---- EINTR-017 signals that cannot interrupt -------------------------------
 
 struct QuietCase {
   const char* name;
@@ -1130,9 +1171,9 @@ void PrintTo(const QuietCase& c, std::ostream* os) { *os << c.name; }
 
 class EintrQuiet : public ::testing::TestWithParam<QuietCase> {};
 
-// A read blocked on an empty pipe receives the signal and must simply go on:
-// it returns the data written afterwards. A blocked signal stays pending.
-// Catches: EINTR (or a wake-up that returns) for a signal with no handler to run.
+// A read blocked on an empty pipe receives the signal and must simply go on: it
+// returns the data written afterwards. A blocked signal stays pending. Catches:
+// EINTR (or a wake-up that returns) for a signal with no handler to run.
 TEST_P(EintrQuiet, SignalWithoutHandlerLeavesReadBlocked) {
   const QuietCase& c = GetParam();
   CaughtSignal handler(SIGUSR1, 0);  // SIGUSR1 handled unless replaced below
@@ -1146,19 +1187,21 @@ TEST_P(EintrQuiet, SignalWithoutHandlerLeavesReadBlocked) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, c.sig);
-    if (c.how == QuietCase::kBlocked) ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    if (c.how == QuietCase::kBlocked)
+      ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
     long r = ::read(p.read.get(), buf, sizeof buf);
     int e = errno;
     if (c.how == QuietCase::kBlocked) {
       struct timespec zero = {0, 0};
-      pending_after.store(::sigtimedwait(&set, nullptr, &zero) == c.sig);  // consume it here
+      pending_after.store(::sigtimedwait(&set, nullptr, &zero) ==
+                          c.sig);  // consume it here
     }
     errno = e;
     return r;
   });
   UnblockOnExit guard(reader, [&] { (void)!::write(p.write.get(), "z", 1); });
-  ASSERT_OK(
-      fault::interrupt_when_blocked(0, reader.tid(), c.sig, SYS_read, ipc::deadline_in(kPatience)));
+  ASSERT_OK(fault::interrupt_when_blocked(0, reader.tid(), c.sig, SYS_read,
+                                          ipc::deadline_in(kPatience)));
   ASSERT_OK(WaitReblocked(reader, SYS_read));
   ASSERT_THAT(::write(p.write.get(), "data", 4), SyscallSucceedsWithValue(4));
   ASSERT_TRUE(reader.wait_done());
@@ -1171,12 +1214,15 @@ TEST_P(EintrQuiet, SignalWithoutHandlerLeavesReadBlocked) {
 
 INSTANTIATE_TEST_SUITE_P(
     Signals, EintrQuiet,
-    ::testing::Values(QuietCase{"IgnoredSigusr1", SIGUSR1, QuietCase::kIgnored},
-                      QuietCase{"DefaultSigchld", SIGCHLD, QuietCase::kDefault},
-                      QuietCase{"DefaultSigwinch", SIGWINCH, QuietCase::kDefault},
-                      QuietCase{"DefaultSigurg", SIGURG, QuietCase::kDefault},
-                      QuietCase{"BlockedHandledSigusr1", SIGUSR1, QuietCase::kBlocked}),
-    [](const ::testing::TestParamInfo<QuietCase>& info) { return info.param.name; });
+    ::testing::Values(
+        QuietCase{"IgnoredSigusr1", SIGUSR1, QuietCase::kIgnored},
+        QuietCase{"DefaultSigchld", SIGCHLD, QuietCase::kDefault},
+        QuietCase{"DefaultSigwinch", SIGWINCH, QuietCase::kDefault},
+        QuietCase{"DefaultSigurg", SIGURG, QuietCase::kDefault},
+        QuietCase{"BlockedHandledSigusr1", SIGUSR1, QuietCase::kBlocked}),
+    [](const ::testing::TestParamInfo<QuietCase>& info) {
+      return info.param.name;
+    });
 
 // pause() is woken only by a signal whose handler runs.
 // Catches: pause returning for an ignored signal.
@@ -1195,7 +1241,7 @@ TEST(EintrOs, PauseIgnoresIgnoredSignalAndReturnsAfterHandler) {
   EXPECT_TRUE(handler.wait_for(1));
 }
 
-// ---- EINTR-018 a signal just before the call -------------------------------------
+// ---- EINTR-018 a signal just before the call -------------------------------
 
 // The thread signals itself, then reads: the handler runs first, and the read
 // then blocks normally and returns the data. Catches: an interruption that
@@ -1220,7 +1266,7 @@ TEST(EintrOs, SignalBeforeTheCallIsHandledThenTheCallBlocks) {
   EXPECT_EQ(handler.count(), 1);
 }
 
-// ---- EINTR-019 / EINTR-020 stop and continue -------------------------------------
+// ---- EINTR-019 / EINTR-020 stop and continue -------------------------------
 
 // A child blocks in a call; it is stopped (SIGSTOP) and continued (SIGCONT)
 // with no handler anywhere; then the call is unblocked. The child exits 0 if
@@ -1235,8 +1281,10 @@ void PrintTo(const StopCase& c, std::ostream* os) { *os << c.name; }
 
 class EintrStop : public ::testing::TestWithParam<StopCase> {};
 
-int StoppedChildBody(const std::string& name, int rd, int msq, int sem, int ep) {
-  sigset_t usr2;  // the parent sends SIGUSR2 to every child (it unblocks sigtimedwait)
+int StoppedChildBody(const std::string& name, int rd, int msq, int full_msq,
+                     int sem, int ep) {
+  sigset_t usr2;  // the parent sends SIGUSR2 to every child (it unblocks
+                  // sigtimedwait)
   sigemptyset(&usr2);
   sigaddset(&usr2, SIGUSR2);
   ::sigprocmask(SIG_BLOCK, &usr2, nullptr);
@@ -1260,13 +1308,25 @@ int StoppedChildBody(const std::string& name, int rd, int msq, int sem, int ep) 
     struct timespec ts = {0, 300 * 1000 * 1000};
     return verdict(::nanosleep(&ts, nullptr), 0);
   }
+  if (name == "Msgsnd") {  // into a full queue
+    MsgBuf m = {3, "sent"};
+    return verdict(::msgsnd(full_msq, &m, 8, 0), 0);
+  }
   if (name == "Semop") {
     struct sembuf down = {0, -1, 0};
     return verdict(::semop(sem, &down, 1), 0);
   }
+  if (name == "Semtimedop") {
+    struct sembuf down = {0, -1, 0};
+    struct timespec ts = {20, 0};
+    return verdict(::semtimedop(sem, &down, 1, &ts), 0);
+  }
   if (name == "Sigtimedwait") {
     struct timespec ts = {20, 0};
     return verdict(::sigtimedwait(&usr2, nullptr, &ts), SIGUSR2);
+  }
+  if (name == "Sigwaitinfo") {
+    return verdict(::sigwaitinfo(&usr2, nullptr), SIGUSR2);
   }
   if (name == "EpollWait") {
     struct epoll_event ev;
@@ -1276,44 +1336,68 @@ int StoppedChildBody(const std::string& name, int rd, int msq, int sem, int ep) 
 }
 
 // Catches: a call that fails EINTR after stop/continue although no handler
-// ran (read, msgrcv, poll, nanosleep) — or, for Linux's exceptions (semop,
-// sigtimedwait, epoll_wait), one that silently resumes.
+// ran (read, msgrcv, msgsnd, poll, nanosleep) — or, for Linux's exceptions
+// (semop, semtimedop, sigtimedwait, sigwaitinfo, epoll_wait), one that
+// silently resumes.
 TEST_P(EintrStop, StopAndContinueWithoutHandler) {
   const StopCase& c = GetParam();
   RawPipe p;
   RawMsgQueue q;
+  RawMsgQueue full;  // 16 bytes of room, taken by a type-9 filler
+  struct msqid_ds fds = {};
+  ASSERT_THAT(::msgctl(full.id, IPC_STAT, &fds), SyscallSucceeds());
+  fds.msg_qbytes = 16;
+  ASSERT_THAT(::msgctl(full.id, IPC_SET, &fds), SyscallSucceeds());
+  MsgBuf filler = {9, "filler: 16 bytes"};
+  ASSERT_THAT(::msgsnd(full.id, &filler, 16, IPC_NOWAIT), SyscallSucceeds());
   RawSem sem;
   ipc::Fd ep(::epoll_create1(EPOLL_CLOEXEC));
   struct epoll_event ev = {};
   ev.events = EPOLLIN;
-  ASSERT_THAT(::epoll_ctl(ep.get(), EPOLL_CTL_ADD, p.read.get(), &ev), SyscallSucceeds());
-  ipc::testing::Child child(
-      [&] { return StoppedChildBody(c.name, p.read.get(), q.id, sem.id, ep.get()); });
-  ASSERT_OK(fault::wait_until_blocked(child.pid(), child.pid(), c.nr, ipc::deadline_in(kPatience)));
+  ASSERT_THAT(::epoll_ctl(ep.get(), EPOLL_CTL_ADD, p.read.get(), &ev),
+              SyscallSucceeds());
+  ipc::testing::Child child([&] {
+    return StoppedChildBody(c.name, p.read.get(), q.id, full.id, sem.id,
+                            ep.get());
+  });
+  ASSERT_OK(fault::wait_until_blocked(child.pid(), child.pid(), c.nr,
+                                      ipc::deadline_in(kPatience)));
   ASSERT_THAT(::kill(child.pid(), SIGSTOP), SyscallSucceeds());
   int status = 0;
-  ASSERT_THAT(::waitpid(child.pid(), &status, WUNTRACED), SyscallSucceedsWithValue(child.pid()));
+  ASSERT_THAT(::waitpid(child.pid(), &status, WUNTRACED),
+              SyscallSucceedsWithValue(child.pid()));
   ASSERT_TRUE(WIFSTOPPED(status)) << ipc::testing::DescribeWaitStatus(status);
   ASSERT_THAT(::kill(child.pid(), SIGCONT), SyscallSucceeds());
-  // Unblock (harmless if the call already failed): a byte, a message, a post, SIGUSR2.
+  // Unblock (harmless if the call already failed): a byte, a message, room in
+  // the full queue, a post, SIGUSR2.
   ASSERT_THAT(::write(p.write.get(), "x", 1), SyscallSucceedsWithValue(1));
+  ASSERT_THAT(::msgrcv(full.id, &filler, sizeof filler.mtext, 9, IPC_NOWAIT),
+              SyscallSucceedsWithValue(16));
   MsgBuf m = {2, "m"};
   ASSERT_THAT(::msgsnd(q.id, &m, 2, IPC_NOWAIT), SyscallSucceeds());
   ASSERT_THAT(sem.post(), SyscallSucceeds());
   ::kill(child.pid(), SIGUSR2);
   status = child.wait();
   ASSERT_TRUE(WIFEXITED(status)) << ipc::testing::DescribeWaitStatus(status);
-  EXPECT_EQ(WEXITSTATUS(status), c.resumes ? 0 : 1) << "0 = resumed and completed, 1 = EINTR";
+  EXPECT_EQ(WEXITSTATUS(status), c.resumes ? 0 : 1)
+      << "0 = resumed and completed, 1 = EINTR";
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Calls, EintrStop,
-    ::testing::Values(StopCase{"Read", SYS_read, true}, StopCase{"Msgrcv", SYS_msgrcv, true},
-                      StopCase{"Poll", kNrPoll, true}, StopCase{"Nanosleep", kNrSleep, true},
-                      StopCase{"Semop", SYS_semtimedop, false},
+    ::testing::Values(StopCase{"Read", SYS_read, true},
+                      StopCase{"Msgrcv", SYS_msgrcv, true},
+                      StopCase{"Poll", kNrPoll, true},
+                      StopCase{"Nanosleep", kNrSleep, true},
+                      StopCase{"Msgsnd", SYS_msgsnd, true},
+                      StopCase{"Semop", fault::kSysSemtimedop, false},
+                      StopCase{"Semtimedop", fault::kSysSemtimedop, false},
                       StopCase{"Sigtimedwait", SYS_rt_sigtimedwait, false},
+                      StopCase{"Sigwaitinfo", SYS_rt_sigtimedwait, false},
                       StopCase{"EpollWait", kNrEpollWait, false}),
-    [](const ::testing::TestParamInfo<StopCase>& info) { return info.param.name; });
+    [](const ::testing::TestParamInfo<StopCase>& info) {
+      return info.param.name;
+    });
 
 // The child sleeps 300 ms and is kept stopped until after its sleep would
 // have ended; after SIGCONT the restarted nanosleep returns at once (it keeps
@@ -1329,26 +1413,29 @@ TEST(EintrOs, NanosleepRestartedAfterStopCountsStoppedTimeAsSlept) {
     if (::write(times.write.get(), t, sizeof t) != sizeof t) return 3;
     return r == 0 ? 0 : 1;
   });
-  ASSERT_OK(
-      fault::wait_until_blocked(child.pid(), child.pid(), kNrSleep, ipc::deadline_in(kPatience)));
+  ASSERT_OK(fault::wait_until_blocked(child.pid(), child.pid(), kNrSleep,
+                                      ipc::deadline_in(kPatience)));
   auto blocked_at = Monotonic();
   ASSERT_THAT(::kill(child.pid(), SIGSTOP), SyscallSucceeds());
   int status = 0;
-  ASSERT_THAT(::waitpid(child.pid(), &status, WUNTRACED), SyscallSucceedsWithValue(child.pid()));
+  ASSERT_THAT(::waitpid(child.pid(), &status, WUNTRACED),
+              SyscallSucceedsWithValue(child.pid()));
   ASSERT_TRUE(WIFSTOPPED(status));
   WaitForClock(blocked_at + 350ms);  // the stopped time is the stimulus
   auto continued_at = Monotonic();
   ASSERT_THAT(::kill(child.pid(), SIGCONT), SyscallSucceeds());
   status = child.wait();
-  ASSERT_TRUE(ipc::testing::ExitedWith(status, 0)) << ipc::testing::DescribeWaitStatus(status);
+  ASSERT_TRUE(ipc::testing::ExitedWith(status, 0))
+      << ipc::testing::DescribeWaitStatus(status);
   std::int64_t t[2];
-  ASSERT_THAT(::read(times.read.get(), t, sizeof t), SyscallSucceedsWithValue(sizeof t));
+  ASSERT_THAT(::read(times.read.get(), t, sizeof t),
+              SyscallSucceedsWithValue(sizeof t));
   EXPECT_GE(std::chrono::nanoseconds(t[1] - t[0]), 300ms);
   // Wrong behaviour would return ~300 ms after SIGCONT; right is at once.
   EXPECT_LT(std::chrono::nanoseconds(t[1]) - continued_at, 150ms);
 }
 
-// ---- EINTR-021 timeouts across a restart -------------------------------------------
+// ---- EINTR-021 timeouts across a restart -----------------------------------
 
 // mq_timedreceive with SA_RESTART, interrupted at the start and again shortly
 // before its absolute timeout: each time it restarts; it still times out at
@@ -1368,22 +1455,24 @@ TEST(EintrOs, RestartedTimedCallKeepsItsOriginalTimeout) {
     return r;
   });
   UnblockOnExit guard(rcv, [&] { ::mq_send(q.q, "x", 1, 0); });
-  ASSERT_OK(fault::interrupt_when_blocked(0, rcv.tid(), SIGUSR1, SYS_mq_timedreceive,
-                                          ipc::deadline_in(kPatience)));
+  ASSERT_OK(fault::interrupt_when_blocked(
+      0, rcv.tid(), SIGUSR1, SYS_mq_timedreceive, ipc::deadline_in(kPatience)));
   ASSERT_OK(WaitReblocked(rcv, SYS_mq_timedreceive));
-  WaitForClock(start + 340ms);  // the second signal must land late in the timeout
-  ASSERT_OK(fault::interrupt_when_blocked(0, rcv.tid(), SIGUSR1, SYS_mq_timedreceive,
-                                          ipc::deadline_in(kPatience)))
+  WaitForClock(start +
+               340ms);  // the second signal must land late in the timeout
+  ASSERT_OK(fault::interrupt_when_blocked(
+      0, rcv.tid(), SIGUSR1, SYS_mq_timedreceive, ipc::deadline_in(kPatience)))
       << "timed out before the late signal (machine too loaded?)";
   ASSERT_TRUE(rcv.wait_done());
   EXPECT_THAT(rcv.result(), SyscallFailsWithErrno(ETIMEDOUT));
   // A re-armed 400 ms timeout would end about 340 ms later than this.
   EXPECT_LT(returned_at - start, 400ms + 170ms);
-  EXPECT_GE(returned_at - start, 400ms - 20ms);  // CLOCK_REALTIME vs MONOTONIC start skew
+  EXPECT_GE(returned_at - start,
+            400ms - 20ms);  // CLOCK_REALTIME vs MONOTONIC start skew
   EXPECT_TRUE(handler.wait_for(kTwoHandlerRuns));
 }
 
-// ---- the layer: Eintr::kRetry / kSurface and deadlines ------------------------------
+// ---- the layer: Eintr::kRetry / kSurface and deadlines ---------------------
 
 // Catches: read_some swallowing EINTR when asked to surface it, or a message
 // without the call and descriptor.
@@ -1393,7 +1482,8 @@ TEST(EintrLayer, ReadSomeSurfacesEintrWithContext) {
   std::string buf(64, '\0');
   ipc::Result<std::size_t> got = std::size_t{0};
   BackgroundCall reader([&] {
-    got = ipc::read_some(p.read.get(), AsWritableBytes(buf), ipc::Eintr::kSurface);
+    got = ipc::read_some(p.read.get(), AsWritableBytes(buf),
+                         ipc::Eintr::kSurface);
     return 0L;
   });
   UnblockOnExit guard(reader, [&] { (void)!::write(p.write.get(), "z", 1); });
@@ -1401,7 +1491,8 @@ TEST(EintrLayer, ReadSomeSurfacesEintrWithContext) {
                                           ipc::deadline_in(kPatience)));
   ASSERT_TRUE(reader.wait_done());
   ASSERT_THAT(got, FailsWith(EINTR));
-  EXPECT_THAT(got.error().message(), HasSubstr("read(fd=" + std::to_string(p.read.get())));
+  EXPECT_THAT(got.error().message(),
+              HasSubstr("read(fd=" + std::to_string(p.read.get())));
   EXPECT_THAT(got.error().message(), HasSubstr(std::strerror(EINTR)));
   EXPECT_TRUE(handler.wait_for(1));
 }
@@ -1414,7 +1505,8 @@ TEST(EintrLayer, ReadSomeRetryRunsHandlerAndKeepsWaitingForData) {
   std::string buf(64, '\0');
   ipc::Result<std::size_t> got = std::size_t{0};
   BackgroundCall reader([&] {
-    got = ipc::read_some(p.read.get(), AsWritableBytes(buf), ipc::Eintr::kRetry);
+    got =
+        ipc::read_some(p.read.get(), AsWritableBytes(buf), ipc::Eintr::kRetry);
     return 0L;
   });
   UnblockOnExit guard(reader, [&] { (void)!::write(p.write.get(), "z", 1); });
@@ -1450,8 +1542,8 @@ TEST(EintrLayer, ReadSomeRetryStopsAtTheOriginalDeadline) {
                                           ipc::deadline_in(kPatience)));
   ASSERT_OK(WaitReblocked(reader, kNrPoll));
   WaitForClock(start + 340ms);  // the second signal must land late in the wait
-  ASSERT_OK(
-      fault::interrupt_when_blocked(0, reader.tid(), SIGUSR1, kNrPoll, ipc::deadline_in(kPatience)))
+  ASSERT_OK(fault::interrupt_when_blocked(0, reader.tid(), SIGUSR1, kNrPoll,
+                                          ipc::deadline_in(kPatience)))
       << "timed out before the late signal (machine too loaded?)";
   ASSERT_TRUE(reader.wait_done());
   ASSERT_THAT(got, FailsWith(ETIMEDOUT));
@@ -1508,7 +1600,9 @@ TEST(EintrLayer, WriteFullContinuesAfterInterruptedPartialWrite) {
     return 0L;
   });
   std::string got;
-  UnblockOnExit guard(writer, [&] { got += ReadExactly(p.read.get(), data.size() - got.size()); });
+  UnblockOnExit guard(writer, [&] {
+    got += ReadExactly(p.read.get(), data.size() - got.size());
+  });
   ASSERT_OK(fault::interrupt_when_blocked(0, writer.tid(), SIGUSR1, SYS_write,
                                           ipc::deadline_in(kPatience)));
   ASSERT_TRUE(handler.wait_for(1));
@@ -1517,7 +1611,8 @@ TEST(EintrLayer, WriteFullContinuesAfterInterruptedPartialWrite) {
   ASSERT_THAT(put, IsOk());
   EXPECT_EQ(*put, data.size());
   EXPECT_EQ(got.size(), data.size());
-  EXPECT_TRUE(got == data) << "bytes duplicated or lost around the interrupted write";
+  EXPECT_TRUE(got == data)
+      << "bytes duplicated or lost around the interrupted write";
 }
 
 // Catches: read_full returning EINTR or a short count after an interruption.
@@ -1557,14 +1652,16 @@ TEST(EintrLayer, MessageQueueReceiveRetriesByDefaultAndSurfacesOnRequest) {
       got = q.receive(0, 64, ipc::ReceiveOptions{.eintr = mode});
       return 0L;
     });
-    UnblockOnExit guard(rcv, [&] { (void)q.send(9, ipc::as_bytes("z"), {.nowait = true}); });
+    UnblockOnExit guard(
+        rcv, [&] { (void)q.send(9, ipc::as_bytes("z"), {.nowait = true}); });
     ASSERT_OK(fault::interrupt_when_blocked(0, rcv.tid(), SIGUSR1, SYS_msgrcv,
                                             ipc::deadline_in(kPatience)));
     ASSERT_TRUE(handler.wait_for(1));
     if (mode == ipc::Eintr::kSurface) {
       ASSERT_TRUE(rcv.wait_done());
       ASSERT_THAT(got, FailsWith(EINTR));
-      EXPECT_THAT(got.error().message(), HasSubstr("msgrcv(qid=" + std::to_string(q.id())));
+      EXPECT_THAT(got.error().message(),
+                  HasSubstr("msgrcv(qid=" + std::to_string(q.id())));
       continue;
     }
     ASSERT_OK(WaitReblocked(rcv, SYS_msgrcv));
@@ -1572,7 +1669,8 @@ TEST(EintrLayer, MessageQueueReceiveRetriesByDefaultAndSurfacesOnRequest) {
     ASSERT_TRUE(rcv.wait_done());
     ASSERT_THAT(got, IsOk());
     EXPECT_EQ(got->type, 4);
-    EXPECT_EQ(std::string(reinterpret_cast<const char*>(got->data.data()), got->data.size()),
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(got->data.data()),
+                          got->data.size()),
               "four");
   }
 }
@@ -1609,7 +1707,8 @@ TEST(EintrLayer, MessageQueueSendRetriesByDefaultAndSurfacesOnRequest) {
     ASSERT_OK(q.receive(1, 64, {.nowait = true}));
     ASSERT_TRUE(snd.wait_done());
     EXPECT_OK(sent);
-    EXPECT_EQ(ASSERT_OK_AND_VALUE(q.stat()).qnum, 2u);  // one old, the new one once
+    EXPECT_EQ(ASSERT_OK_AND_VALUE(q.stat()).qnum,
+              2u);  // one old, the new one once
     auto m = ASSERT_OK_AND_VALUE(q.receive(2, 64, {.nowait = true}));
     EXPECT_EQ(m.data.size(), 32u);
     EXPECT_THAT(q.receive(2, 64, {.nowait = true}), FailsWith(ENOMSG));
@@ -1632,10 +1731,11 @@ TEST(EintrLayer, OpenFifoSurfacesOrRetriesInterruptedWait) {
     });
     ipc::Fd writer;
     UnblockOnExit guard(opener, [&] {
-      if (!writer.valid()) writer.reset(::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+      if (!writer.valid())
+        writer.reset(::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
     });
-    ASSERT_OK(fault::interrupt_when_blocked(0, opener.tid(), SIGUSR1, SYS_openat,
-                                            ipc::deadline_in(kPatience)));
+    ASSERT_OK(fault::interrupt_when_blocked(
+        0, opener.tid(), SIGUSR1, SYS_openat, ipc::deadline_in(kPatience)));
     ASSERT_TRUE(handler.wait_for(1));
     if (mode == ipc::Eintr::kSurface) {
       ASSERT_TRUE(opener.wait_done());
@@ -1672,7 +1772,8 @@ TEST(EintrLayer, WaitSignalRetryKeepsTheTimeoutAndSurfaceReportsEintr) {
       return 0L;
     });
     UnblockOnExit guard(waiter, [&] { Tgkill(waiter.tid(), SIGUSR2); });
-    ASSERT_OK(fault::interrupt_when_blocked(0, waiter.tid(), SIGUSR1, SYS_rt_sigtimedwait,
+    ASSERT_OK(fault::interrupt_when_blocked(0, waiter.tid(), SIGUSR1,
+                                            SYS_rt_sigtimedwait,
                                             ipc::deadline_in(kPatience)));
     if (mode == ipc::Eintr::kSurface) {
       ASSERT_TRUE(waiter.wait_done());
@@ -1681,8 +1782,10 @@ TEST(EintrLayer, WaitSignalRetryKeepsTheTimeoutAndSurfaceReportsEintr) {
       continue;
     }
     ASSERT_OK(WaitReblocked(waiter, SYS_rt_sigtimedwait));
-    WaitForClock(start + 340ms);  // the second signal must land late in the wait
-    ASSERT_OK(fault::interrupt_when_blocked(0, waiter.tid(), SIGUSR1, SYS_rt_sigtimedwait,
+    WaitForClock(start +
+                 340ms);  // the second signal must land late in the wait
+    ASSERT_OK(fault::interrupt_when_blocked(0, waiter.tid(), SIGUSR1,
+                                            SYS_rt_sigtimedwait,
                                             ipc::deadline_in(kPatience)))
         << "timed out before the late signal (machine too loaded?)";
     ASSERT_TRUE(waiter.wait_done());
@@ -1708,7 +1811,8 @@ TEST(EintrLayer, CallBlockingRetriesSemopOrSurfacesEintr) {
       }));
     });
     UnblockOnExit guard(down, [&] { sem.post(); });
-    ASSERT_OK(fault::interrupt_when_blocked(0, down.tid(), SIGUSR1, SYS_semtimedop,
+    ASSERT_OK(fault::interrupt_when_blocked(0, down.tid(), SIGUSR1,
+                                            fault::kSysSemtimedop,
                                             ipc::deadline_in(kPatience)));
     if (mode == ipc::Eintr::kSurface) {
       ASSERT_TRUE(down.wait_done());
@@ -1716,12 +1820,13 @@ TEST(EintrLayer, CallBlockingRetriesSemopOrSurfacesEintr) {
       EXPECT_TRUE(handler.wait_for(1));
       continue;
     }
-    ASSERT_OK(WaitReblocked(down, SYS_semtimedop));
+    ASSERT_OK(WaitReblocked(down, fault::kSysSemtimedop));
     ASSERT_THAT(sem.post(), SyscallSucceeds());
     ASSERT_TRUE(down.wait_done());
     EXPECT_THAT(down.result(), SyscallSucceedsWithValue(0));
     EXPECT_EQ(sem.value(), 0);
-    EXPECT_TRUE(handler.wait_for(1));  // TSan: semop is not intercepted, the handler may come late
+    EXPECT_TRUE(handler.wait_for(
+        1));  // TSan: semop is not intercepted, the handler may come late
   }
 }
 

@@ -1,9 +1,12 @@
 // conformance/json.cc — JSON reader and writer.
 #include "conformance/json.h"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <unordered_set>
 
 namespace conformance {
 namespace {
@@ -56,6 +59,45 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
   return n;
 }
 
+// The keys of one object being read, for the duplicate check: indices into
+// the object, hashed by the key they name (indices stay valid as it grows).
+class KeyIndex {
+ public:
+  explicit KeyIndex(const Json::Object& obj)
+      : obj_(obj), set_(8, Hash{&obj_}, Equal{&obj_}) {}
+  // False if obj[i]'s key is already among the indexed ones; else indexes i.
+  bool insert(std::size_t i) {
+    if (obj_.size() <= kLinear) {
+      for (std::size_t k = 0; k < i; ++k) {
+        if (obj_[k].first == obj_[i].first) return false;
+      }
+      return true;
+    }
+    if (set_.empty()) {
+      for (std::size_t k = 0; k < i; ++k) set_.insert(k);
+    }
+    return set_.insert(i).second;
+  }
+
+ private:
+  // Up to this many keys a scan is cheaper than hashing.
+  static constexpr std::size_t kLinear = 16;
+  struct Hash {
+    const Json::Object* obj;
+    std::size_t operator()(std::size_t i) const {
+      return std::hash<std::string>()((*obj)[i].first);
+    }
+  };
+  struct Equal {
+    const Json::Object* obj;
+    bool operator()(std::size_t a, std::size_t b) const {
+      return (*obj)[a].first == (*obj)[b].first;
+    }
+  };
+  const Json::Object& obj_;
+  std::unordered_set<std::size_t, Hash, Equal> set_;
+};
+
 class Reader {
  public:
   explicit Reader(std::string_view t) : t_(t) {}
@@ -73,11 +115,12 @@ class Reader {
 
  private:
   ipc::Error fail() const {
-    return ipc::Error(EINVAL, "parse_json", "offset " + std::to_string(pos_), err_);
+    return ipc::Error(EINVAL, "parse_json", "offset " + std::to_string(pos_),
+                      err_);
   }
   void ws() {
-    while (pos_ < t_.size() &&
-           (t_[pos_] == ' ' || t_[pos_] == '\t' || t_[pos_] == '\n' || t_[pos_] == '\r')) {
+    while (pos_ < t_.size() && (t_[pos_] == ' ' || t_[pos_] == '\t' ||
+                                t_[pos_] == '\n' || t_[pos_] == '\r')) {
       ++pos_;
     }
   }
@@ -151,7 +194,8 @@ class Reader {
         return false;
       }
     }
-    out = Json(std::strtod(std::string(t_.substr(start, pos_ - start)).c_str(), nullptr));
+    out = Json(std::strtod(std::string(t_.substr(start, pos_ - start)).c_str(),
+                           nullptr));
     return true;
   }
 
@@ -181,6 +225,15 @@ class Reader {
   bool string(std::string& out) {
     ++pos_;  // opening quote
     while (pos_ < t_.size()) {
+      // The run of bytes that stand for themselves, copied at once.
+      std::size_t run = pos_;
+      while (run < t_.size() && t_[run] != '"' && t_[run] != '\\' &&
+             static_cast<unsigned char>(t_[run]) >= 0x20) {
+        ++run;
+      }
+      out.append(t_.data() + pos_, run - pos_);
+      pos_ = run;
+      if (pos_ >= t_.size()) break;
       char c = t_[pos_++];
       if (c == '"') return true;
       if (static_cast<unsigned char>(c) < 0x20) {
@@ -194,14 +247,30 @@ class Reader {
       if (pos_ >= t_.size()) break;
       char e = t_[pos_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           unsigned long cp;
           if (!hex4(cp)) return false;
@@ -253,6 +322,7 @@ class Reader {
   bool object(Json& out, int depth) {
     ++pos_;
     out = Json::object();
+    KeyIndex keys(out.as_object());
     ws();
     if (pos_ < t_.size() && t_[pos_] == '}') {
       ++pos_;
@@ -264,12 +334,19 @@ class Reader {
         err_ = "expected a string key";
         return false;
       }
+      std::size_t key_at = pos_;
       std::string key;
       if (!string(key)) return false;
       if (!expect(':')) return false;
       Json v;
       if (!value(v, depth + 1)) return false;
-      out.set(std::move(key), std::move(v));
+      Json::Object& obj = out.as_object();
+      obj.emplace_back(std::move(key), std::move(v));
+      if (!keys.insert(obj.size() - 1)) {
+        pos_ = key_at;
+        err_ = "duplicate key " + json_quote(shorten_key(obj.back().first));
+        return false;
+      }
       ws();
       if (pos_ < t_.size() && t_[pos_] == ',') {
         ++pos_;
@@ -277,6 +354,10 @@ class Reader {
       }
       return expect('}');
     }
+  }
+
+  static std::string shorten_key(const std::string& key) {
+    return key.size() <= 64 ? key : key.substr(0, 64) + "...";
   }
 
   std::string_view t_;
@@ -434,6 +515,13 @@ std::string Json::dump(int indent) const {
   return out;
 }
 
-ipc::Result<Json> parse_json(std::string_view text) { return Reader(text).document(); }
+ipc::Result<Json> parse_json(std::string_view text, std::size_t max_bytes) {
+  if (text.size() > max_bytes) {
+    return ipc::Error(
+        EFBIG, "parse_json", std::to_string(text.size()) + " bytes",
+        "larger than the limit of " + std::to_string(max_bytes) + " bytes");
+  }
+  return Reader(text).document();
+}
 
 }  // namespace conformance

@@ -4,16 +4,22 @@
 // The catalogue IDs are PIPE-001 … PIPE-046 (conformance/catalog.txt).
 //
 // Every test names the deviation it catches in its comment. Blocking is
-// observed through /proc (BackgroundCall::wait_blocked, fault::wait_until_blocked),
-// never guessed with a sleep; children report through exit codes.
+// observed through /proc (BackgroundCall::wait_blocked,
+// fault::wait_until_blocked), never guessed with a sleep; children report
+// through exit codes.
+#include "ipc/pipe.h"
+
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -23,18 +29,21 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "conformance/process.h"
 #include "conformance/testing/background.h"
+#include "conformance/testing/streams.h"
 #include "conformance/testing/suite_util.h"
+#include "conformance/testing/unrelated.h"
 #include "fault/blocked.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ipc/fd.h"
 #include "ipc/frame.h"
-#include "ipc/pipe.h"
 #include "ipc/testing/test_util.h"
 
 namespace {
@@ -50,6 +59,7 @@ using ::conformance::testing::Unread;
 using ::conformance::testing::ReadToEof;
 using ::conformance::testing::ReadyWithin;
 using ::conformance::testing::RunPeer;
+using ::conformance::testing::RunUnrelatedPeer;
 
 using ::ipc::testing::DropPrivileges;
 
@@ -64,6 +74,7 @@ using ::ipc::testing::RunInChild;
 using ::ipc::testing::SyscallFailsWithErrno;
 using ::ipc::testing::SyscallSucceeds;
 using ::ipc::testing::SyscallSucceedsWithValue;
+using ::ipc::testing::TempDir;
 using ::testing::HasSubstr;
 
 constexpr std::size_t kPipeBuf = PIPE_BUF;
@@ -87,10 +98,12 @@ int OpenPipe(RawPipe& p, int flags = O_CLOEXEC) {
   return rc;
 }
 
-// Deterministic, position-dependent bytes (a shifted or repeated chunk differs).
+// Deterministic, position-dependent bytes (a shifted or repeated chunk
+// differs).
 std::string Pattern(std::size_t n, unsigned seed = 1) {
   std::string s(n, '\0');
-  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131 + seed * 17 + i / 251) & 0xff);
+  for (std::size_t i = 0; i < n; ++i)
+    s[i] = static_cast<char>((i * 131 + seed * 17 + i / 251) & 0xff);
   return s;
 }
 
@@ -183,7 +196,7 @@ TEST(PipeLayer, MakePipeEndsAreOneFifoObject) {
   EXPECT_EQ(rs.st_ino, ws.st_ino);
 }
 
-// ---- PIPE-002 FIFO order, bytes unchanged ------------------------------------
+// ---- PIPE-002 FIFO order, bytes unchanged ----------------------------------
 
 // Catches: reordered, dropped, duplicated or altered bytes.
 TEST(PipeOs, BytesArriveUnchangedInFifoOrder) {
@@ -191,7 +204,8 @@ TEST(PipeOs, BytesArriveUnchangedInFifoOrder) {
   ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   std::string a = Pattern(1000, 1), b = Pattern(3000, 2), c = Pattern(20000, 3);
   for (const std::string* s : {&a, &b, &c}) {
-    ASSERT_THAT(::write(p.w.get(), s->data(), s->size()), SyscallSucceedsWithValue(s->size()));
+    ASSERT_THAT(::write(p.w.get(), s->data(), s->size()),
+                SyscallSucceedsWithValue(s->size()));
   }
   EXPECT_EQ(ReadExactly(p.r.get(), a.size() + b.size() + c.size()), a + b + c);
 }
@@ -209,7 +223,7 @@ TEST(PipeLayer, WriteFullThenReadFullRoundTrip) {
   EXPECT_EQ(back, data);
 }
 
-// ---- PIPE-003 unidirectional ---------------------------------------------------
+// ---- PIPE-003 unidirectional -----------------------------------------------
 
 // Catches: a bidirectional pipe (as on some BSDs/SVR4 STREAMS pipes).
 TEST(PipeOs, ReadEndRejectsWriteAndWriteEndRejectsRead) {
@@ -222,12 +236,14 @@ TEST(PipeOs, ReadEndRejectsWriteAndWriteEndRejectsRead) {
 
 TEST(PipeLayer, WrongEndFailsWithEbadf) {
   auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe({.nonblocking = true}));
-  EXPECT_THAT(ipc::write_some(p.read.get(), ipc::as_bytes("x")), FailsWith(EBADF));
+  EXPECT_THAT(ipc::write_some(p.read.get(), ipc::as_bytes("x")),
+              FailsWith(EBADF));
   std::string buf(1, '\0');
-  EXPECT_THAT(ipc::read_some(p.write.get(), AsWritableBytes(buf)), FailsWith(EBADF));
+  EXPECT_THAT(ipc::read_some(p.write.get(), AsWritableBytes(buf)),
+              FailsWith(EBADF));
 }
 
-// ---- PIPE-004 no message boundaries ------------------------------------------
+// ---- PIPE-004 no message boundaries ----------------------------------------
 
 // Catches: an OS that keeps write boundaries (packet semantics by default).
 TEST(PipeOs, WritesCoalesceIntoOneRead) {
@@ -245,9 +261,11 @@ TEST(PipeOs, ManySingleByteWritesReadAtOnce) {
   RawPipe p;
   ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   std::string data = Pattern(100, 5);
-  for (char c : data) ASSERT_THAT(::write(p.w.get(), &c, 1), SyscallSucceedsWithValue(1));
+  for (char c : data)
+    ASSERT_THAT(::write(p.w.get(), &c, 1), SyscallSucceedsWithValue(1));
   char buf[200];
-  ASSERT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(100));
+  ASSERT_THAT(::read(p.r.get(), buf, sizeof buf),
+              SyscallSucceedsWithValue(100));
   EXPECT_EQ(std::string(buf, 100), data);
 }
 
@@ -266,20 +284,24 @@ TEST(PipeLayer, FrameBoundariesSurviveCoalescing) {
   ASSERT_TRUE(f1.has_value());
   ASSERT_TRUE(f2.has_value());
   EXPECT_EQ(f1->type, 1);
-  EXPECT_EQ(std::string(reinterpret_cast<const char*>(f1->payload.data()), f1->payload.size()), "first");
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(f1->payload.data()),
+                        f1->payload.size()),
+            "first");
   EXPECT_EQ(f2->type, 2);
-  EXPECT_EQ(std::string(reinterpret_cast<const char*>(f2->payload.data()), f2->payload.size()),
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(f2->payload.data()),
+                        f2->payload.size()),
             "second!");
 }
 
-// ---- PIPE-005 one write, several reads ---------------------------------------
+// ---- PIPE-005 one write, several reads -------------------------------------
 
 // Catches: a read that returns more than asked, or loses the rest of a write.
 TEST(PipeOs, OneWriteSplitAcrossSmallerReads) {
   RawPipe p;
   ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   std::string data = Pattern(100, 6);
-  ASSERT_THAT(::write(p.w.get(), data.data(), data.size()), SyscallSucceedsWithValue(100));
+  ASSERT_THAT(::write(p.w.get(), data.data(), data.size()),
+              SyscallSucceedsWithValue(100));
   std::string got;
   char buf[30];
   while (got.size() < data.size()) {
@@ -304,17 +326,21 @@ TEST(PipeLayer, ReadSomeTakesAtMostTheBuffer) {
   EXPECT_EQ(*ipc::bytes_available(p.read.get()), 70u);
 }
 
-// ---- PIPE-006 short reads ------------------------------------------------------
+// ---- PIPE-006 short reads --------------------------------------------------
 
-// Catches: a read that waits for `count` bytes instead of returning what is there.
+// Catches: a read that waits for `count` bytes instead of returning what is
+// there.
 TEST(PipeOs, ReadReturnsWhatIsThereWithoutWaiting) {
   RawPipe p;
   ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  ASSERT_THAT(::write(p.w.get(), "0123456789", 10), SyscallSucceedsWithValue(10));
+  ASSERT_THAT(::write(p.w.get(), "0123456789", 10),
+              SyscallSucceedsWithValue(10));
   char buf[100];
-  BackgroundCall reader([&] { return static_cast<long>(::read(p.r.get(), buf, sizeof buf)); });
+  BackgroundCall reader(
+      [&] { return static_cast<long>(::read(p.r.get(), buf, sizeof buf)); });
   bool done = reader.wait_done();
-  if (!done) ::write(p.w.get(), Pattern(100).data(), 100);  // unblock a deviating OS
+  if (!done)
+    ::write(p.w.get(), Pattern(100).data(), 100);  // unblock a deviating OS
   ASSERT_TRUE(done) << "read(100) with 10 bytes buffered blocked";
   EXPECT_THAT(reader.result(), SyscallSucceedsWithValue(10));
   EXPECT_EQ(std::string(buf, 10), "0123456789");
@@ -337,13 +363,13 @@ TEST(PipeLayer, ReadSomeReturnsShortCount) {
   auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
   ASSERT_OK(ipc::write_full(p.write.get(), ipc::as_bytes("short")));
   std::string buf(100, '\0');
-  auto n = ipc::read_some(p.read.get(), AsWritableBytes(buf), ipc::Eintr::kRetry,
-                          ipc::deadline_in(kPatience));
+  auto n = ipc::read_some(p.read.get(), AsWritableBytes(buf),
+                          ipc::Eintr::kRetry, ipc::deadline_in(kPatience));
   ASSERT_THAT(n, IsOk());
   EXPECT_EQ(*n, 5u);
 }
 
-// ---- PIPE-007 inherited descriptors only -------------------------------------
+// ---- PIPE-007 inherited descriptors only -----------------------------------
 
 // Catches: a fork that does not share the pipe (child's data never arrives).
 TEST(PipeOs, ForkedChildSharesBothEnds) {
@@ -352,7 +378,8 @@ TEST(PipeOs, ForkedChildSharesBothEnds) {
   ASSERT_THAT(::write(p.w.get(), "ping", 4), SyscallSucceedsWithValue(4));
   int status = RunInChild([&] {
     char buf[4];
-    if (::read(p.r.get(), buf, 4) != 4 || std::memcmp(buf, "ping", 4) != 0) return 1;
+    if (::read(p.r.get(), buf, 4) != 4 || std::memcmp(buf, "ping", 4) != 0)
+      return 1;
     if (::write(p.w.get(), "pong", 4) != 4) return 2;
     return 0;
   });
@@ -367,14 +394,17 @@ TEST(PipeOs, ExecdProgramWithoutInheritedDescriptorCannotReachPipe) {
   ASSERT_THAT(OpenPipe(p, O_CLOEXEC), SyscallSucceeds());
   auto run = RunPeer({"fd-inode", std::to_string(p.w.get())});
   ASSERT_THAT(run, IsOk());
-  bool closed = WIFEXITED(run->wait_status) && WEXITSTATUS(run->wait_status) == 3;
-  bool other = WIFEXITED(run->wait_status) && WEXITSTATUS(run->wait_status) == 0 &&
-               run->output.find("ino=" + std::to_string(Inode(p.w.get())) + " ") ==
-                   std::string::npos;
-  EXPECT_TRUE(closed || other) << DescribeWaitStatus(run->wait_status) << ": " << run->output;
+  bool closed =
+      WIFEXITED(run->wait_status) && WEXITSTATUS(run->wait_status) == 3;
+  bool other =
+      WIFEXITED(run->wait_status) && WEXITSTATUS(run->wait_status) == 0 &&
+      run->output.find("ino=" + std::to_string(Inode(p.w.get())) + " ") ==
+          std::string::npos;
+  EXPECT_TRUE(closed || other)
+      << DescribeWaitStatus(run->wait_status) << ": " << run->output;
 }
 
-// ---- PIPE-008 /proc/<pid>/fd (Linux) -------------------------------------------
+// ---- PIPE-008 /proc/<pid>/fd (Linux) ---------------------------------------
 
 // Catches: a /proc fd link that cannot be opened, or opens a new empty pipe.
 TEST(PipeOs, ProcFdReopensPipeWithBufferedData) {
@@ -400,15 +430,17 @@ TEST(PipeOs, UnrelatedProgramReachesPipeThroughProc) {
   RawPipe p;
   ASSERT_THAT(OpenPipe(p, O_CLOEXEC), SyscallSucceeds());
   ASSERT_THAT(::write(p.w.get(), "via proc", 8), SyscallSucceedsWithValue(8));
-  std::string path = "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(p.r.get());
-  auto run = RunPeer({"read-path", path, "100"});
+  std::string path = "/proc/" + std::to_string(::getpid()) + "/fd/" +
+                     std::to_string(p.r.get());
+  auto run = RunUnrelatedPeer({"read-path", path, "100"});
   ASSERT_THAT(run, IsOk());
-  EXPECT_EQ(run->wait_status, 0) << DescribeWaitStatus(run->wait_status) << ": " << run->output;
+  EXPECT_EQ(run->wait_status, 0)
+      << DescribeWaitStatus(run->wait_status) << ": " << run->output;
   EXPECT_EQ(run->output, "via proc");
   EXPECT_EQ(Unread(p.r.get()), 0);  // the peer consumed it from our pipe
 }
 
-// ---- PIPE-009 EOF ------------------------------------------------------------------
+// ---- PIPE-009 EOF ----------------------------------------------------------
 
 // Catches: data lost when the writer closes, or no EOF afterwards.
 TEST(PipeOs, DataThenEofAfterLastWriterCloses) {
@@ -420,7 +452,8 @@ TEST(PipeOs, DataThenEofAfterLastWriterCloses) {
   ASSERT_TRUE(ReadyWithin(p.r.get(), POLLIN));
   EXPECT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(4));
   EXPECT_EQ(std::string(buf, 4), "data");
-  ASSERT_TRUE(ReadyWithin(p.r.get(), POLLIN)) << "no EOF after the last writer closed";
+  ASSERT_TRUE(ReadyWithin(p.r.get(), POLLIN))
+      << "no EOF after the last writer closed";
   EXPECT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(0));
 }
 
@@ -429,23 +462,26 @@ TEST(PipeLayer, ReadFullStopsShortAtEof) {
   ASSERT_OK(ipc::write_full(p.write.get(), ipc::as_bytes("tail")));
   p.write.reset();
   std::string buf(100, '\0');
-  auto n = ipc::read_full(p.read.get(), AsWritableBytes(buf), ipc::deadline_in(kPatience));
+  auto n = ipc::read_full(p.read.get(), AsWritableBytes(buf),
+                          ipc::deadline_in(kPatience));
   ASSERT_THAT(n, IsOk());
   EXPECT_EQ(*n, 4u);
   EXPECT_EQ(buf.substr(0, 4), "tail");
 }
 
-// ---- PIPE-010 blocked reader woken by EOF -------------------------------------
+// ---- PIPE-010 blocked reader woken by EOF ----------------------------------
 
 // Catches: a reader left asleep forever when the last writer goes away.
 TEST(PipeOs, BlockedReaderWokenWithEofWhenLastWriterCloses) {
   RawPipe p;
   ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   char buf[16];
-  BackgroundCall reader([&] { return static_cast<long>(::read(p.r.get(), buf, sizeof buf)); });
+  BackgroundCall reader(
+      [&] { return static_cast<long>(::read(p.r.get(), buf, sizeof buf)); });
   ASSERT_OK(reader.wait_blocked(SYS_read));
   p.w.reset();
-  ASSERT_TRUE(reader.wait_done()) << "reader still blocked after the last writer closed";
+  ASSERT_TRUE(reader.wait_done())
+      << "reader still blocked after the last writer closed";
   EXPECT_THAT(reader.result(), SyscallSucceedsWithValue(0));
 }
 
@@ -464,7 +500,7 @@ TEST(PipeLayer, BlockedReadSomeReturnsZeroAtEof) {
   EXPECT_EQ(*got, 0u);
 }
 
-// ---- PIPE-011 no EOF while any write end is open --------------------------------
+// ---- PIPE-011 no EOF while any write end is open ---------------------------
 
 // Catches: EOF reported while a duplicate of the write end is still open.
 TEST(PipeOs, NoEofWhileADuplicateWriteEndIsOpen) {
@@ -492,12 +528,14 @@ TEST(PipeOs, ForkedReaderHoldingItsOwnWriteEndNeverSeesEof) {
     ::_exit(n == 0 ? 7 : 8);
   }
   p.w.reset();  // our copy: now only the child's own copy remains
-  ipc::Status blocked = fault::wait_until_blocked(child, child, SYS_read, ipc::deadline_in(kPatience));
+  ipc::Status blocked = fault::wait_until_blocked(child, child, SYS_read,
+                                                  ipc::deadline_in(kPatience));
   kill_and_reap(child);
-  EXPECT_THAT(blocked, IsOk()) << "the reader returned instead of blocking (7 = it saw EOF)";
+  EXPECT_THAT(blocked, IsOk())
+      << "the reader returned instead of blocking (7 = it saw EOF)";
 }
 
-// ---- PIPE-012 every blocked reader woken at EOF ------------------------------------
+// ---- PIPE-012 every blocked reader woken at EOF ----------------------------
 
 // Catches: only one of several sleeping readers woken (lost wake-up).
 TEST(PipeOs, AllBlockedReaderProcessesWokenAtEof) {
@@ -515,21 +553,23 @@ TEST(PipeOs, AllBlockedReaderProcessesWokenAtEof) {
     readers.push_back(pid);
   }
   for (pid_t pid : readers) {
-    EXPECT_OK(fault::wait_until_blocked(pid, pid, SYS_read, ipc::deadline_in(kPatience)));
+    EXPECT_OK(fault::wait_until_blocked(pid, pid, SYS_read,
+                                        ipc::deadline_in(kPatience)));
   }
   p.w.reset();
   for (pid_t pid : readers) {
     auto status = wait_exit(pid);
     if (!status) {
       kill_and_reap(pid);
-      ADD_FAILURE() << "reader " << pid << " still blocked after the last writer closed";
+      ADD_FAILURE() << "reader " << pid
+                    << " still blocked after the last writer closed";
       continue;
     }
     EXPECT_EQ(*status, 0) << DescribeWaitStatus(*status);
   }
 }
 
-// ---- PIPE-013 SIGPIPE kills the writer -----------------------------------------
+// ---- PIPE-013 SIGPIPE kills the writer -------------------------------------
 
 // Catches: no SIGPIPE (the writer survives a write to a reader-less pipe).
 TEST(PipeOs, WriteWithoutReaderKillsWithSigpipe) {
@@ -544,7 +584,8 @@ TEST(PipeOs, WriteWithoutReaderKillsWithSigpipe) {
     ssize_t n = ::write(p.w.get(), "x", 1);
     return n < 0 ? 10 + (errno == EPIPE ? 1 : 0) : 2;
   });
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE) << DescribeWaitStatus(status);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE)
+      << DescribeWaitStatus(status);
 }
 
 TEST(PipeLayer, WriteFullWithoutReaderRaisesSigpipe) {
@@ -555,10 +596,11 @@ TEST(PipeLayer, WriteFullWithoutReaderRaisesSigpipe) {
     auto n = ipc::write_full(p.write.get(), ipc::as_bytes("x"));
     return n.ok() ? 2 : 3;
   });
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE) << DescribeWaitStatus(status);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE)
+      << DescribeWaitStatus(status);
 }
 
-// ---- PIPE-014 EPIPE when SIGPIPE is ignored, caught or blocked ---------------------
+// ---- PIPE-014 EPIPE when SIGPIPE is ignored, caught or blocked -------------
 
 // Catches: a write that "succeeds" into a pipe nobody can read.
 TEST(PipeOs, WriteWithoutReaderFailsEpipeWhenSigpipeIgnored) {
@@ -580,7 +622,8 @@ TEST(PipeOs, WriteWithoutReaderRunsSigpipeHandlerOnceAndFailsEpipe) {
   p.r.reset();
   EXPECT_THAT(::write(p.w.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
   sigset_t cur;
-  ::pthread_sigmask(SIG_BLOCK, nullptr, &cur);  // lets a deferring runtime (TSan) deliver
+  ::pthread_sigmask(SIG_BLOCK, nullptr,
+                    &cur);  // lets a deferring runtime (TSan) deliver
   EXPECT_EQ(g_sigpipes.load(), 1);
 }
 
@@ -602,10 +645,11 @@ TEST(PipeLayer, WriteSomeWithoutReaderFailsWithEpipe) {
   ScopedSignal ignore(SIGPIPE, SIG_IGN);
   auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
   p.read.reset();
-  EXPECT_THAT(ipc::write_some(p.write.get(), ipc::as_bytes("x")), FailsWith(EPIPE));
+  EXPECT_THAT(ipc::write_some(p.write.get(), ipc::as_bytes("x")),
+              FailsWith(EPIPE));
 }
 
-// ---- PIPE-015 blocked writer, reader closes --------------------------------------
+// ---- PIPE-015 blocked writer, reader closes --------------------------------
 
 // Catches: a writer left asleep on a full pipe whose last reader went away.
 TEST(PipeOs, WriterBlockedOnFullPipeGetsEpipeWhenReaderCloses) {
@@ -625,12 +669,13 @@ TEST(PipeOs, WriterBlockedOnFullPipeGetsEpipeWhenReaderCloses) {
   });
   ASSERT_OK(writer.wait_blocked(SYS_write));
   p.r.reset();
-  ASSERT_TRUE(writer.wait_done()) << "writer still blocked after the last reader closed";
+  ASSERT_TRUE(writer.wait_done())
+      << "writer still blocked after the last reader closed";
   EXPECT_THAT(writer.result(), SyscallFailsWithErrno(EPIPE));
   EXPECT_TRUE(pending) << "no SIGPIPE for the writer";
 }
 
-// ---- PIPE-016 partial blocking write, then EPIPE (Linux) ---------------------------
+// ---- PIPE-016 partial blocking write, then EPIPE (Linux) -------------------
 
 // Catches: the bytes already transferred being reported as a plain EPIPE (or
 // the other way round), and a missing second SIGPIPE.
@@ -642,7 +687,9 @@ TEST(PipeOs, PartialBlockingWriteReturnsCountWhenReaderCloses) {
   int cap = Capacity(p.w.get());
   ASSERT_GT(cap, 0);
   std::string big(static_cast<std::size_t>(cap) * 2, 'b');
-  BackgroundCall writer([&] { return static_cast<long>(::write(p.w.get(), big.data(), big.size())); });
+  BackgroundCall writer([&] {
+    return static_cast<long>(::write(p.w.get(), big.data(), big.size()));
+  });
   ASSERT_OK(writer.wait_blocked(SYS_write));
   EXPECT_EQ(Unread(p.r.get()), cap);
   p.r.reset();
@@ -671,14 +718,15 @@ TEST(PipeLayer, WriteFullReportsBytesMovedBeforeEpipe) {
   EXPECT_EQ(res.error().transferred(), cap);
 }
 
-// ---- PIPE-017 blocking read waits for data --------------------------------------
+// ---- PIPE-017 blocking read waits for data ---------------------------------
 
 // Catches: a blocking read on an empty pipe that returns 0 or EAGAIN.
 TEST(PipeOs, ReadOnEmptyPipeBlocksUntilData) {
   RawPipe p;
   ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   char buf[8] = {};
-  BackgroundCall reader([&] { return static_cast<long>(::read(p.r.get(), buf, sizeof buf)); });
+  BackgroundCall reader(
+      [&] { return static_cast<long>(::read(p.r.get(), buf, sizeof buf)); });
   ASSERT_OK(reader.wait_blocked(SYS_read));
   ASSERT_THAT(::write(p.w.get(), "x", 1), SyscallSucceedsWithValue(1));
   ASSERT_TRUE(reader.wait_done());
@@ -701,7 +749,7 @@ TEST(PipeLayer, ReadSomeBlocksUntilData) {
   EXPECT_EQ(buf.substr(0, *got), "yz");
 }
 
-// ---- PIPE-018 O_NONBLOCK read on an empty pipe -------------------------------------
+// ---- PIPE-018 O_NONBLOCK read on an empty pipe -----------------------------
 
 // Catches: 0 (false EOF) or blocking instead of EAGAIN.
 TEST(PipeOs, NonBlockingReadOnEmptyPipeFailsEagain) {
@@ -715,10 +763,11 @@ TEST(PipeOs, NonBlockingReadOnEmptyPipeFailsEagain) {
 TEST(PipeLayer, ReadSomeOnNonBlockingEmptyPipeFailsEagain) {
   auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe({.nonblocking = true}));
   std::string buf(1, '\0');
-  EXPECT_THAT(ipc::read_some(p.read.get(), AsWritableBytes(buf)), FailsWith(EAGAIN));
+  EXPECT_THAT(ipc::read_some(p.read.get(), AsWritableBytes(buf)),
+              FailsWith(EAGAIN));
 }
 
-// ---- PIPE-019 O_NONBLOCK read without writer is EOF ---------------------------------
+// ---- PIPE-019 O_NONBLOCK read without writer is EOF ------------------------
 
 // Catches: EAGAIN instead of EOF when no writer exists.
 TEST(PipeOs, NonBlockingReadWithoutWriterReturnsEof) {
@@ -729,13 +778,14 @@ TEST(PipeOs, NonBlockingReadWithoutWriterReturnsEof) {
   EXPECT_THAT(::read(p.r.get(), &c, 1), SyscallSucceedsWithValue(0));
 }
 
-// ---- PIPE-020 / PIPE-043 / PIPE-022: several writer processes ---------------------
+// ---- PIPE-020 / PIPE-043 / PIPE-022: several writer processes --------------
 
 // Record layout: 0xA5, writer, u16 length, u32 sequence, then filler bytes that
 // depend on (writer, sequence). Any interleaving breaks the parse.
 constexpr std::size_t kRecordHeader = 8;
 
-std::string MakeRecord(std::uint8_t writer, std::uint32_t seq, std::size_t len) {
+std::string MakeRecord(std::uint8_t writer, std::uint32_t seq,
+                       std::size_t len) {
   std::string r(len, static_cast<char>((writer * 37 + seq) & 0xff));
   r[0] = static_cast<char>(0xA5);
   r[1] = static_cast<char>(writer);
@@ -747,36 +797,44 @@ std::string MakeRecord(std::uint8_t writer, std::uint32_t seq, std::size_t len) 
 
 // "" if `stream` is a sequence of whole records, each writer's in order and
 // complete; otherwise what is wrong and where.
-std::string CheckRecordStream(const std::string& s, const std::vector<std::size_t>& sizes,
+std::string CheckRecordStream(const std::string& s,
+                              const std::vector<std::size_t>& sizes,
                               std::uint32_t per_writer) {
   std::vector<std::uint32_t> next(sizes.size(), 0);
   std::size_t off = 0;
   while (off < s.size()) {
-    if (s.size() - off < kRecordHeader || static_cast<unsigned char>(s[off]) != 0xA5) {
-      return "no record header at offset " + std::to_string(off) + " (torn write)";
+    if (s.size() - off < kRecordHeader ||
+        static_cast<unsigned char>(s[off]) != 0xA5) {
+      return "no record header at offset " + std::to_string(off) +
+             " (torn write)";
     }
     std::size_t w = static_cast<unsigned char>(s[off + 1]);
-    std::size_t len = static_cast<unsigned char>(s[off + 2]) | static_cast<std::size_t>(static_cast<unsigned char>(s[off + 3])) << 8;
+    std::size_t len =
+        static_cast<unsigned char>(s[off + 2]) |
+        static_cast<std::size_t>(static_cast<unsigned char>(s[off + 3])) << 8;
     std::uint32_t seq;
     std::memcpy(&seq, &s[off + 4], 4);
     if (w >= sizes.size() || len != sizes[w] || off + len > s.size()) {
       return "corrupt header at offset " + std::to_string(off);
     }
     if (seq != next[w]) {
-      return "writer " + std::to_string(w) + " record " + std::to_string(seq) + " where " +
-             std::to_string(next[w]) + " was due, at offset " + std::to_string(off);
+      return "writer " + std::to_string(w) + " record " + std::to_string(seq) +
+             " where " + std::to_string(next[w]) + " was due, at offset " +
+             std::to_string(off);
     }
-    if (s.compare(off, len, MakeRecord(static_cast<std::uint8_t>(w), seq, len)) != 0) {
-      return "record " + std::to_string(seq) + " of writer " + std::to_string(w) +
-             " mixed with other data at offset " + std::to_string(off);
+    if (s.compare(off, len,
+                  MakeRecord(static_cast<std::uint8_t>(w), seq, len)) != 0) {
+      return "record " + std::to_string(seq) + " of writer " +
+             std::to_string(w) + " mixed with other data at offset " +
+             std::to_string(off);
     }
     ++next[w];
     off += len;
   }
   for (std::size_t w = 0; w < sizes.size(); ++w) {
     if (next[w] != per_writer) {
-      return "writer " + std::to_string(w) + ": " + std::to_string(next[w]) + " of " +
-             std::to_string(per_writer) + " records arrived";
+      return "writer " + std::to_string(w) + ": " + std::to_string(next[w]) +
+             " of " + std::to_string(per_writer) + " records arrived";
     }
   }
   return "";
@@ -786,8 +844,9 @@ std::string CheckRecordStream(const std::string& s, const std::vector<std::size_
 // each calls write_record(fd, record) per_writer times. Returns the stream the
 // parent read until EOF; `statuses` gets each writer's wait status.
 template <typename WriteRecord>
-std::string RaceWriters(int capacity, const std::vector<std::size_t>& sizes, std::uint32_t per_writer,
-                        WriteRecord write_record, std::vector<int>& statuses) {
+std::string RaceWriters(int capacity, const std::vector<std::size_t>& sizes,
+                        std::uint32_t per_writer, WriteRecord write_record,
+                        std::vector<int>& statuses) {
   RawPipe data, go;
   if (OpenPipe(data) != 0 || OpenPipe(go) != 0) return "pipe2 failed";
   if (capacity > 0) ::fcntl(data.w.get(), F_SETPIPE_SZ, capacity);
@@ -801,7 +860,8 @@ std::string RaceWriters(int capacity, const std::vector<std::size_t>& sizes, std
       while (::read(go.r.get(), &c, 1) < 0 && errno == EINTR) {
       }
       for (std::uint32_t seq = 0; seq < per_writer; ++seq) {
-        std::string rec = MakeRecord(static_cast<std::uint8_t>(w), seq, sizes[w]);
+        std::string rec =
+            MakeRecord(static_cast<std::uint8_t>(w), seq, sizes[w]);
         if (!write_record(data.w.get(), rec)) ::_exit(1);
       }
       ::_exit(0);
@@ -824,19 +884,28 @@ std::string RaceWriters(int capacity, const std::vector<std::size_t>& sizes, std
 TEST(PipeOs, ConcurrentWritersNeverInterleaveAtomicWrites) {
   std::vector<std::size_t> sizes = {kPipeBuf, kPipeBuf - 96, 1000, 17};
   std::vector<int> statuses;
-  std::string stream = RaceWriters(2 * 4096, sizes, 300, [](int fd, const std::string& rec) {
-    return ::write(fd, rec.data(), rec.size()) == static_cast<ssize_t>(rec.size());
-  }, statuses);
-  for (int st : statuses) EXPECT_EQ(st, 0) << "a writer saw a short write: " << DescribeWaitStatus(st);
+  std::string stream = RaceWriters(
+      2 * 4096, sizes, 300,
+      [](int fd, const std::string& rec) {
+        return ::write(fd, rec.data(), rec.size()) ==
+               static_cast<ssize_t>(rec.size());
+      },
+      statuses);
+  for (int st : statuses)
+    EXPECT_EQ(st, 0) << "a writer saw a short write: "
+                     << DescribeWaitStatus(st);
   EXPECT_EQ(CheckRecordStream(stream, sizes, 300), "");
 }
 
 TEST(PipeLayer, WriteAtomicRecordsFromConcurrentWritersStayWhole) {
   std::vector<std::size_t> sizes = {ipc::pipe_buf(), 3000, 64};
   std::vector<int> statuses;
-  std::string stream = RaceWriters(2 * 4096, sizes, 300, [](int fd, const std::string& rec) {
-    return ipc::write_atomic(fd, ipc::as_bytes(rec)).ok();
-  }, statuses);
+  std::string stream = RaceWriters(
+      2 * 4096, sizes, 300,
+      [](int fd, const std::string& rec) {
+        return ipc::write_atomic(fd, ipc::as_bytes(rec)).ok();
+      },
+      statuses);
   for (int st : statuses) EXPECT_EQ(st, 0) << DescribeWaitStatus(st);
   EXPECT_EQ(CheckRecordStream(stream, sizes, 300), "");
 }
@@ -857,7 +926,8 @@ TEST(PipeOs, ConcurrentLargeWritesReturnFullCountAndEveryByteArrives) {
       data.r.reset();
       std::string chunk(kChunk, static_cast<char>('A' + w));
       for (int i = 0; i < kChunks; ++i) {
-        if (::write(data.w.get(), chunk.data(), chunk.size()) != static_cast<ssize_t>(kChunk)) {
+        if (::write(data.w.get(), chunk.data(), chunk.size()) !=
+            static_cast<ssize_t>(kChunk)) {
           ::_exit(1);
         }
       }
@@ -870,17 +940,20 @@ TEST(PipeOs, ConcurrentLargeWritesReturnFullCountAndEveryByteArrives) {
   for (pid_t pid : pids) {
     auto st = wait_exit(pid);
     ASSERT_TRUE(st.has_value());
-    EXPECT_EQ(*st, 0) << "a blocking write > PIPE_BUF returned short: " << DescribeWaitStatus(*st);
+    EXPECT_EQ(*st, 0) << "a blocking write > PIPE_BUF returned short: "
+                      << DescribeWaitStatus(*st);
   }
   std::array<std::size_t, kWriters> count = {};
   for (char c : stream) {
-    if (c >= 'A' && c < 'A' + kWriters) ++count[static_cast<std::size_t>(c - 'A')];
+    if (c >= 'A' && c < 'A' + kWriters)
+      ++count[static_cast<std::size_t>(c - 'A')];
   }
   EXPECT_EQ(stream.size(), kWriters * kChunk * kChunks);
-  for (int w = 0; w < kWriters; ++w) EXPECT_EQ(count[w], kChunk * kChunks) << "writer " << w;
+  for (int w = 0; w < kWriters; ++w)
+    EXPECT_EQ(count[w], kChunk * kChunks) << "writer " << w;
 }
 
-// ---- PIPE-021 PIPE_BUF ------------------------------------------------------------
+// ---- PIPE-021 PIPE_BUF -----------------------------------------------------
 
 // Catches: a PIPE_BUF below the POSIX minimum, or a <limits.h> value that
 // disagrees with fpathconf.
@@ -903,21 +976,26 @@ TEST(PipeOs, PipeBufIs4096OnLinux) {
 
 TEST(PipeLayer, PipeBufMatchesFpathconf) {
   auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
-  EXPECT_EQ(static_cast<long>(ipc::pipe_buf()), ::fpathconf(p.read.get(), _PC_PIPE_BUF));
+  EXPECT_EQ(static_cast<long>(ipc::pipe_buf()),
+            ::fpathconf(p.read.get(), _PC_PIPE_BUF));
 }
 
-// ---- PIPE-022 blocking write > capacity returns n ---------------------------------
+// ---- PIPE-022 blocking write > capacity returns n --------------------------
 
 // Catches: a blocking write that returns a short count once the pipe fills.
 TEST(PipeOs, BlockingWriteLargerThanCapacityReturnsFullCount) {
   RawPipe p;
   ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  std::string data = Pattern(static_cast<std::size_t>(Capacity(p.w.get())) * 3 + 77, 9);
-  BackgroundCall writer([&] { return static_cast<long>(::write(p.w.get(), data.data(), data.size())); });
+  std::string data =
+      Pattern(static_cast<std::size_t>(Capacity(p.w.get())) * 3 + 77, 9);
+  BackgroundCall writer([&] {
+    return static_cast<long>(::write(p.w.get(), data.data(), data.size()));
+  });
   ASSERT_OK(writer.wait_blocked(SYS_write));  // full, not finished
   EXPECT_EQ(ReadExactly(p.r.get(), data.size()), data);
   ASSERT_TRUE(writer.wait_done());
-  EXPECT_THAT(writer.result(), SyscallSucceedsWithValue(static_cast<long>(data.size())));
+  EXPECT_THAT(writer.result(),
+              SyscallSucceedsWithValue(static_cast<long>(data.size())));
 }
 
 TEST(PipeLayer, WriteFullMovesEverythingPastCapacity) {
@@ -935,7 +1013,7 @@ TEST(PipeLayer, WriteFullMovesEverythingPastCapacity) {
   EXPECT_EQ(*res, data.size());
 }
 
-// ---- PIPE-023 O_NONBLOCK, n <= PIPE_BUF: all or nothing ---------------------------
+// ---- PIPE-023 O_NONBLOCK, n <= PIPE_BUF: all or nothing --------------------
 
 // Boundaries 1 and PIPE_BUF on an empty pipe. Catches: a partial small write.
 TEST(PipeOs, NonBlockingWritesOfOneAndPipeBufBytesAreWhole) {
@@ -943,7 +1021,8 @@ TEST(PipeOs, NonBlockingWritesOfOneAndPipeBufBytesAreWhole) {
   ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
   EXPECT_THAT(::write(p.w.get(), "1", 1), SyscallSucceedsWithValue(1));
   std::string buf = Pattern(kPipeBuf);
-  EXPECT_THAT(::write(p.w.get(), buf.data(), buf.size()), SyscallSucceedsWithValue(kPipeBuf));
+  EXPECT_THAT(::write(p.w.get(), buf.data(), buf.size()),
+              SyscallSucceedsWithValue(kPipeBuf));
   EXPECT_EQ(Unread(p.r.get()), static_cast<int>(kPipeBuf + 1));
 }
 
@@ -953,16 +1032,22 @@ TEST(PipeOs, NonBlockingSmallWriteWithoutRoomWritesNothing) {
   ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
   int cap = Capacity(p.w.get());
   ASSERT_GT(cap, 200);
-  std::string fill(static_cast<std::size_t>(cap) - 100, 'f');  // 100 bytes of room left
-  ASSERT_THAT(::write(p.w.get(), fill.data(), fill.size()), SyscallSucceedsWithValue(fill.size()));
+  std::string fill(static_cast<std::size_t>(cap) - 100,
+                   'f');  // 100 bytes of room left
+  ASSERT_THAT(::write(p.w.get(), fill.data(), fill.size()),
+              SyscallSucceedsWithValue(fill.size()));
   for (std::size_t n : {std::size_t{101}, kPipeBuf}) {
     std::string rec(n, 'r');
-    EXPECT_THAT(::write(p.w.get(), rec.data(), n), SyscallFailsWithErrno(EAGAIN)) << n << " bytes";
-    EXPECT_EQ(Unread(p.r.get()), cap - 100) << "part of a " << n << "-byte write went in";
+    EXPECT_THAT(::write(p.w.get(), rec.data(), n),
+                SyscallFailsWithErrno(EAGAIN))
+        << n << " bytes";
+    EXPECT_EQ(Unread(p.r.get()), cap - 100)
+        << "part of a " << n << "-byte write went in";
   }
   // Exactly the room left: the write is whole.
   std::string rest(100, 'e');
-  EXPECT_THAT(::write(p.w.get(), rest.data(), rest.size()), SyscallSucceedsWithValue(100));
+  EXPECT_THAT(::write(p.w.get(), rest.data(), rest.size()),
+              SyscallSucceedsWithValue(100));
 }
 
 TEST(PipeLayer, WriteAtomicWithoutRoomFailsEagainAndWritesNothing) {
@@ -971,11 +1056,12 @@ TEST(PipeLayer, WriteAtomicWithoutRoomFailsEagainAndWritesNothing) {
   std::string fill(cap - 100, 'f');
   ASSERT_OK(ipc::write_full(p.write.get(), ipc::as_bytes(fill)));
   std::string rec(ipc::pipe_buf(), 'r');
-  EXPECT_THAT(ipc::write_atomic(p.write.get(), ipc::as_bytes(rec)), FailsWith(EAGAIN));
+  EXPECT_THAT(ipc::write_atomic(p.write.get(), ipc::as_bytes(rec)),
+              FailsWith(EAGAIN));
   EXPECT_EQ(*ipc::bytes_available(p.read.get()), cap - 100);
 }
 
-// ---- PIPE-024 O_NONBLOCK, n > PIPE_BUF: partial write ---------------------------
+// ---- PIPE-024 O_NONBLOCK, n > PIPE_BUF: partial write ----------------------
 
 // Boundaries PIPE_BUF+1 and capacity on an empty pipe. Catches: EAGAIN or a
 // partial write although everything fits.
@@ -983,11 +1069,13 @@ TEST(PipeOs, NonBlockingWritesOfPipeBufPlusOneAndCapacityAreWholeWhenTheyFit) {
   RawPipe p;
   ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
   std::string big = Pattern(kPipeBuf + 1);
-  EXPECT_THAT(::write(p.w.get(), big.data(), big.size()), SyscallSucceedsWithValue(kPipeBuf + 1));
+  EXPECT_THAT(::write(p.w.get(), big.data(), big.size()),
+              SyscallSucceedsWithValue(kPipeBuf + 1));
   ASSERT_EQ(ReadExactly(p.r.get(), big.size()), big);
   int cap = Capacity(p.w.get());
   std::string full = Pattern(static_cast<std::size_t>(cap));
-  EXPECT_THAT(::write(p.w.get(), full.data(), full.size()), SyscallSucceedsWithValue(cap));
+  EXPECT_THAT(::write(p.w.get(), full.data(), full.size()),
+              SyscallSucceedsWithValue(cap));
 }
 
 // Boundary capacity+1 on an empty pipe. Catches: EAGAIN (all-or-nothing for a
@@ -1003,7 +1091,8 @@ TEST(PipeOs, NonBlockingWriteOfCapacityPlusOneIsPartial) {
   EXPECT_LT(static_cast<std::size_t>(n), big.size());
   EXPECT_LE(n, cap);
   EXPECT_EQ(Unread(p.r.get()), n);
-  EXPECT_EQ(ReadExactly(p.r.get(), static_cast<std::size_t>(n)), big.substr(0, static_cast<std::size_t>(n)));
+  EXPECT_EQ(ReadExactly(p.r.get(), static_cast<std::size_t>(n)),
+            big.substr(0, static_cast<std::size_t>(n)));
 }
 
 // Catches: EAGAIN for a large write into a partly full pipe that has room.
@@ -1012,7 +1101,8 @@ TEST(PipeOs, NonBlockingLargeWriteIntoPartlyFullPipeIsPartial) {
   ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
   int cap = Capacity(p.w.get());
   std::string prefill(static_cast<std::size_t>(cap) - 2 * 4096, 'p');
-  ASSERT_THAT(::write(p.w.get(), prefill.data(), prefill.size()), SyscallSucceedsWithValue(prefill.size()));
+  ASSERT_THAT(::write(p.w.get(), prefill.data(), prefill.size()),
+              SyscallSucceedsWithValue(prefill.size()));
   std::string big(3 * kPipeBuf, 'b');
   ssize_t n = ::write(p.w.get(), big.data(), big.size());
   ASSERT_THAT(n, SyscallSucceeds());
@@ -1031,7 +1121,7 @@ TEST(PipeLayer, WriteSomeOnNonBlockingPipeIsPartial) {
   EXPECT_LT(*n, big.size());
 }
 
-// ---- PIPE-025 O_NONBLOCK, full pipe: EAGAIN ----------------------------------------
+// ---- PIPE-025 O_NONBLOCK, full pipe: EAGAIN --------------------------------
 
 // Boundaries 1, PIPE_BUF, PIPE_BUF+1, capacity+1 into a full pipe. Catches:
 // a write that blocks, succeeds or fails with another errno.
@@ -1043,7 +1133,9 @@ TEST(PipeOs, NonBlockingWriteToFullPipeFailsEagain) {
   EXPECT_EQ(filled, static_cast<std::size_t>(cap));
   std::string buf(static_cast<std::size_t>(cap) + 1, 'x');
   for (std::size_t n : {std::size_t{1}, kPipeBuf, kPipeBuf + 1, buf.size()}) {
-    EXPECT_THAT(::write(p.w.get(), buf.data(), n), SyscallFailsWithErrno(EAGAIN)) << n << " bytes";
+    EXPECT_THAT(::write(p.w.get(), buf.data(), n),
+                SyscallFailsWithErrno(EAGAIN))
+        << n << " bytes";
   }
   EXPECT_EQ(Unread(p.r.get()), cap);
 }
@@ -1051,22 +1143,27 @@ TEST(PipeOs, NonBlockingWriteToFullPipeFailsEagain) {
 TEST(PipeLayer, WriteSomeToFullNonBlockingPipeFailsEagain) {
   auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe({.nonblocking = true}));
   FillPipe(p.write.get());
-  EXPECT_THAT(ipc::write_some(p.write.get(), ipc::as_bytes("x")), FailsWith(EAGAIN));
+  EXPECT_THAT(ipc::write_some(p.write.get(), ipc::as_bytes("x")),
+              FailsWith(EAGAIN));
 }
 
-// ---- PIPE-026 blocking write sleeps on a full pipe --------------------------------
+// ---- PIPE-026 blocking write sleeps on a full pipe -------------------------
 
 // Catches: EAGAIN/short count instead of sleeping, or a writer never woken.
 TEST(PipeOs, BlockingWriteToFullPipeSleepsUntilReaderDrains) {
   RawPipe p;
   ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   FillPipe(p.w.get());
-  BackgroundCall writer([&] { return static_cast<long>(::write(p.w.get(), "!", 1)); });
+  BackgroundCall writer(
+      [&] { return static_cast<long>(::write(p.w.get(), "!", 1)); });
   ASSERT_OK(writer.wait_blocked(SYS_write));
   EXPECT_EQ(ReadExactly(p.r.get(), kPipeBuf).size(), kPipeBuf);
   bool done = writer.wait_done();
-  if (!done) ReadExactly(p.r.get(), static_cast<std::size_t>(Unread(p.r.get())));  // unblock
-  ASSERT_TRUE(done) << "writer not woken after " << kPipeBuf << " bytes were read";
+  if (!done)
+    ReadExactly(p.r.get(),
+                static_cast<std::size_t>(Unread(p.r.get())));  // unblock
+  ASSERT_TRUE(done) << "writer not woken after " << kPipeBuf
+                    << " bytes were read";
   EXPECT_THAT(writer.result(), SyscallSucceedsWithValue(1));
 }
 
@@ -1085,13 +1182,14 @@ TEST(PipeLayer, WriteFullBlocksUntilReaderDrains) {
   EXPECT_EQ(ReadExactly(p.read.get(), 4), "tail");
 }
 
-// ---- PIPE-027 default capacity (Linux) ---------------------------------------------
+// ---- PIPE-027 default capacity (Linux) -------------------------------------
 
 // Catches: a different default capacity (software that assumes 64 KiB breaks).
 TEST(PipeOs, DefaultCapacityIs65536) {
   RawPipe p;
   ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  EXPECT_THAT(::fcntl(p.r.get(), F_GETPIPE_SZ), SyscallSucceedsWithValue(kLinuxDefaultCapacity));
+  EXPECT_THAT(::fcntl(p.r.get(), F_GETPIPE_SZ),
+              SyscallSucceedsWithValue(kLinuxDefaultCapacity));
   EXPECT_EQ(FillPipe(p.w.get()), kLinuxDefaultCapacity);
 }
 
@@ -1099,10 +1197,11 @@ TEST(PipeLayer, PipeCapacityReportsDefault) {
   auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
   auto cap = ASSERT_OK_AND_VALUE(ipc::pipe_capacity(p.read.get()));
   EXPECT_EQ(cap, kLinuxDefaultCapacity);
-  EXPECT_EQ(cap, static_cast<std::size_t>(::fcntl(p.write.get(), F_GETPIPE_SZ)));
+  EXPECT_EQ(cap,
+            static_cast<std::size_t>(::fcntl(p.write.get(), F_GETPIPE_SZ)));
 }
 
-// ---- PIPE-028 F_SETPIPE_SZ (Linux) ---------------------------------------------------
+// ---- PIPE-028 F_SETPIPE_SZ (Linux) -----------------------------------------
 
 // Catches: less than requested, less than a page, a size only one end sees,
 // or a capacity that the pipe does not actually hold.
@@ -1122,7 +1221,8 @@ TEST(PipeOs, SetPipeSizeOnEitherEndRoundsUpAndBothEndsAgree) {
     EXPECT_EQ(::fcntl(p.r.get(), F_GETPIPE_SZ), got);
     EXPECT_EQ(::fcntl(p.w.get(), F_GETPIPE_SZ), got);
   }
-  EXPECT_EQ(FillPipe(p.w.get()), static_cast<std::size_t>(::fcntl(p.r.get(), F_GETPIPE_SZ)));
+  EXPECT_EQ(FillPipe(p.w.get()),
+            static_cast<std::size_t>(::fcntl(p.r.get(), F_GETPIPE_SZ)));
 }
 
 TEST(PipeLayer, SetPipeCapacityReturnsGrantedSize) {
@@ -1132,14 +1232,15 @@ TEST(PipeLayer, SetPipeCapacityReturnsGrantedSize) {
   EXPECT_EQ(got, *ipc::pipe_capacity(p.write.get()));
 }
 
-// ---- PIPE-029 F_SETPIPE_SZ beyond limits (Linux) ------------------------------------
+// ---- PIPE-029 F_SETPIPE_SZ beyond limits (Linux) ---------------------------
 
 // Catches: an absurd size accepted (or silently truncated).
 TEST(PipeOs, SetPipeSizeAbsurdFailsEinval) {
   RawPipe p;
   ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   int before = Capacity(p.r.get());
-  EXPECT_THAT(::fcntl(p.w.get(), F_SETPIPE_SZ, (1UL << 31) + 1), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(::fcntl(p.w.get(), F_SETPIPE_SZ, (1UL << 31) + 1),
+              SyscallFailsWithErrno(EINVAL));
   EXPECT_EQ(Capacity(p.r.get()), before);
 }
 
@@ -1158,7 +1259,8 @@ TEST(PipeOs, SetPipeSizeAboveMaxFailsEpermUnprivileged) {
     return errno == EPERM ? 0 : 2;
   });
   if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = granted, 2 = other errno)";
+  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
+                       << " (1 = granted, 2 = other errno)";
 }
 
 TEST(PipeLayer, SetPipeCapacityAboveMaxFailsEpermUnprivileged) {
@@ -1167,7 +1269,8 @@ TEST(PipeLayer, SetPipeCapacityAboveMaxFailsEpermUnprivileged) {
   auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
   int status = RunInChild([&] {
     if (!DropPrivileges()) return kCannotSetUp;
-    auto r = ipc::set_pipe_capacity(p.write.get(), static_cast<std::size_t>(max) * 2);
+    auto r = ipc::set_pipe_capacity(p.write.get(),
+                                    static_cast<std::size_t>(max) * 2);
     if (r.ok()) return 1;
     return r.error().code() == EPERM ? 0 : 2;
   });
@@ -1175,15 +1278,17 @@ TEST(PipeLayer, SetPipeCapacityAboveMaxFailsEpermUnprivileged) {
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
 }
 
-// ---- PIPE-030 F_SETPIPE_SZ below buffered data (Linux) ------------------------------
+// ---- PIPE-030 F_SETPIPE_SZ below buffered data (Linux) ---------------------
 
 // Catches: buffered data silently dropped by shrinking the pipe.
 TEST(PipeOs, SetPipeSizeBelowBufferedDataFailsEbusy) {
   RawPipe p;
   ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   std::string data = Pattern(3 * 4096);
-  ASSERT_THAT(::write(p.w.get(), data.data(), data.size()), SyscallSucceedsWithValue(data.size()));
-  EXPECT_THAT(::fcntl(p.w.get(), F_SETPIPE_SZ, 4096), SyscallFailsWithErrno(EBUSY));
+  ASSERT_THAT(::write(p.w.get(), data.data(), data.size()),
+              SyscallSucceedsWithValue(data.size()));
+  EXPECT_THAT(::fcntl(p.w.get(), F_SETPIPE_SZ, 4096),
+              SyscallFailsWithErrno(EBUSY));
   EXPECT_EQ(ReadExactly(p.r.get(), data.size()), data);
 }
 
@@ -1193,7 +1298,7 @@ TEST(PipeLayer, SetPipeCapacityBelowBufferedDataFailsEbusy) {
   EXPECT_THAT(ipc::set_pipe_capacity(p.write.get(), 4096), FailsWith(EBUSY));
 }
 
-// ---- PIPE-031 FIONREAD (Linux) -----------------------------------------------------
+// ---- PIPE-031 FIONREAD (Linux) ---------------------------------------------
 
 // Catches: FIONREAD unsupported on one end, or counting wrongly.
 TEST(PipeOs, FionreadOnEitherEndCountsUnreadBytes) {
@@ -1202,7 +1307,8 @@ TEST(PipeOs, FionreadOnEitherEndCountsUnreadBytes) {
   int n = -1;
   ASSERT_THAT(::ioctl(p.r.get(), FIONREAD, &n), SyscallSucceeds());
   EXPECT_EQ(n, 0);
-  ASSERT_THAT(::write(p.w.get(), Pattern(123).data(), 123), SyscallSucceedsWithValue(123));
+  ASSERT_THAT(::write(p.w.get(), Pattern(123).data(), 123),
+              SyscallSucceedsWithValue(123));
   ASSERT_THAT(::ioctl(p.r.get(), FIONREAD, &n), SyscallSucceeds());
   EXPECT_EQ(n, 123);
   ASSERT_THAT(::ioctl(p.w.get(), FIONREAD, &n), SyscallSucceeds());
@@ -1218,7 +1324,7 @@ TEST(PipeLayer, BytesAvailableOnEitherEnd) {
   EXPECT_EQ(*ipc::bytes_available(p.write.get()), 5u);
 }
 
-// ---- PIPE-032 no seeking ----------------------------------------------------------
+// ---- PIPE-032 no seeking ---------------------------------------------------
 
 // Catches: a pipe that accepts a file offset.
 TEST(PipeOs, SeekAndPositionedIoFailEspipe) {
@@ -1228,15 +1334,17 @@ TEST(PipeOs, SeekAndPositionedIoFailEspipe) {
   struct iovec iov = {buf, sizeof buf};
   EXPECT_THAT(::lseek(p.r.get(), 0, SEEK_CUR), SyscallFailsWithErrno(ESPIPE));
   EXPECT_THAT(::lseek(p.w.get(), 0, SEEK_SET), SyscallFailsWithErrno(ESPIPE));
-  EXPECT_THAT(::pwrite(p.w.get(), buf, sizeof buf, 0), SyscallFailsWithErrno(ESPIPE));
+  EXPECT_THAT(::pwrite(p.w.get(), buf, sizeof buf, 0),
+              SyscallFailsWithErrno(ESPIPE));
   EXPECT_THAT(::pwritev(p.w.get(), &iov, 1, 0), SyscallFailsWithErrno(ESPIPE));
   ASSERT_THAT(::write(p.w.get(), buf, sizeof buf), SyscallSucceedsWithValue(4));
-  EXPECT_THAT(::pread(p.r.get(), buf, sizeof buf, 0), SyscallFailsWithErrno(ESPIPE));
+  EXPECT_THAT(::pread(p.r.get(), buf, sizeof buf, 0),
+              SyscallFailsWithErrno(ESPIPE));
   EXPECT_THAT(::preadv(p.r.get(), &iov, 1, 0), SyscallFailsWithErrno(ESPIPE));
   EXPECT_EQ(Unread(p.r.get()), 4);  // nothing consumed by the refused calls
 }
 
-// ---- PIPE-033 zero-length I/O (Linux) ----------------------------------------------
+// ---- PIPE-033 zero-length I/O (Linux) --------------------------------------
 
 // Catches: a zero-length read that blocks on an empty pipe, or a zero-length
 // write that fails.
@@ -1246,7 +1354,8 @@ TEST(PipeOs, ZeroLengthWriteAndReadReturnZero) {
   char c = 'z';
   EXPECT_THAT(::write(p.w.get(), &c, 0), SyscallSucceedsWithValue(0));
   EXPECT_EQ(Unread(p.r.get()), 0);
-  BackgroundCall reader([&] { return static_cast<long>(::read(p.r.get(), &c, 0)); });
+  BackgroundCall reader(
+      [&] { return static_cast<long>(::read(p.r.get(), &c, 0)); });
   bool done = reader.wait_done();
   if (!done) ::write(p.w.get(), "u", 1);  // unblock a deviating OS
   ASSERT_TRUE(done) << "read(fd, buf, 0) blocked on an empty pipe";
@@ -1260,7 +1369,7 @@ TEST(PipeLayer, WriteSomeOfNothingReturnsZero) {
   EXPECT_EQ(*n, 0u);
 }
 
-// ---- PIPE-034 zero-length write without reader (Linux) ------------------------------
+// ---- PIPE-034 zero-length write without reader (Linux) ---------------------
 
 // Catches: SIGPIPE/EPIPE for a write that moves nothing.
 TEST(PipeOs, ZeroLengthWriteWithoutReaderReturnsZeroWithoutSigpipe) {
@@ -1276,7 +1385,7 @@ TEST(PipeOs, ZeroLengthWriteWithoutReaderReturnsZeroWithoutSigpipe) {
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = EPIPE)";
 }
 
-// ---- PIPE-035 pipe2 flags ----------------------------------------------------------
+// ---- PIPE-035 pipe2 flags --------------------------------------------------
 
 // Catches: O_CLOEXEC applied to one end only, or not at all.
 TEST(PipeOs, Pipe2CloexecSetsFdCloexecOnBothEnds) {
@@ -1322,7 +1431,7 @@ TEST(PipeLayer, MakePipeNonblockingOptionSetsBothEnds) {
   EXPECT_EQ(*ipc::is_nonblocking(p.write.get()), true);
 }
 
-// ---- PIPE-036 descriptors across execve --------------------------------------------
+// ---- PIPE-036 descriptors across execve ------------------------------------
 
 // Catches: an inherited pipe end closed or broken by execve.
 TEST(PipeOs, InheritedPipeEndWorksAfterExec) {
@@ -1331,7 +1440,8 @@ TEST(PipeOs, InheritedPipeEndWorksAfterExec) {
   ipc::Fd r(fds[0]), w(fds[1]);
   auto run = RunPeer({"write-fd", std::to_string(fds[1]), "hello from exec"});
   ASSERT_THAT(run, IsOk());
-  EXPECT_EQ(run->wait_status, 0) << DescribeWaitStatus(run->wait_status) << ": " << run->output;
+  EXPECT_EQ(run->wait_status, 0)
+      << DescribeWaitStatus(run->wait_status) << ": " << run->output;
   ASSERT_TRUE(ReadyWithin(fds[0], POLLIN));
   EXPECT_EQ(ReadExactly(fds[0], 15), "hello from exec");
 }
@@ -1342,7 +1452,8 @@ TEST(PipeOs, CloexecPipeEndIsClosedByExec) {
   ASSERT_THAT(OpenPipe(p, O_CLOEXEC), SyscallSucceeds());
   auto run = RunPeer({"write-fd", std::to_string(p.w.get()), "leak"});
   ASSERT_THAT(run, IsOk());
-  EXPECT_EQ(Unread(p.r.get()), 0) << "the exec'd program wrote into a close-on-exec pipe";
+  EXPECT_EQ(Unread(p.r.get()), 0)
+      << "the exec'd program wrote into a close-on-exec pipe";
   EXPECT_NE(run->wait_status, 0) << run->output;
 }
 
@@ -1353,12 +1464,13 @@ TEST(PipeLayer, MakePipeEndsDoNotSurviveExec) {
   EXPECT_EQ(*ipc::bytes_available(p.read.get()), 0u);
 }
 
-// ---- PIPE-037 packet mode (Linux) ---------------------------------------------------
+// ---- PIPE-037 packet mode (Linux) ------------------------------------------
 
 // Catches: O_DIRECT ignored (reads coalesce packets) or rejected.
 TEST(PipeOs, PacketModeReadReturnsOneWrite) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK | O_DIRECT), SyscallSucceeds());
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK | O_DIRECT),
+              SyscallSucceeds());
   ASSERT_THAT(::write(p.w.get(), "abc", 3), SyscallSucceedsWithValue(3));
   ASSERT_THAT(::write(p.w.get(), "defgh", 5), SyscallSucceedsWithValue(5));
   char buf[100];
@@ -1371,7 +1483,8 @@ TEST(PipeOs, PacketModeReadReturnsOneWrite) {
 // Catches: the rest of a packet kept for the next read.
 TEST(PipeOs, PacketModeShortReadDiscardsRestOfPacket) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK | O_DIRECT), SyscallSucceeds());
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK | O_DIRECT),
+              SyscallSucceeds());
   ASSERT_THAT(::write(p.w.get(), "defgh", 5), SyscallSucceedsWithValue(5));
   ASSERT_THAT(::write(p.w.get(), "ij", 2), SyscallSucceedsWithValue(2));
   char buf[100];
@@ -1379,10 +1492,11 @@ TEST(PipeOs, PacketModeShortReadDiscardsRestOfPacket) {
   EXPECT_EQ(std::string(buf, 2), "de");
   EXPECT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(2));
   EXPECT_EQ(std::string(buf, 2), "ij");
-  EXPECT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallFailsWithErrno(EAGAIN));
+  EXPECT_THAT(::read(p.r.get(), buf, sizeof buf),
+              SyscallFailsWithErrno(EAGAIN));
 }
 
-// ---- PIPE-038 access modes ----------------------------------------------------------
+// ---- PIPE-038 access modes -------------------------------------------------
 
 // Catches: ends opened O_RDWR (or swapped).
 TEST(PipeOs, ReadEndIsRdonlyWriteEndIsWronly) {
@@ -1398,7 +1512,7 @@ TEST(PipeLayer, MakePipeAccessModes) {
   EXPECT_EQ(::fcntl(p.write.get(), F_GETFL) & O_ACCMODE, O_WRONLY);
 }
 
-// ---- PIPE-039 pipe() errors ----------------------------------------------------------
+// ---- PIPE-039 pipe() errors ------------------------------------------------
 
 // In a child: lowers RLIMIT_NOFILE and fills the table so that exactly one
 // descriptor is free. Returns 0 if `make` then fails with EMFILE and leaves
@@ -1423,7 +1537,8 @@ int PipeWithOneFreeDescriptor(Make make) {
   return fd == last ? 0 : 3;  // pipe must not have kept half of its descriptors
 }
 
-// Catches: a pipe created with only one descriptor, or a descriptor leaked on failure.
+// Catches: a pipe created with only one descriptor, or a descriptor leaked on
+// failure.
 TEST(PipeOs, PipeFailsEmfileWithOneFreeDescriptor) {
   int status = RunInChild([] {
     return PipeWithOneFreeDescriptor([] {
@@ -1431,12 +1546,14 @@ TEST(PipeOs, PipeFailsEmfileWithOneFreeDescriptor) {
       return ::pipe(fds) == 0 ? 0 : errno;
     });
   });
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = succeeded, 2 = other errno, 3 = fd leaked)";
+  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
+                       << " (1 = succeeded, 2 = other errno, 3 = fd leaked)";
 }
 
 // Catches: a bad array pointer crashing the caller or leaking descriptors.
 TEST(PipeOs, PipeFailsEfaultOnBadArray) {
-  void* page = ::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* page =
+      ::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   ASSERT_NE(page, MAP_FAILED);
   int probe = ::fcntl(2, F_DUPFD_CLOEXEC, 0);  // the lowest free descriptor
   ASSERT_THAT(probe, SyscallSucceeds());
@@ -1458,7 +1575,7 @@ TEST(PipeLayer, MakePipeFailsEmfile) {
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
 }
 
-// ---- PIPE-040 blocked writer is killable --------------------------------------------
+// ---- PIPE-040 blocked writer is killable -----------------------------------
 
 // Catches: an uninterruptible (D-state) sleep in pipe_write.
 TEST(PipeOs, WriterBlockedOnFullPipeIsKillable) {
@@ -1471,16 +1588,18 @@ TEST(PipeOs, WriterBlockedOnFullPipeIsKillable) {
     ssize_t n = ::write(p.w.get(), "x", 1);
     ::_exit(n == 1 ? 1 : 2);
   }
-  ipc::Status blocked = fault::wait_until_blocked(child, child, SYS_write, ipc::deadline_in(kPatience));
+  ipc::Status blocked = fault::wait_until_blocked(child, child, SYS_write,
+                                                  ipc::deadline_in(kPatience));
   ASSERT_THAT(::kill(child, SIGKILL), SyscallSucceeds());
   auto status = wait_exit(child);
   if (!status) kill_and_reap(child);
   EXPECT_THAT(blocked, IsOk());
   ASSERT_TRUE(status.has_value()) << "SIGKILL did not end the blocked writer";
-  EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL) << DescribeWaitStatus(*status);
+  EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL)
+      << DescribeWaitStatus(*status);
 }
 
-// ---- PIPE-041 close() in another thread (Linux) --------------------------------------
+// ---- PIPE-041 close() in another thread (Linux) ----------------------------
 
 // close(2) of a descriptor another thread is blocked on. ThreadSanitizer
 // models that as a data race on the descriptor (it is the behaviour under
@@ -1493,24 +1612,27 @@ int CloseUnderBlockedReader(int fd) {
 #endif
 }
 
-// Catches: a blocked read aborted (EBADF/0) because another thread closed the fd.
+// Catches: a blocked read aborted (EBADF/0) because another thread closed the
+// fd.
 TEST(PipeOs, CloseInAnotherThreadDoesNotAbortBlockedRead) {
   RawPipe p;
   ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   int r = p.r.release();
   char buf[8] = {};
-  BackgroundCall reader([&] { return static_cast<long>(::read(r, buf, sizeof buf)); });
+  BackgroundCall reader(
+      [&] { return static_cast<long>(::read(r, buf, sizeof buf)); });
   ASSERT_OK(reader.wait_blocked(SYS_read));
   ASSERT_THAT(CloseUnderBlockedReader(r), SyscallSucceeds());
   EXPECT_FALSE(reader.wait_done(std::chrono::milliseconds(0)));
-  EXPECT_OK(reader.wait_blocked(SYS_read)) << "the read ended when its descriptor was closed";
+  EXPECT_OK(reader.wait_blocked(SYS_read))
+      << "the read ended when its descriptor was closed";
   ASSERT_THAT(::write(p.w.get(), "late", 4), SyscallSucceedsWithValue(4));
   ASSERT_TRUE(reader.wait_done());
   EXPECT_THAT(reader.result(), SyscallSucceedsWithValue(4));
   EXPECT_EQ(std::string(buf, 4), "late");
 }
 
-// ---- PIPE-042 O_ASYNC: SIGIO on input (Linux) ----------------------------------------
+// ---- PIPE-042 O_ASYNC: SIGIO on input (Linux) ------------------------------
 
 // Catches: O_ASYNC accepted but no SIGIO when data arrives (or one too early).
 TEST(PipeOs, AsyncReadEndSignalsSigioOnInput) {
@@ -1534,7 +1656,7 @@ TEST(PipeOs, AsyncReadEndSignalsSigioOnInput) {
   }
 }
 
-// ---- PIPE-044 several reader processes ---------------------------------------------
+// ---- PIPE-044 several reader processes -------------------------------------
 
 // Catches: a byte delivered to two readers, or to none.
 TEST(PipeOs, SeveralReaderProcessesConsumeEachByteOnce) {
@@ -1556,9 +1678,11 @@ TEST(PipeOs, SeveralReaderProcessesConsumeEachByteOnce) {
         ssize_t n = ::read(data.r.get(), buf.data(), buf.size());
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
-        for (ssize_t k = 0; k < n; ++k) ++hist[buf[static_cast<std::size_t>(k)]];
+        for (ssize_t k = 0; k < n; ++k)
+          ++hist[buf[static_cast<std::size_t>(k)]];
       }
-      ssize_t w = ::write(results[i].w.get(), hist.data(), sizeof hist);  // <= PIPE_BUF: whole
+      ssize_t w = ::write(results[i].w.get(), hist.data(),
+                          sizeof hist);  // <= PIPE_BUF: whole
       ::_exit(w == static_cast<ssize_t>(sizeof hist) ? 0 : 1);
     }
     pids.push_back(pid);
@@ -1582,10 +1706,11 @@ TEST(PipeOs, SeveralReaderProcessesConsumeEachByteOnce) {
     ASSERT_TRUE(st.has_value());
     EXPECT_EQ(*st, 0) << DescribeWaitStatus(*st);
   }
-  for (int v = 0; v < 256; ++v) EXPECT_EQ(total[v], expected[v]) << "byte value " << v;
+  for (int v = 0; v < 256; ++v)
+    EXPECT_EQ(total[v], expected[v]) << "byte value " << v;
 }
 
-// ---- PIPE-045 over pipe-user-pages-soft (Linux) ------------------------------------
+// ---- PIPE-045 over pipe-user-pages-soft (Linux) ----------------------------
 
 // Catches: no reduced size past the soft limit, a pipe smaller than a page, or
 // a small pipe that refuses a PIPE_BUF write even when empty (the I/O hang).
@@ -1593,17 +1718,22 @@ TEST(PipeOs, PipesOverUserSoftLimitAreSmallButWork) {
   long soft = ReadProcLong("/proc/sys/fs/pipe-user-pages-soft");
   if (soft <= 0) GTEST_SKIP() << "pipe-user-pages-soft is 0 (no soft limit)";
   long page = ::sysconf(_SC_PAGESIZE);
-  long pipes_needed = soft * page / static_cast<long>(kLinuxDefaultCapacity) + 16;
-  if (pipes_needed > 4000) GTEST_SKIP() << "soft limit needs " << pipes_needed << " pipes";
+  long pipes_needed =
+      soft * page / static_cast<long>(kLinuxDefaultCapacity) + 16;
+  if (pipes_needed > 4000)
+    GTEST_SKIP() << "soft limit needs " << pipes_needed << " pipes";
   int status = RunInChild([&] {
-    struct rlimit rl = {static_cast<rlim_t>(2 * pipes_needed + 64), static_cast<rlim_t>(2 * pipes_needed + 64)};
+    struct rlimit rl = {static_cast<rlim_t>(2 * pipes_needed + 64),
+                        static_cast<rlim_t>(2 * pipes_needed + 64)};
     if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) return kCannotSetUp;
-    if (!DropPrivileges()) return kCannotSetUp;  // root is exempt from the limit
+    if (!DropPrivileges())
+      return kCannotSetUp;  // root is exempt from the limit
     int small[2] = {-1, -1};
     for (long i = 0; i < pipes_needed + 64; ++i) {
       int fds[2];
       if (::pipe2(fds, O_NONBLOCK) != 0) return 20;
-      if (::fcntl(fds[0], F_GETPIPE_SZ) < static_cast<int>(kLinuxDefaultCapacity)) {
+      if (::fcntl(fds[0], F_GETPIPE_SZ) <
+          static_cast<int>(kLinuxDefaultCapacity)) {
         small[0] = fds[0];
         small[1] = fds[1];
         break;
@@ -1614,18 +1744,20 @@ TEST(PipeOs, PipesOverUserSoftLimitAreSmallButWork) {
     if (cap < page) return 2;
     std::vector<char> buf(static_cast<std::size_t>(cap), 'q');
     // Every size up to the capacity goes in whole into the empty pipe.
-    for (std::size_t n : {std::size_t{1}, kPipeBuf, static_cast<std::size_t>(cap)}) {
+    for (std::size_t n :
+         {std::size_t{1}, kPipeBuf, static_cast<std::size_t>(cap)}) {
       if (::write(small[1], buf.data(), n) != static_cast<ssize_t>(n)) return 3;
       if (::read(small[0], buf.data(), n) != static_cast<ssize_t>(n)) return 4;
     }
     return 0;
   });
   if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (1 = never reduced, 2 = below a page, 3/4 = I/O refused)";
+  EXPECT_EQ(status, 0)
+      << DescribeWaitStatus(status)
+      << " (1 = never reduced, 2 = below a page, 3/4 = I/O refused)";
 }
 
-// ---- PIPE-046 poll() on closed ends (Linux) ---------------------------------------
+// ---- PIPE-046 poll() on closed ends (Linux) --------------------------------
 
 // Catches: no POLLHUP for a read end without writers (pollers spin or hang).
 TEST(PipeOs, PollReportsHupOnReadEndAfterLastWriterCloses) {
@@ -1648,6 +1780,444 @@ TEST(PipeOs, PollReportsErrOnWriteEndAfterLastReaderCloses) {
   p.r.reset();
   ASSERT_THAT(::poll(&pf, 1, 0), SyscallSucceedsWithValue(1));
   EXPECT_NE(pf.revents & POLLERR, 0) << "revents " << pf.revents;
+}
+
+// ===========================================================================
+// PIPE-047 … PIPE-052: behaviours gVisor and LTP check (fstatfs, /proc
+// references, tee/splice/vmsplice); PIPE-004/005/020/023 through readv/writev.
+// ===========================================================================
+
+// ---- PIPE-020 / PIPE-023 / PIPE-004 / PIPE-005 through writev and readv -----
+
+// writev of `rec` in three pieces (header, middle, tail).
+ssize_t WritevInThree(int fd, const std::string& rec) {
+  std::size_t a = std::min<std::size_t>(kRecordHeader, rec.size());
+  std::size_t b = (rec.size() - a) / 2;
+  struct iovec iov[3] = {
+      {const_cast<char*>(rec.data()), a},
+      {const_cast<char*>(rec.data()) + a, b},
+      {const_cast<char*>(rec.data()) + a + b, rec.size() - a - b}};
+  return ::writev(fd, iov, 3);
+}
+
+// Catches: a writev of <= PIPE_BUF bytes that is split or interleaved under
+// contention — a libc or sandbox that implements writev as one write(2) per
+// iovec breaks PIPE-020 only on this path.
+TEST(PipeOs, ConcurrentWritevOfAtMostPipeBufNeverInterleaves) {
+  std::vector<std::size_t> sizes = {kPipeBuf, kPipeBuf - 96, 1000, 17};
+  std::vector<int> statuses;
+  std::string stream = RaceWriters(
+      2 * 4096, sizes, 300,
+      [](int fd, const std::string& rec) {
+        return WritevInThree(fd, rec) == static_cast<ssize_t>(rec.size());
+      },
+      statuses);
+  for (int st : statuses)
+    EXPECT_EQ(st, 0) << "a writer saw a short writev: "
+                     << DescribeWaitStatus(st);
+  EXPECT_EQ(CheckRecordStream(stream, sizes, 300), "");
+}
+
+// Catches: a non-blocking writev of <= PIPE_BUF bytes without room that moves
+// the iovecs that fit (PIPE-023 on the writev path).
+TEST(PipeOs, NonBlockingWritevWithoutRoomWritesNothing) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  int cap = Capacity(p.w.get());
+  ASSERT_GT(cap, 200);
+  std::string fill(static_cast<std::size_t>(cap) - 100, 'f');
+  ASSERT_THAT(::write(p.w.get(), fill.data(), fill.size()),
+              SyscallSucceedsWithValue(fill.size()));
+  for (std::size_t n : {std::size_t{101}, kPipeBuf}) {
+    std::string rec = MakeRecord(1, 0, n);
+    EXPECT_THAT(WritevInThree(p.w.get(), rec), SyscallFailsWithErrno(EAGAIN))
+        << n << " bytes";
+    EXPECT_EQ(Unread(p.r.get()), cap - 100)
+        << "part of a " << n << "-byte writev went in";
+  }
+  std::string rest = MakeRecord(2, 0, 100);
+  EXPECT_THAT(WritevInThree(p.w.get(), rest), SyscallSucceedsWithValue(100));
+}
+
+// Catches: iovec boundaries that leak into the stream (a writev that arrives
+// as separate reads, a readv that stops at a write boundary).
+TEST(PipeOs, ReadvAndWritevSeeOneByteStream) {
+  RawPipe p;  // non-blocking: lost bytes fail the test instead of hanging it
+  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  struct iovec out1[2] = {{const_cast<char*>("ab"), 2},
+                          {const_cast<char*>("cde"), 3}};
+  struct iovec out2[1] = {{const_cast<char*>("fgh"), 3}};
+  ASSERT_THAT(::writev(p.w.get(), out1, 2), SyscallSucceedsWithValue(5));
+  ASSERT_THAT(::writev(p.w.get(), out2, 1), SyscallSucceedsWithValue(3));
+  char x[2], y[4], z[10];
+  struct iovec in[3] = {{x, sizeof x}, {y, sizeof y}, {z, sizeof z}};
+  ASSERT_THAT(::readv(p.r.get(), in, 3), SyscallSucceedsWithValue(8));
+  EXPECT_EQ(std::string(x, 2) + std::string(y, 4) + std::string(z, 2),
+            "abcdefgh");
+  // One write consumed by two readv calls.
+  ASSERT_THAT(::write(p.w.get(), "0123456", 7), SyscallSucceedsWithValue(7));
+  struct iovec small[2] = {{x, 1}, {y, 2}};
+  ASSERT_THAT(::readv(p.r.get(), small, 2), SyscallSucceedsWithValue(3));
+  EXPECT_EQ(std::string(x, 1) + std::string(y, 2), "012");
+  EXPECT_EQ(ReadExactly(p.r.get(), 4), "3456");
+}
+
+// ---- PIPE-047 fstatfs on a pipe --------------------------------------------
+
+// Catches: an emulation that reports its host file system (or tmpfs) for an
+// anonymous pipe, or a block size other than a page — through glibc's
+// fstatfs, the system call, fstatvfs and statfs of /proc/self/fd/N.
+TEST(PipeOs, FstatfsReportsPipefsAndAPageSizedBlock) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  const long page = ::sysconf(_SC_PAGESIZE);
+  for (int fd : {p.r.get(), p.w.get()}) {
+    SCOPED_TRACE(fd == p.r.get() ? "read end" : "write end");
+    struct statfs st = {};
+    ASSERT_THAT(::fstatfs(fd, &st), SyscallSucceeds());
+    EXPECT_EQ(st.f_type, PIPEFS_MAGIC);
+    EXPECT_EQ(st.f_bsize, page);
+    EXPECT_EQ(st.f_frsize, page);
+    EXPECT_EQ(st.f_namelen, NAME_MAX);
+    struct statfs raw = {};
+    ASSERT_THAT(::syscall(SYS_fstatfs, fd, &raw), SyscallSucceeds());
+    EXPECT_EQ(raw.f_type, PIPEFS_MAGIC);
+    struct statvfs vfs = {};
+    ASSERT_THAT(::fstatvfs(fd, &vfs), SyscallSucceeds());
+    EXPECT_EQ(static_cast<long>(vfs.f_bsize), page);
+    EXPECT_EQ(vfs.f_namemax, static_cast<unsigned long>(NAME_MAX));
+    struct statfs by_path = {};
+    std::string path = "/proc/self/fd/" + std::to_string(fd);
+    ASSERT_THAT(::statfs(path.c_str(), &by_path), SyscallSucceeds());
+    EXPECT_EQ(by_path.f_type, PIPEFS_MAGIC) << path;
+  }
+  // Contrast: a FIFO lives on the file system that holds its node.
+  TempDir dir;
+  std::string fifo = dir.file("fifo");
+  ASSERT_THAT(::mkfifo(fifo.c_str(), 0600), SyscallSucceeds());
+  ipc::Fd f(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
+  ASSERT_THAT(f.get(), SyscallSucceeds());
+  struct statfs of_fifo = {}, of_dir = {};
+  ASSERT_THAT(::fstatfs(f.get(), &of_fifo), SyscallSucceeds());
+  ASSERT_THAT(::statfs(dir.path().c_str(), &of_dir), SyscallSucceeds());
+  EXPECT_EQ(of_fifo.f_type, of_dir.f_type);
+  EXPECT_NE(of_fifo.f_type, PIPEFS_MAGIC);
+}
+
+// ---- PIPE-048 /proc/self/fd and fdinfo do not keep a pipe end alive --------
+
+// Catches: a /proc that holds a reference to the file it describes (gVisor's
+// ProcFDReleasesFile bug): the reader would never see end of file.
+TEST(PipeOs, ProcFdAndFdinfoDoNotKeepTheWriterAlive) {
+  RawPipe p;
+  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
+  std::string fd_path = "/proc/self/fd/" + std::to_string(p.w.get());
+  std::string info_path = "/proc/self/fdinfo/" + std::to_string(p.w.get());
+  struct stat st;
+  ASSERT_THAT(::lstat(fd_path.c_str(), &st), SyscallSucceeds());
+  ASSERT_THAT(::stat(fd_path.c_str(), &st), SyscallSucceeds());
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  char link[64] = {};
+  ASSERT_THAT(::readlink(fd_path.c_str(), link, sizeof link - 1),
+              SyscallSucceeds());
+  EXPECT_THAT(std::string(link), ::testing::StartsWith("pipe:["));
+  ipc::Fd info(::open(info_path.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_THAT(info.get(), SyscallSucceeds());
+  EXPECT_THAT(ReadToEof(info.get()), HasSubstr("flags:"));
+  p.w.reset();  // the only real write end; fdinfo is still open
+  // The last close wakes the reader before close() returns.
+  struct pollfd hup = {p.r.get(), POLLIN, 0};
+  ASSERT_THAT(::poll(&hup, 1, 0), SyscallSucceedsWithValue(1))
+      << "no end of file: something still holds the write end";
+  char c;
+  EXPECT_THAT(::read(p.r.get(), &c, 1), SyscallSucceedsWithValue(0));
+
+  // Contrast: opening /proc/self/fd/N for writing is a real writer.
+  RawPipe q;
+  ASSERT_THAT(OpenPipe(q), SyscallSucceeds());
+  std::string q_path = "/proc/self/fd/" + std::to_string(q.w.get());
+  ipc::Fd reopened(::open(q_path.c_str(), O_WRONLY | O_CLOEXEC));
+  ASSERT_THAT(reopened.get(), SyscallSucceeds());
+  q.w.reset();
+  struct pollfd pf = {q.r.get(), POLLIN, 0};
+  EXPECT_THAT(::poll(&pf, 1, 0), SyscallSucceedsWithValue(0))
+      << "end of file although the reopened write end is open";
+  reopened.reset();
+  EXPECT_TRUE(ReadyWithin(q.r.get(), POLLIN));
+}
+
+// ---- PIPE-049 tee ----------------------------------------------------------
+
+// A regular file with `text`, open O_RDWR.
+ipc::Fd FileWith(const TempDir& dir, const char* name, const char* text,
+                 int flags = O_RDWR) {
+  std::string path = dir.file(name);
+  ipc::Fd fd(::open(path.c_str(), flags | O_CREAT | O_CLOEXEC, 0600));
+  if (fd && *text != '\0') (void)!::write(fd.get(), text, std::strlen(text));
+  return fd;
+}
+
+// Catches: a tee that consumes the source (a splice in disguise), accepts
+// non-pipes or the same pipe on both sides, or ignores unknown flags.
+TEST(PipeOs, TeeCopiesWithoutConsumingAndRejectsNonPipes) {
+  RawPipe a, b;
+  ASSERT_THAT(OpenPipe(a), SyscallSucceeds());
+  ASSERT_THAT(OpenPipe(b), SyscallSucceeds());
+  ASSERT_THAT(::write(a.w.get(), "hello tee", 9), SyscallSucceedsWithValue(9));
+  EXPECT_THAT(::tee(a.r.get(), b.w.get(), 100, 0), SyscallSucceedsWithValue(9));
+  ASSERT_EQ(Unread(a.r.get()), 9) << "tee consumed the source";
+  EXPECT_EQ(ReadExactly(b.r.get(), 9), "hello tee");
+  // The raw system call does the same.
+  EXPECT_THAT(::syscall(SYS_tee, a.r.get(), b.w.get(), 5, 0),
+              SyscallSucceedsWithValue(5));
+  EXPECT_EQ(ReadExactly(b.r.get(), 5), "hello");
+  EXPECT_EQ(Unread(a.r.get()), 9);
+
+  // Non-blocking from here: a call wrongly accepted must not hang the test.
+  for (int fd : {a.r.get(), a.w.get(), b.r.get(), b.w.get()})
+    ASSERT_THAT(::fcntl(fd, F_SETFL, O_NONBLOCK), SyscallSucceeds());
+  TempDir dir;
+  ipc::Fd file = FileWith(dir, "f", "abc");
+  ASSERT_THAT(file.get(), SyscallSucceeds());
+  EXPECT_THAT(::tee(a.r.get(), a.w.get(), 9, 0), SyscallFailsWithErrno(EINVAL))
+      << "the same pipe";
+  EXPECT_THAT(::tee(file.get(), b.w.get(), 9, 0), SyscallFailsWithErrno(EINVAL))
+      << "a file as source";
+  EXPECT_THAT(::tee(a.r.get(), file.get(), 9, 0), SyscallFailsWithErrno(EINVAL))
+      << "a file as target";
+  EXPECT_THAT(::tee(a.w.get(), b.w.get(), 9, 0), SyscallFailsWithErrno(EBADF))
+      << "a write end as source";
+  EXPECT_THAT(::tee(a.r.get(), b.r.get(), 9, 0), SyscallFailsWithErrno(EBADF))
+      << "a read end as target";
+  EXPECT_THAT(::tee(a.r.get(), b.w.get(), 9, 0x100),
+              SyscallFailsWithErrno(EINVAL))
+      << "an unknown flag";
+  EXPECT_EQ(Unread(a.r.get()), 9) << "a failed tee changed the source";
+  RawPipe empty;
+  ASSERT_THAT(OpenPipe(empty), SyscallSucceeds());
+  empty.w.reset();
+  EXPECT_THAT(::tee(empty.r.get(), b.w.get(), 9, 0),
+              SyscallSucceedsWithValue(0))
+      << "an empty source without writers is end of file";
+}
+
+// ---- PIPE-050 splice -------------------------------------------------------
+
+// Catches: a splice that copies instead of moving, writes at the wrong
+// offset, or accepts what splice(2) refuses: the same pipe on both sides, an
+// offset on a pipe, an O_APPEND target, wrong access modes, unknown flags.
+TEST(PipeOs, SpliceMovesBytesAndRejectsInvalidCombinations) {
+  RawPipe a, b;
+  ASSERT_THAT(OpenPipe(a), SyscallSucceeds());
+  ASSERT_THAT(OpenPipe(b), SyscallSucceeds());
+  TempDir dir;
+  ipc::Fd in = FileWith(dir, "in", "0123456789");
+  ipc::Fd out = FileWith(dir, "out", "");
+  ASSERT_THAT(in.get(), SyscallSucceeds());
+  ASSERT_THAT(out.get(), SyscallSucceeds());
+  loff_t off = 2;
+  EXPECT_THAT(::splice(in.get(), &off, a.w.get(), nullptr, 5, 0),
+              SyscallSucceedsWithValue(5));
+  EXPECT_EQ(off, 7);
+  EXPECT_THAT(::splice(a.r.get(), nullptr, b.w.get(), nullptr, 100, 0),
+              SyscallSucceedsWithValue(5));
+  EXPECT_EQ(Unread(a.r.get()), 0) << "splice left the bytes in the source";
+  loff_t out_off = 3;
+  EXPECT_THAT(
+      ::syscall(SYS_splice, b.r.get(), nullptr, out.get(), &out_off, 5, 0),
+      SyscallSucceedsWithValue(5));
+  char got[8] = {};
+  ASSERT_THAT(::pread(out.get(), got, 5, 3), SyscallSucceedsWithValue(5));
+  EXPECT_EQ(std::string(got, 5), "23456");
+
+  ASSERT_THAT(::write(a.w.get(), "xyz", 3), SyscallSucceedsWithValue(3));
+  // Non-blocking from here: a call wrongly accepted must not hang the test.
+  for (int fd : {a.r.get(), a.w.get(), b.r.get(), b.w.get()})
+    ASSERT_THAT(::fcntl(fd, F_SETFL, O_NONBLOCK), SyscallSucceeds());
+  loff_t zero = 0;
+  EXPECT_THAT(::splice(a.r.get(), nullptr, a.w.get(), nullptr, 3, 0),
+              SyscallFailsWithErrno(EINVAL))
+      << "the same pipe";
+  EXPECT_THAT(::splice(a.r.get(), &zero, b.w.get(), nullptr, 3, 0),
+              SyscallFailsWithErrno(ESPIPE))
+      << "an input offset on a pipe";
+  EXPECT_THAT(::splice(a.r.get(), nullptr, b.w.get(), &zero, 3, 0),
+              SyscallFailsWithErrno(ESPIPE))
+      << "an output offset on a pipe";
+  ipc::Fd append = FileWith(dir, "append", "", O_WRONLY | O_APPEND);
+  EXPECT_THAT(::splice(a.r.get(), nullptr, append.get(), nullptr, 3, 0),
+              SyscallFailsWithErrno(EINVAL))
+      << "an O_APPEND target";
+  ipc::Fd read_only = FileWith(dir, "ro", "", O_RDONLY);
+  EXPECT_THAT(::splice(a.r.get(), nullptr, read_only.get(), nullptr, 3, 0),
+              SyscallFailsWithErrno(EBADF))
+      << "a read-only target";
+  EXPECT_THAT(::splice(a.w.get(), nullptr, b.w.get(), nullptr, 3, 0),
+              SyscallFailsWithErrno(EBADF))
+      << "a write end as source";
+  EXPECT_THAT(::splice(a.r.get(), nullptr, b.w.get(), nullptr, 3, 0x100),
+              SyscallFailsWithErrno(EINVAL))
+      << "an unknown flag";
+  EXPECT_THAT(::splice(a.r.get(), nullptr, b.w.get(), nullptr, 0, 0),
+              SyscallSucceedsWithValue(0));
+  EXPECT_EQ(Unread(a.r.get()), 3) << "a refused splice moved bytes";
+  struct sigaction ignore = {}, old = {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_THAT(::sigaction(SIGPIPE, &ignore, &old), SyscallSucceeds());
+  RawPipe no_reader;
+  ASSERT_THAT(OpenPipe(no_reader), SyscallSucceeds());
+  no_reader.r.reset();
+  EXPECT_THAT(::splice(a.r.get(), nullptr, no_reader.w.get(), nullptr, 3, 0),
+              SyscallFailsWithErrno(EPIPE));
+  ::sigaction(SIGPIPE, &old, nullptr);
+}
+
+// ---- PIPE-051 vmsplice -----------------------------------------------------
+
+// Catches: a vmsplice that loses iovec order, cannot read out of a pipe's
+// read end, or accepts a non-pipe, too many segments or unknown flags.
+TEST(PipeOs, VmspliceCopiesIntoAndOutOfAPipe) {
+  RawPipe a;
+  ASSERT_THAT(OpenPipe(a), SyscallSucceeds());
+  struct iovec in[2] = {{const_cast<char*>("vm"), 2},
+                        {const_cast<char*>("splice"), 6}};
+  EXPECT_THAT(::vmsplice(a.w.get(), in, 2, 0), SyscallSucceedsWithValue(8));
+  EXPECT_EQ(ReadExactly(a.r.get(), 8), "vmsplice");
+  ASSERT_THAT(::write(a.w.get(), "readback", 8), SyscallSucceedsWithValue(8));
+  char x[4], y[8];
+  struct iovec out[2] = {{x, sizeof x}, {y, sizeof y}};
+  EXPECT_THAT(::syscall(SYS_vmsplice, a.r.get(), out, 2, 0),
+              SyscallSucceedsWithValue(8));
+  EXPECT_EQ(std::string(x, 4) + std::string(y, 4), "readback");
+  EXPECT_EQ(Unread(a.r.get()), 0);
+
+  TempDir dir;
+  ipc::Fd file = FileWith(dir, "f", "");
+  EXPECT_THAT(::vmsplice(file.get(), in, 2, 0), SyscallFailsWithErrno(EBADF))
+      << "not a pipe";
+  std::vector<struct iovec> many(IOV_MAX + 1, in[0]);
+  EXPECT_THAT(::vmsplice(a.w.get(), many.data(), many.size(), 0),
+              SyscallFailsWithErrno(EINVAL))
+      << "IOV_MAX + 1 segments";
+  EXPECT_THAT(::vmsplice(a.w.get(), in, 2, 0x100),
+              SyscallFailsWithErrno(EINVAL))
+      << "an unknown flag";
+  EXPECT_EQ(Unread(a.r.get()), 0) << "a refused vmsplice wrote";
+}
+
+// ---- PIPE-052 SPLICE_F_NONBLOCK --------------------------------------------
+
+// Runs `call` (system call `nr`) on a thread. If it sleeps there instead of
+// returning, `release` lets it finish and the result says so ("slept");
+// otherwise its return value and errno.
+struct NonblockingOutcome {
+  bool slept = false;
+  long result = 0;
+  int error = 0;
+};
+
+NonblockingOutcome RunExpectingNoSleep(std::function<long()> call, long nr,
+                                       const std::function<void()>& release) {
+  NonblockingOutcome o;
+  BackgroundCall c(std::move(call));
+  o.slept = c.wait_blocked(nr).ok();
+  if (o.slept) release();
+  if (!c.wait_done()) return o;
+  o.result = c.result();
+  o.error = c.error();
+  return o;
+}
+
+std::ostream& operator<<(std::ostream& os, const NonblockingOutcome& o) {
+  if (o.slept) return os << "slept in the call";
+  if (o.result >= 0) return os << "returned " << o.result;
+  return os << "failed " << ::strerrorname_np(o.error);
+}
+
+bool FailedEagain(const NonblockingOutcome& o) {
+  return !o.slept && o.result == -1 && o.error == EAGAIN;
+}
+
+// Catches: tee/splice/vmsplice that sleep despite SPLICE_F_NONBLOCK on
+// blocking descriptors (a full target or an empty source with a writer), or
+// that move part of the source first. A call that sleeps is seen asleep and
+// released, so the deviation fails at once. The same splice without the flag
+// is seen blocked: EAGAIN is the flag's doing.
+TEST(PipeOs, SpliceNonblockFailsEagainOnAFullOrEmptyPipe) {
+  RawPipe src, full, empty, sink;
+  ASSERT_THAT(OpenPipe(src), SyscallSucceeds());
+  ASSERT_THAT(OpenPipe(full), SyscallSucceeds());
+  ASSERT_THAT(OpenPipe(empty), SyscallSucceeds());
+  ASSERT_THAT(OpenPipe(sink), SyscallSucceeds());
+  ASSERT_THAT(::write(src.w.get(), "abc", 3), SyscallSucceedsWithValue(3));
+  std::size_t filled = FillPipe(full.w.get());
+  ASSERT_GT(filled, 0u);
+  auto drain = [&] { (void)ReadExactly(full.r.get(), 4096); };
+  auto feed = [&] { (void)!::write(empty.w.get(), "e", 1); };
+  static struct iovec one = {const_cast<char*>("y"), 1};
+  static char buf[4];
+  static struct iovec into = {buf, sizeof buf};
+  struct Case {
+    const char* what;
+    std::function<long()> call;
+    long nr;
+    std::function<void()> release;
+  };
+  const Case cases[] = {
+      {"splice into a full pipe",
+       [&] {
+         return static_cast<long>(::splice(src.r.get(), nullptr, full.w.get(),
+                                           nullptr, 3, SPLICE_F_NONBLOCK));
+       },
+       SYS_splice, drain},
+      {"tee into a full pipe",
+       [&] {
+         return static_cast<long>(
+             ::tee(src.r.get(), full.w.get(), 3, SPLICE_F_NONBLOCK));
+       },
+       SYS_tee, drain},
+      {"vmsplice into a full pipe",
+       [&] {
+         return static_cast<long>(
+             ::vmsplice(full.w.get(), &one, 1, SPLICE_F_NONBLOCK));
+       },
+       SYS_vmsplice, drain},
+      {"splice from an empty pipe",
+       [&] {
+         return static_cast<long>(::splice(empty.r.get(), nullptr, sink.w.get(),
+                                           nullptr, 3, SPLICE_F_NONBLOCK));
+       },
+       SYS_splice, feed},
+      {"tee from an empty pipe",
+       [&] {
+         return static_cast<long>(
+             ::tee(empty.r.get(), sink.w.get(), 3, SPLICE_F_NONBLOCK));
+       },
+       SYS_tee, feed},
+      {"vmsplice out of an empty pipe",
+       [&] {
+         return static_cast<long>(
+             ::vmsplice(empty.r.get(), &into, 1, SPLICE_F_NONBLOCK));
+       },
+       SYS_vmsplice, feed},
+  };
+  for (const Case& c : cases) {
+    NonblockingOutcome o = RunExpectingNoSleep(c.call, c.nr, c.release);
+    EXPECT_TRUE(FailedEagain(o)) << c.what << ": " << o;
+    if (o.slept) return;  // released: the pipes are no longer as set up
+  }
+  EXPECT_EQ(Unread(src.r.get()), 3) << "the source lost bytes";
+  EXPECT_EQ(Unread(full.r.get()), static_cast<int>(filled));
+
+  // Without the flag the same splice sleeps until the target drains.
+  BackgroundCall splicer([&] {
+    return static_cast<long>(
+        ::splice(src.r.get(), nullptr, full.w.get(), nullptr, 3, 0));
+  });
+  ASSERT_OK(splicer.wait_blocked(SYS_splice));
+  EXPECT_EQ(ReadExactly(full.r.get(), 4096).size(), 4096u);
+  ASSERT_TRUE(splicer.wait_done());
+  EXPECT_THAT(splicer.result(), SyscallSucceedsWithValue(3));
 }
 
 }  // namespace

@@ -1,12 +1,15 @@
-// conformance/posix_shm_test.cc — conformance tests for POSIX shared memory and MAP_SHARED mmap:
-// the raw OS calls (PshmOs, "verifying OS behaviour") and our layer
-// ipc/posix_shm.h where it exposes the behaviour (PshmLayer).
-// Catalogue: conformance/catalog/posix_shm.txt (PSHM-001 … PSHM-035; PSHM-016 is not testable).
+// conformance/posix_shm_test.cc — conformance tests for POSIX shared memory and
+// MAP_SHARED mmap: the raw OS calls (PshmOs, "verifying OS behaviour") and our
+// layer ipc/posix_shm.h where it exposes the behaviour (PshmLayer). Catalogue:
+// conformance/catalog/posix_shm.txt (PSHM-001 … PSHM-035; PSHM-016 is not
+// testable).
 //
 // Every test names the deviation it catches in its comment. Names come from
 // UniqueName and are unlinked by a ShmNameOwner on every path. Faults
 // (SIGBUS, SIGSEGV) are taken in forked children that report through their
 // exit code; nothing is ordered with a sleep.
+#include "ipc/posix_shm.h"
+
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -22,15 +25,16 @@
 #include "conformance/process.h"
 #include "conformance/testing/background.h"
 #include "conformance/testing/suite_util.h"
+#include "conformance/testing/unrelated.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ipc/fd.h"
-#include "ipc/posix_shm.h"
 #include "ipc/testing/test_util.h"
 
 namespace {
 
 using ::conformance::testing::RunPeer;
+using ::conformance::testing::RunUnrelatedPeer;
 
 using ::conformance::testing::kPatience;
 using ::ipc::PosixShm;
@@ -57,7 +61,9 @@ constexpr int kSkipExit = 77;  // a child could not drop its privileges
 // ---- helpers ---------------------------------------------------------------
 
 // "/ipct-<pid>-<random>-<n>-<tag>": unique, and counted by the leak listener.
-std::string ShmName(const std::string& tag) { return "/" + ipc::testing::UniqueName(tag); }
+std::string ShmName(const std::string& tag) {
+  return "/" + ipc::testing::UniqueName(tag);
+}
 
 // shm_open(name, flags | O_CLOEXEC, mode) straight from libc.
 int RawOpen(const std::string& name, int flags, mode_t mode = 0600) {
@@ -84,19 +90,21 @@ int CreateShm(RawShm& s, const std::string& tag, std::size_t size = 0) {
 bool ChownToNobody(int fd, gid_t gid = 65534) {
   return ::fchown(fd, 65534, gid) == 0;
 }
-#define CHOWN_OR_SKIP(fd, ...)                                                        \
-  do {                                                                                \
-    if (!ChownToNobody(fd __VA_OPT__(, ) __VA_ARGS__)) {                              \
-      ASSERT_EQ(errno, EINVAL) << std::strerror(errno);                               \
-      GTEST_SKIP() << "uid 65534 is not mapped here (fchown EINVAL; Bazel's sandbox)"; \
-    }                                                                                 \
+#define CHOWN_OR_SKIP(fd, ...)                                                \
+  do {                                                                        \
+    if (!ChownToNobody(fd __VA_OPT__(, ) __VA_ARGS__)) {                      \
+      ASSERT_EQ(errno, EINVAL) << std::strerror(errno);                       \
+      GTEST_SKIP()                                                            \
+          << "uid 65534 is not mapped here (fchown EINVAL; Bazel's sandbox)"; \
+    }                                                                         \
   } while (0)
 
 // An mmap'ed range, munmap'ed on destruction.
 class Mapping {
  public:
   Mapping() = default;
-  Mapping(std::size_t len, int prot, int flags, int fd, off_t offset = 0) : len_(len) {
+  Mapping(std::size_t len, int prot, int flags, int fd, off_t offset = 0)
+      : len_(len) {
     void* p = ::mmap(nullptr, len, prot, flags, fd, offset);
     addr_ = p == MAP_FAILED ? nullptr : static_cast<char*>(p);
   }
@@ -135,18 +143,21 @@ off_t SizeOf(int fd) {
   return ::fstat(fd, &st) == 0 ? st.st_size : -1;
 }
 
-std::span<std::byte> Writable(std::string& s) { return std::as_writable_bytes(std::span(s)); }
+std::span<std::byte> Writable(std::string& s) {
+  return std::as_writable_bytes(std::span(s));
+}
 
 // The layer's read_at / mapping read, as a string ("<error: ...>" on failure).
-std::string LayerReadAt(const PosixShm& shm, std::size_t offset, std::size_t n) {
+std::string LayerReadAt(const PosixShm& shm, std::size_t offset,
+                        std::size_t n) {
   std::string s(n, '\0');
   auto r = shm.read_at(offset, Writable(s));
   if (!r.ok()) return "<error: " + r.error().message() + ">";
   s.resize(*r);
   return s;
 }
-std::string LayerMapRead(const SharedMapping& m, const PosixShm& shm, std::size_t offset,
-                         std::size_t n) {
+std::string LayerMapRead(const SharedMapping& m, const PosixShm& shm,
+                         std::size_t offset, std::size_t n) {
   std::string s(n, '\0');
   auto r = m.read(shm, offset, Writable(s));
   return r.ok() ? s : "<error: " + r.error().message() + ">";
@@ -156,10 +167,13 @@ std::string LayerMapRead(const SharedMapping& m, const PosixShm& shm, std::size_
 // si_addr is `g_fault_addr`, else with kWrongAddrExit. Tells SEGV_MAPERR from
 // SEGV_ACCERR, which ExitOnFaults cannot.
 constexpr int kWrongAddrExit = 99;
-constexpr int FaultExit(int sig, int code) { return (sig == SIGSEGV ? 100 : 110) + code; }
+constexpr int FaultExit(int sig, int code) {
+  return (sig == SIGSEGV ? 100 : 110) + code;
+}
 void* volatile g_fault_addr = nullptr;
 void ExitWithSiginfo(int sig, siginfo_t* info, void*) {
-  ::_exit(info->si_addr == g_fault_addr ? FaultExit(sig, info->si_code) : kWrongAddrExit);
+  ::_exit(info->si_addr == g_fault_addr ? FaultExit(sig, info->si_code)
+                                        : kWrongAddrExit);
 }
 bool ReportFaultsAt(void* addr) {
   g_fault_addr = addr;
@@ -167,12 +181,14 @@ bool ReportFaultsAt(void* addr) {
   sigemptyset(&sa.sa_mask);
   sa.sa_sigaction = ExitWithSiginfo;
   sa.sa_flags = SA_SIGINFO;
-  return ::sigaction(SIGSEGV, &sa, nullptr) == 0 && ::sigaction(SIGBUS, &sa, nullptr) == 0;
+  return ::sigaction(SIGSEGV, &sa, nullptr) == 0 &&
+         ::sigaction(SIGBUS, &sa, nullptr) == 0;
 }
 
-// ---- PSHM-001 a new object is empty ----------------------------------------------
+// ---- PSHM-001 a new object is empty ----------------------------------------
 
-// Catches: a new object with a default size (e.g. one page) or not a regular file.
+// Catches: a new object with a default size (e.g. one page) or not a regular
+// file.
 TEST(PshmOs, NewObjectHasSizeZero) {
   RawShm s;
   ASSERT_THAT(CreateShm(s, "new"), SyscallSucceeds());
@@ -194,7 +210,7 @@ TEST(PshmLayer, OpenCreatesAnEmptyObject) {
   EXPECT_EQ(*size, 0u);
 }
 
-// ---- PSHM-002 same name, same object, no common ancestry -------------------------
+// ---- PSHM-002 same name, same object, no common ancestry -------------------
 
 // Catches: a name that is private to a process family (an exec'd program that
 // inherited nothing must reach the same bytes, both ways).
@@ -204,19 +220,24 @@ TEST(PshmOs, UnrelatedProgramOpensTheSameObjectByName) {
   Mapping m(kPage, PROT_READ | PROT_WRITE, MAP_SHARED, s.fd.get());
   ASSERT_TRUE(m.ok());
   std::memcpy(m.get() + 10, "from-parent", 11);
-  auto read = RunPeer({"pshm-read", s.owner.name(), "10", "11"});
+  auto read = RunUnrelatedPeer({"pshm-read", s.owner.name(), "10", "11"});
   ASSERT_THAT(read, IsOk());
-  EXPECT_EQ(read->wait_status, 0) << DescribeWaitStatus(read->wait_status) << ": " << read->output;
+  EXPECT_EQ(read->wait_status, 0)
+      << DescribeWaitStatus(read->wait_status) << ": " << read->output;
   EXPECT_EQ(read->output, "from-parent");
 
-  auto write = RunPeer({"pshm-write", s.owner.name(), "100", "from-peer"});
+  auto write =
+      RunUnrelatedPeer({"pshm-write", s.owner.name(), "100", "from-peer"});
   ASSERT_THAT(write, IsOk());
-  EXPECT_EQ(write->wait_status, 0) << DescribeWaitStatus(write->wait_status) << ": " << write->output;
+  EXPECT_EQ(write->wait_status, 0)
+      << DescribeWaitStatus(write->wait_status) << ": " << write->output;
   EXPECT_EQ(std::string(m.get() + 100, 9), "from-peer");
-  EXPECT_EQ(SizeOf(s.fd.get()), static_cast<off_t>(kPage));  // the peer's pwrite did not grow it
+  EXPECT_EQ(SizeOf(s.fd.get()),
+            static_cast<off_t>(kPage));  // the peer's pwrite did not grow it
 }
 
-// Catches: a second shm_open of the name in the same process creating a new object.
+// Catches: a second shm_open of the name in the same process creating a new
+// object.
 TEST(PshmOs, SecondOpenOfTheNameIsTheSameObject) {
   RawShm s;
   ASSERT_THAT(CreateShm(s, "twice"), SyscallSucceeds());
@@ -236,21 +257,24 @@ TEST(PshmLayer, UnrelatedProgramsWritesAreReadThroughTheLayer) {
   ShmNameOwner owner(name);
   auto shm = ASSERT_OK_AND_VALUE(PosixShm::open(name));
   ASSERT_OK(shm.truncate(64));
-  auto run = RunPeer({"pshm-write", name, "7", "unrelated"});
+  auto run = RunUnrelatedPeer({"pshm-write", name, "7", "unrelated"});
   ASSERT_THAT(run, IsOk());
-  ASSERT_EQ(run->wait_status, 0) << DescribeWaitStatus(run->wait_status) << ": " << run->output;
+  ASSERT_EQ(run->wait_status, 0)
+      << DescribeWaitStatus(run->wait_status) << ": " << run->output;
   EXPECT_EQ(LayerReadAt(shm, 7, 9), "unrelated");
-  auto other = ASSERT_OK_AND_VALUE(PosixShm::open(name, {.create = false, .read_only = true}));
+  auto other = ASSERT_OK_AND_VALUE(
+      PosixShm::open(name, {.create = false, .read_only = true}));
   EXPECT_EQ(LayerReadAt(other, 7, 9), "unrelated");
 }
 
-// ---- PSHM-003 O_CREAT|O_EXCL ------------------------------------------------------
+// ---- PSHM-003 O_CREAT|O_EXCL -----------------------------------------------
 
 // Catches: O_EXCL ignored (opening the existing object) or a different errno.
 TEST(PshmOs, ExclusiveCreateOfExistingNameFailsEexist) {
   RawShm s;
   ASSERT_THAT(CreateShm(s, "excl", 16), SyscallSucceeds());
-  EXPECT_THAT(RawOpen(s.owner.name(), O_RDWR | O_CREAT | O_EXCL), SyscallFailsWithErrno(EEXIST));
+  EXPECT_THAT(RawOpen(s.owner.name(), O_RDWR | O_CREAT | O_EXCL),
+              SyscallFailsWithErrno(EEXIST));
   EXPECT_EQ(SizeOf(s.fd.get()), 16);  // the existing object is untouched
 }
 
@@ -268,7 +292,8 @@ TEST(PshmOs, ExclusiveCreateIsAtomicAcrossProcesses) {
     racers.push_back(std::make_unique<Child>([&] {
       gate_w.reset();
       char c;
-      if (::read(gate_r.get(), &c, 1) != 0) return 3;  // wait for the gate to open (EOF)
+      if (::read(gate_r.get(), &c, 1) != 0)
+        return 3;  // wait for the gate to open (EOF)
       int fd = RawOpen(name, O_RDWR | O_CREAT | O_EXCL);
       if (fd >= 0) return 0;
       return errno == EEXIST ? 1 : 2;
@@ -300,7 +325,7 @@ TEST(PshmLayer, ExclusiveOpenOfExistingNameFailsEexist) {
   EXPECT_THAT(again.error().message(), HasSubstr(name));
 }
 
-// ---- PSHM-004 missing name without O_CREAT -----------------------------------
+// ---- PSHM-004 missing name without O_CREAT ---------------------------------
 
 // Catches: an implicit create, or an errno other than ENOENT.
 TEST(PshmOs, OpenOfMissingNameWithoutCreateFailsEnoent) {
@@ -308,7 +333,8 @@ TEST(PshmOs, OpenOfMissingNameWithoutCreateFailsEnoent) {
   ShmNameOwner owner(name);  // unlinks it should a deviating OS create it
   EXPECT_THAT(RawOpen(name, O_RDWR), SyscallFailsWithErrno(ENOENT));
   EXPECT_THAT(RawOpen(name, O_RDONLY), SyscallFailsWithErrno(ENOENT));
-  EXPECT_THAT(::access(("/dev/shm" + name).c_str(), F_OK), SyscallFailsWithErrno(ENOENT));
+  EXPECT_THAT(::access(("/dev/shm" + name).c_str(), F_OK),
+              SyscallFailsWithErrno(ENOENT));
 }
 
 TEST(PshmLayer, OpenOfMissingNameWithoutCreateFailsEnoent) {
@@ -319,7 +345,7 @@ TEST(PshmLayer, OpenOfMissingNameWithoutCreateFailsEnoent) {
   EXPECT_EQ(r.error().detail(), "no object with this name");
 }
 
-// ---- PSHM-005 EACCES ----------------------------------------------------------------
+// ---- PSHM-005 EACCES -------------------------------------------------------
 
 // Catches: permission bits not enforced on shm_open, or O_TRUNC allowed for a
 // caller that may only read. Another user may read (mode 0644), not write.
@@ -330,12 +356,16 @@ TEST(PshmOs, OtherUserIsDeniedWriteAccessAndTruncation) {
   int status = RunInChild([&] {
     if (!DropPrivileges()) return kSkipExit;
     if (RawOpen(s.owner.name(), O_RDWR) != -1 || errno != EACCES) return 1;
-    if (RawOpen(s.owner.name(), O_RDONLY | O_TRUNC) != -1 || errno != EACCES) return 2;
-    if (RawOpen(s.owner.name(), O_RDWR | O_CREAT, 0666) != -1 || errno != EACCES) return 3;
+    if (RawOpen(s.owner.name(), O_RDONLY | O_TRUNC) != -1 || errno != EACCES)
+      return 2;
+    if (RawOpen(s.owner.name(), O_RDWR | O_CREAT, 0666) != -1 ||
+        errno != EACCES)
+      return 3;
     if (RawOpen(s.owner.name(), O_RDONLY) < 0) return 4;  // reading is allowed
     return 0;
   });
-  if (ExitedWith(status, kSkipExit)) GTEST_SKIP() << "cannot switch to uid 65534";
+  if (ExitedWith(status, kSkipExit))
+    GTEST_SKIP() << "cannot switch to uid 65534";
   EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
   EXPECT_EQ(SizeOf(s.fd.get()), 32);  // the refused O_TRUNC did not truncate
 }
@@ -353,17 +383,20 @@ TEST(PshmLayer, OtherUserGetsEacces) {
     if (ro.ok() || ro.error().code() != EACCES) return 3;
     return 0;
   });
-  if (ExitedWith(status, kSkipExit)) GTEST_SKIP() << "cannot switch to uid 65534";
+  if (ExitedWith(status, kSkipExit))
+    GTEST_SKIP() << "cannot switch to uid 65534";
   EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
 }
 
-// ---- PSHM-006 FD_CLOEXEC -------------------------------------------------------------
+// ---- PSHM-006 FD_CLOEXEC ---------------------------------------------------
 
-// Catches: a shm_open descriptor that survives exec (glibc always adds O_CLOEXEC).
+// Catches: a shm_open descriptor that survives exec (glibc always adds
+// O_CLOEXEC).
 TEST(PshmOs, DescriptorIsCloseOnExecEvenWithoutAskingForIt) {
   std::string name = ShmName("cloexec");
   ShmNameOwner owner(name);
-  ipc::Fd fd(::shm_open(name.c_str(), O_RDWR | O_CREAT, 0600));  // no O_CLOEXEC on purpose
+  ipc::Fd fd(::shm_open(name.c_str(), O_RDWR | O_CREAT,
+                        0600));  // no O_CLOEXEC on purpose
   ASSERT_THAT(fd.get(), SyscallSucceeds());
   int flags = ::fcntl(fd.get(), F_GETFD);
   ASSERT_THAT(flags, SyscallSucceeds());
@@ -371,8 +404,8 @@ TEST(PshmOs, DescriptorIsCloseOnExecEvenWithoutAskingForIt) {
   auto run = RunPeer({"fd-inode", std::to_string(fd.get())});
   ASSERT_THAT(run, IsOk());
   // 3: the descriptor number is not open in the exec'd program.
-  EXPECT_TRUE(ExitedWith(run->wait_status, 3)) << DescribeWaitStatus(run->wait_status) << ": "
-                                               << run->output;
+  EXPECT_TRUE(ExitedWith(run->wait_status, 3))
+      << DescribeWaitStatus(run->wait_status) << ": " << run->output;
 }
 
 TEST(PshmLayer, DescriptorIsCloseOnExec) {
@@ -380,11 +413,12 @@ TEST(PshmLayer, DescriptorIsCloseOnExec) {
   ShmNameOwner owner(name);
   auto shm = ASSERT_OK_AND_VALUE(PosixShm::open(name));
   EXPECT_EQ(::fcntl(shm.fd(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
-  auto ro = ASSERT_OK_AND_VALUE(PosixShm::open(name, {.create = false, .read_only = true}));
+  auto ro = ASSERT_OK_AND_VALUE(
+      PosixShm::open(name, {.create = false, .read_only = true}));
   EXPECT_EQ(::fcntl(ro.fd(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
 }
 
-// ---- PSHM-007 O_TRUNC ------------------------------------------------------------------
+// ---- PSHM-007 O_TRUNC ------------------------------------------------------
 
 // Catches: O_TRUNC ignored, or resetting the mode/owner, or O_CREAT's mode
 // applied to an existing object.
@@ -406,10 +440,11 @@ TEST(PshmOs, TruncOnOpenEmptiesTheObjectButKeepsModeAndOwner) {
   EXPECT_EQ(st.st_uid, uid);
   EXPECT_EQ(st.st_gid, gid);
   ASSERT_THAT(::ftruncate(s.fd.get(), 4), SyscallSucceeds());
-  EXPECT_EQ(ReadAt(s.fd.get(), 0, 4), std::string(4, '\0'));  // old data is gone
+  EXPECT_EQ(ReadAt(s.fd.get(), 0, 4),
+            std::string(4, '\0'));  // old data is gone
 }
 
-// ---- PSHM-008 owner and mode of a new object ---------------------------------------
+// ---- PSHM-008 owner and mode of a new object -------------------------------
 
 // Catches: the umask ignored, or the owner not the effective uid/gid.
 TEST(PshmOs, NewObjectIsOwnedByEuidWithModeMaskedByUmask) {
@@ -428,17 +463,28 @@ TEST(PshmOs, NewObjectIsOwnedByEuidWithModeMaskedByUmask) {
   EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
 }
 
-// Catches: a new object owned by the real or saved uid/gid instead of the effective ones.
+// Catches: a new object owned by the real or saved uid/gid instead of the
+// effective ones.
 TEST(PshmOs, ObjectCreatedByAnotherUserIsOwnedByThatUser) {
+  // Only where another user may create names: `runsc do`, for one, mounts
+  // /dev/shm 0755.
+  struct stat dir;
+  ASSERT_THAT(::stat("/dev/shm", &dir), SyscallSucceeds());
+  if ((dir.st_mode & S_IWOTH) == 0) {
+    GTEST_SKIP() << "/dev/shm (mode " << std::oct << (dir.st_mode & 07777)
+                 << ") is not writable by other users here";
+  }
   std::string name = ShmName("owner");
   ShmNameOwner owner(name);
   int status = RunInChild([&] {
     // Real and saved ids stay 0: only the effective ids may decide the owner.
-    if (::setresgid(0, 65534, 0) != 0 || ::setresuid(0, 65534, 0) != 0) return kSkipExit;
+    if (::setresgid(0, 65534, 0) != 0 || ::setresuid(0, 65534, 0) != 0)
+      return kSkipExit;
     int fd = RawOpen(name, O_RDWR | O_CREAT | O_EXCL, 0600);
     return fd < 0 ? 1 : 0;
   });
-  if (ExitedWith(status, kSkipExit)) GTEST_SKIP() << "cannot switch to uid 65534";
+  if (ExitedWith(status, kSkipExit))
+    GTEST_SKIP() << "cannot switch to uid 65534";
   ASSERT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
   struct stat st;
   ASSERT_THAT(::stat(("/dev/shm" + name).c_str(), &st), SyscallSucceeds());
@@ -447,7 +493,8 @@ TEST(PshmOs, ObjectCreatedByAnotherUserIsOwnedByThatUser) {
   EXPECT_EQ(st.st_mode & 07777, 0600u);
 }
 
-// The layer's default is owner-only; an explicit mode is still masked by the umask.
+// The layer's default is owner-only; an explicit mode is still masked by the
+// umask.
 TEST(PshmLayer, NewObjectIsOwnerOnlyByDefaultAndHonoursTheUmask) {
   std::string name = ShmName("lmode");
   std::string wide = ShmName("lmode-wide");
@@ -466,13 +513,15 @@ TEST(PshmLayer, NewObjectIsOwnerOnlyByDefaultAndHonoursTheUmask) {
   EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
 }
 
-// ---- PSHM-009 glibc/Linux names -------------------------------------------------------
+// ---- PSHM-009 glibc/Linux names --------------------------------------------
 
 // Catches: names with an inner '/', an empty name or a bare "/" accepted.
 // glibc's shm_unlink reports such names as ENOENT (no object can have them).
 TEST(PshmOs, EmptyOrSlashContainingNamesFailEinval) {
-  EXPECT_THAT(::shm_open("", O_RDWR | O_CREAT | O_CLOEXEC, 0600), SyscallFailsWithErrno(EINVAL));
-  EXPECT_THAT(::shm_open("/", O_RDWR | O_CREAT | O_CLOEXEC, 0600), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(::shm_open("", O_RDWR | O_CREAT | O_CLOEXEC, 0600),
+              SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(::shm_open("/", O_RDWR | O_CREAT | O_CLOEXEC, 0600),
+              SyscallFailsWithErrno(EINVAL));
   std::string inner = ShmName("dir") + "/x";
   EXPECT_THAT(RawOpen(inner, O_RDWR | O_CREAT), SyscallFailsWithErrno(EINVAL));
   EXPECT_THAT(::shm_unlink(inner.c_str()), SyscallFailsWithErrno(ENOENT));
@@ -505,17 +554,18 @@ TEST(PshmOs, LeadingSlashIsOptionalAndTheObjectIsAFileInDevShm) {
 TEST(PshmLayer, RejectsNonPortableNamesBeforeAnySystemCall) {
   std::string bare = ipc::testing::UniqueName("lbare");
   ShmNameOwner owner("/" + bare);  // removes it should the layer create it
-  for (const std::string& bad : {bare, std::string(), std::string("/"), "/" + bare + "/x",
-                                 "//" + bare}) {
+  for (const std::string& bad : {bare, std::string(), std::string("/"),
+                                 "/" + bare + "/x", "//" + bare}) {
     auto r = PosixShm::open(bad);
     ASSERT_THAT(r, FailsWith(EINVAL)) << "name \"" << bad << "\"";
     EXPECT_EQ(r.error().op(), "shm_open");
   }
-  EXPECT_THAT(::access(("/dev/shm/" + bare).c_str(), F_OK), SyscallFailsWithErrno(ENOENT));
+  EXPECT_THAT(::access(("/dev/shm/" + bare).c_str(), F_OK),
+              SyscallFailsWithErrno(ENOENT));
   EXPECT_THAT(PosixShm::unlink(bare), FailsWith(EINVAL));
 }
 
-// ---- PSHM-010 ftruncate ---------------------------------------------------------------
+// ---- PSHM-010 ftruncate ----------------------------------------------------
 
 // Catches: ftruncate not changing st_size, new bytes not zero, or data cut
 // off by shrinking coming back when the object grows again.
@@ -525,11 +575,13 @@ TEST(PshmOs, FtruncateSetsTheSizeAndNewBytesReadZero) {
   ASSERT_THAT(::ftruncate(s.fd.get(), 10000), SyscallSucceeds());
   EXPECT_EQ(SizeOf(s.fd.get()), 10000);
   EXPECT_EQ(ReadAt(s.fd.get(), 0, 20000), std::string(10000, '\0'));
-  ASSERT_THAT(::pwrite(s.fd.get(), "0123456789", 10, 100), SyscallSucceedsWithValue(10));
+  ASSERT_THAT(::pwrite(s.fd.get(), "0123456789", 10, 100),
+              SyscallSucceedsWithValue(10));
   ASSERT_THAT(::ftruncate(s.fd.get(), 105), SyscallSucceeds());
   EXPECT_EQ(SizeOf(s.fd.get()), 105);
   ASSERT_THAT(::ftruncate(s.fd.get(), 200), SyscallSucceeds());
-  EXPECT_EQ(ReadAt(s.fd.get(), 100, 10), std::string("01234") + std::string(5, '\0'));
+  EXPECT_EQ(ReadAt(s.fd.get(), 100, 10),
+            std::string("01234") + std::string(5, '\0'));
 }
 
 TEST(PshmLayer, TruncateSetsTheSizeAndNewBytesReadZero) {
@@ -538,14 +590,16 @@ TEST(PshmLayer, TruncateSetsTheSizeAndNewBytesReadZero) {
   auto shm = ASSERT_OK_AND_VALUE(PosixShm::open(name));
   ASSERT_OK(shm.truncate(3000));
   EXPECT_EQ(*shm.size(), 3000u);
-  EXPECT_EQ(LayerReadAt(shm, 0, 4000), std::string(3000, '\0'));  // short at the end
+  EXPECT_EQ(LayerReadAt(shm, 0, 4000),
+            std::string(3000, '\0'));  // short at the end
   ASSERT_OK(shm.write_at(2990, ipc::as_bytes("abcdefghij")));
   ASSERT_OK(shm.truncate(2995));
   ASSERT_OK(shm.truncate(3000));
-  EXPECT_EQ(LayerReadAt(shm, 2990, 10), std::string("abcde") + std::string(5, '\0'));
+  EXPECT_EQ(LayerReadAt(shm, 2990, 10),
+            std::string("abcde") + std::string(5, '\0'));
 }
 
-// ---- PSHM-011 MAP_SHARED across processes ------------------------------------------
+// ---- PSHM-011 MAP_SHARED across processes ----------------------------------
 
 // Catches: stores that another process's mapping does not see (no msync in
 // either direction), or a child whose mapping is a private copy.
@@ -603,14 +657,15 @@ TEST(PshmLayer, MappingStoresAreSeenByAnotherProcess) {
   EXPECT_EQ(LayerMapRead(m, shm, 40, 5), "reply");
 }
 
-// ---- PSHM-012 MAP_PRIVATE ----------------------------------------------------------
+// ---- PSHM-012 MAP_PRIVATE --------------------------------------------------
 
 // Catches: MAP_PRIVATE stores that leak into the object, other mappings or
 // other processes; or a private mapping that does not see its own store.
 TEST(PshmOs, PrivateMappingStoresAreCopyOnWrite) {
   RawShm s;
   ASSERT_THAT(CreateShm(s, "private", kPage), SyscallSucceeds());
-  ASSERT_THAT(::pwrite(s.fd.get(), "original", 8, 0), SyscallSucceedsWithValue(8));
+  ASSERT_THAT(::pwrite(s.fd.get(), "original", 8, 0),
+              SyscallSucceedsWithValue(8));
   Mapping priv(kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE, s.fd.get());
   Mapping shared(kPage, PROT_READ, MAP_SHARED, s.fd.get());
   ASSERT_TRUE(priv.ok());
@@ -622,13 +677,15 @@ TEST(PshmOs, PrivateMappingStoresAreCopyOnWrite) {
   auto run = RunPeer({"pshm-read", s.owner.name(), "0", "8"});
   ASSERT_THAT(run, IsOk());
   EXPECT_EQ(run->output, "original") << DescribeWaitStatus(run->wait_status);
-  // After the copy, later changes to the object no longer reach the private page.
-  ASSERT_THAT(::pwrite(s.fd.get(), "changed!", 8, 0), SyscallSucceedsWithValue(8));
+  // After the copy, later changes to the object no longer reach the private
+  // page.
+  ASSERT_THAT(::pwrite(s.fd.get(), "changed!", 8, 0),
+              SyscallSucceedsWithValue(8));
   EXPECT_EQ(std::string(priv.get(), 8), "PRIVATE!");
   EXPECT_EQ(std::string(shared.get(), 8), "changed!");
 }
 
-// ---- PSHM-013 kernel persistence ---------------------------------------------------
+// ---- PSHM-013 kernel persistence -------------------------------------------
 
 // Catches: an object destroyed when its last descriptor closes and its last
 // mapping goes (no process holds it while the unrelated peer reads it).
@@ -645,7 +702,8 @@ TEST(PshmOs, ObjectPersistsWithNoDescriptorsOrMappingsUntilUnlinked) {
   }  // munmap, close: nothing refers to the object but its name
   auto run = RunPeer({"pshm-read", name, "3", "4"});
   ASSERT_THAT(run, IsOk());
-  EXPECT_EQ(run->wait_status, 0) << DescribeWaitStatus(run->wait_status) << ": " << run->output;
+  EXPECT_EQ(run->wait_status, 0)
+      << DescribeWaitStatus(run->wait_status) << ": " << run->output;
   EXPECT_EQ(run->output, "kept");
   ipc::Fd again(RawOpen(name, O_RDONLY));
   ASSERT_THAT(again.get(), SyscallSucceeds());
@@ -664,7 +722,7 @@ TEST(PshmLayer, ObjectOutlivesItsHandlesUntilUnlinked) {
   EXPECT_EQ(LayerReadAt(again, 0, 100), "survives");
 }
 
-// ---- PSHM-014 shm_unlink -------------------------------------------------------------
+// ---- PSHM-014 shm_unlink ---------------------------------------------------
 
 // Catches: the name surviving shm_unlink, or the object (descriptor, mapping,
 // another process's descriptor) destroyed with the name.
@@ -677,7 +735,8 @@ TEST(PshmOs, UnlinkRemovesTheNameAtOnceButTheMemoryLives) {
   int to_child[2], from_child[2];
   ASSERT_THAT(::pipe2(to_child, O_CLOEXEC), SyscallSucceeds());
   ASSERT_THAT(::pipe2(from_child, O_CLOEXEC), SyscallSucceeds());
-  ipc::Fd tc_r(to_child[0]), tc_w(to_child[1]), fc_r(from_child[0]), fc_w(from_child[1]);
+  ipc::Fd tc_r(to_child[0]), tc_w(to_child[1]), fc_r(from_child[0]),
+      fc_w(from_child[1]);
   // A second process holding only a descriptor (its own open by name).
   Child holder([&] {
     int fd = RawOpen(s.owner.name(), O_RDWR);
@@ -686,7 +745,9 @@ TEST(PshmOs, UnlinkRemovesTheNameAtOnceButTheMemoryLives) {
     if (::read(tc_r.get(), &c, 1) != 1) return 2;  // the parent has unlinked
     if (::pwrite(fd, "holder", 6, 10) != 6) return 3;
     char buf[6];
-    return ::pread(fd, buf, 6, 0) == 6 && std::memcmp(buf, "before", 6) == 0 ? 0 : 4;
+    return ::pread(fd, buf, 6, 0) == 6 && std::memcmp(buf, "before", 6) == 0
+               ? 0
+               : 4;
   });
   char c = 0;
   ASSERT_THAT(::read(fc_r.get(), &c, 1), SyscallSucceedsWithValue(1));
@@ -696,12 +757,14 @@ TEST(PshmOs, UnlinkRemovesTheNameAtOnceButTheMemoryLives) {
   ASSERT_THAT(::shm_unlink(name.c_str()), SyscallSucceeds());
   s.owner.release();
   EXPECT_THAT(RawOpen(name, O_RDWR), SyscallFailsWithErrno(ENOENT));
-  EXPECT_THAT(::access(("/dev/shm" + name).c_str(), F_OK), SyscallFailsWithErrno(ENOENT));
+  EXPECT_THAT(::access(("/dev/shm" + name).c_str(), F_OK),
+              SyscallFailsWithErrno(ENOENT));
   ASSERT_THAT(::write(tc_w.get(), "g", 1), SyscallSucceedsWithValue(1));
   int status = holder.wait();
   ASSERT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
 
-  EXPECT_EQ(std::string(m.get() + 10, 6), "holder");  // the holder's write reached our mapping
+  EXPECT_EQ(std::string(m.get() + 10, 6),
+            "holder");  // the holder's write reached our mapping
   std::memcpy(m.get() + 20, "after", 5);
   EXPECT_EQ(ReadAt(s.fd.get(), 20, 5), "after");
   struct stat st;
@@ -712,7 +775,8 @@ TEST(PshmOs, UnlinkRemovesTheNameAtOnceButTheMemoryLives) {
   EXPECT_EQ(std::string(m.get(), 6), "before");
 }
 
-// Catches: shm_unlink of a name that does not exist succeeding or giving another errno.
+// Catches: shm_unlink of a name that does not exist succeeding or giving
+// another errno.
 TEST(PshmOs, UnlinkOfMissingNameFailsEnoent) {
   std::string name = ShmName("unlink-missing");
   EXPECT_THAT(::shm_unlink(name.c_str()), SyscallFailsWithErrno(ENOENT));
@@ -742,10 +806,11 @@ TEST(PshmLayer, NameOwnerUnlinksWhenItGoesOut) {
     ASSERT_OK(PosixShm::open(name));
     ASSERT_THAT(::access(("/dev/shm" + name).c_str(), F_OK), SyscallSucceeds());
   }
-  EXPECT_THAT(::access(("/dev/shm" + name).c_str(), F_OK), SyscallFailsWithErrno(ENOENT));
+  EXPECT_THAT(::access(("/dev/shm" + name).c_str(), F_OK),
+              SyscallFailsWithErrno(ENOENT));
 }
 
-// ---- PSHM-015 after unlink the name is free ---------------------------------------
+// ---- PSHM-015 after unlink the name is free --------------------------------
 
 // Catches: a recreated name that reattaches the old (still open) object.
 TEST(PshmOs, NameReusedAfterUnlinkIsAFreshEmptyObject) {
@@ -755,7 +820,8 @@ TEST(PshmOs, NameReusedAfterUnlinkIsAFreshEmptyObject) {
   std::string name = s.owner.name();
   ASSERT_THAT(::shm_unlink(name.c_str()), SyscallSucceeds());
   EXPECT_THAT(RawOpen(name, O_RDWR), SyscallFailsWithErrno(ENOENT));
-  ipc::Fd fresh(RawOpen(name, O_RDWR | O_CREAT | O_EXCL));  // O_EXCL: nothing exists
+  ipc::Fd fresh(
+      RawOpen(name, O_RDWR | O_CREAT | O_EXCL));  // O_EXCL: nothing exists
   ASSERT_THAT(fresh.get(), SyscallSucceeds());
   struct stat a, b;
   ASSERT_THAT(::fstat(s.fd.get(), &a), SyscallSucceeds());
@@ -766,7 +832,7 @@ TEST(PshmOs, NameReusedAfterUnlinkIsAFreshEmptyObject) {
   EXPECT_EQ(ReadAt(s.fd.get(), 0, 3), "old");  // the objects are independent
 }
 
-// ---- PSHM-017 file I/O on the descriptor (Linux) -------------------------------------
+// ---- PSHM-017 file I/O on the descriptor (Linux) ---------------------------
 
 // Catches (seed claim "random access via read/write/lseek"): offsets ignored,
 // writes not extending, holes not zero, or the two views (file I/O and
@@ -776,19 +842,22 @@ TEST(PshmOs, ReadWriteLseekGiveRandomAccessThatAgreesWithMmap) {
   ASSERT_THAT(CreateShm(s, "rw"), SyscallSucceeds());
   int fd = s.fd.get();
   ASSERT_THAT(::lseek(fd, 1000, SEEK_SET), SyscallSucceedsWithValue(1000));
-  ASSERT_THAT(::write(fd, "middle", 6), SyscallSucceedsWithValue(6));  // grows to 1006
+  ASSERT_THAT(::write(fd, "middle", 6),
+              SyscallSucceedsWithValue(6));  // grows to 1006
   EXPECT_EQ(SizeOf(fd), 1006);
   EXPECT_EQ(::lseek(fd, 0, SEEK_CUR), 1006);
   ASSERT_THAT(::lseek(fd, 0, SEEK_SET), SyscallSucceedsWithValue(0));
   ASSERT_THAT(::write(fd, "head", 4), SyscallSucceedsWithValue(4));
   ASSERT_THAT(::lseek(fd, -2, SEEK_END), SyscallSucceedsWithValue(1004));
   char buf[16];
-  ASSERT_THAT(::read(fd, buf, sizeof buf), SyscallSucceedsWithValue(2));  // short at the end
+  ASSERT_THAT(::read(fd, buf, sizeof buf),
+              SyscallSucceedsWithValue(2));  // short at the end
   EXPECT_EQ(std::string(buf, 2), "le");
   EXPECT_THAT(::read(fd, buf, sizeof buf), SyscallSucceedsWithValue(0));  // EOF
   ASSERT_THAT(::lseek(fd, 500, SEEK_SET), SyscallSucceedsWithValue(500));
   ASSERT_THAT(::read(fd, buf, 4), SyscallSucceedsWithValue(4));
-  EXPECT_EQ(std::string(buf, 4), std::string(4, '\0'));  // the hole reads as zeros
+  EXPECT_EQ(std::string(buf, 4),
+            std::string(4, '\0'));  // the hole reads as zeros
   ASSERT_THAT(::pwrite(fd, "pw", 2, 700), SyscallSucceedsWithValue(2));
   EXPECT_EQ(::lseek(fd, 0, SEEK_CUR), 504);  // pwrite does not move the offset
 
@@ -825,7 +894,8 @@ TEST(PshmLayer, ReadAtWriteAtAreRandomAccessAndAgreeWithTheMapping) {
   ASSERT_OK(shm.write_at(10, ipc::as_bytes("near")));
   EXPECT_EQ(*shm.size(), 3003u);
   EXPECT_EQ(LayerReadAt(shm, 3000, 100), "far");  // short only at the end
-  EXPECT_EQ(LayerReadAt(shm, 8, 8), std::string(2, '\0') + "near" + std::string(2, '\0'));
+  EXPECT_EQ(LayerReadAt(shm, 8, 8),
+            std::string(2, '\0') + "near" + std::string(2, '\0'));
   auto m = ASSERT_OK_AND_VALUE(SharedMapping::map(shm, 0, kPage, false));
   EXPECT_EQ(LayerMapRead(m, shm, 3000, 3), "far");
   EXPECT_EQ(LayerMapRead(m, shm, 0, 3003), LayerReadAt(shm, 0, 3003));
@@ -856,7 +926,8 @@ TEST(PshmLayer, ReadOnlyObjectRefusesWritesAndTruncate) {
   std::string name = ShmName("lrdonly");
   ShmNameOwner owner(name);
   auto rw = ASSERT_OK_AND_VALUE(PosixShm::open(name));
-  auto ro = ASSERT_OK_AND_VALUE(PosixShm::open(name, {.create = false, .read_only = true}));
+  auto ro = ASSERT_OK_AND_VALUE(
+      PosixShm::open(name, {.create = false, .read_only = true}));
   EXPECT_TRUE(ro.read_only());
   auto w = ro.write_at(0, ipc::as_bytes("x"));
   ASSERT_THAT(w, FailsWith(EBADF));
@@ -868,7 +939,7 @@ TEST(PshmLayer, ReadOnlyObjectRefusesWritesAndTruncate) {
   EXPECT_EQ(*rw.size(), 0u);
 }
 
-// ---- PSHM-018 fstat, fchmod, fchown ----------------------------------------------------
+// ---- PSHM-018 fstat, fchmod, fchown ----------------------------------------
 
 // Catches: fstat fields that do not follow fchmod/fchown/ftruncate, or a
 // descriptor view that differs from the /dev/shm file.
@@ -887,7 +958,8 @@ TEST(PshmOs, FstatReportsSizeModeOwnerAndFchmodFchownApply) {
   EXPECT_EQ(st.st_uid, 65534u);
   EXPECT_EQ(st.st_gid, 65533u);
   struct stat path;
-  ASSERT_THAT(::stat(("/dev/shm" + s.owner.name()).c_str(), &path), SyscallSucceeds());
+  ASSERT_THAT(::stat(("/dev/shm" + s.owner.name()).c_str(), &path),
+              SyscallSucceeds());
   EXPECT_EQ(path.st_mode, st.st_mode);
   EXPECT_EQ(path.st_uid, 65534u);
 }
@@ -905,7 +977,8 @@ TEST(PshmOs, FchownGivesTheNewOwnerAccess) {
     if (::fchmod(fd, 0) != 0) return 3;  // the owner may change the mode
     return 0;
   });
-  if (ExitedWith(status, kSkipExit)) GTEST_SKIP() << "cannot switch to uid 65534";
+  if (ExitedWith(status, kSkipExit))
+    GTEST_SKIP() << "cannot switch to uid 65534";
   ASSERT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
   EXPECT_EQ(ReadAt(s.fd.get(), 0, 6), "nobody");
   struct stat st;
@@ -913,7 +986,7 @@ TEST(PshmOs, FchownGivesTheNewOwnerAccess) {
   EXPECT_EQ(st.st_mode & 07777, 0u);
 }
 
-// ---- PSHM-019 SIGBUS beyond the end -------------------------------------------------
+// ---- PSHM-019 SIGBUS beyond the end ----------------------------------------
 
 // Catches: mmap refusing a range longer than the object, or a touch of a page
 // wholly beyond the end that does not raise SIGBUS (reads zeros, or SIGSEGV).
@@ -934,10 +1007,12 @@ TEST(PshmOs, TouchingAPageWhollyBeyondTheEndRaisesSigbus) {
     return 1;
   });
   EXPECT_TRUE(ExitedWith(store, kBusExit)) << DescribeWaitStatus(store);
-  EXPECT_EQ(SizeOf(s.fd.get()), static_cast<off_t>(kPage));  // the store did not grow it
+  EXPECT_EQ(SizeOf(s.fd.get()),
+            static_cast<off_t>(kPage));  // the store did not grow it
 }
 
-// Catches: a SIGBUS with the wrong si_code/si_addr (BUS_ADRERR at the byte touched).
+// Catches: a SIGBUS with the wrong si_code/si_addr (BUS_ADRERR at the byte
+// touched).
 TEST(PshmOs, SigbusReportsBusAdrerrAtTheAddress) {
   RawShm s;
   ASSERT_THAT(CreateShm(s, "adrerr"), SyscallSucceeds());  // size 0
@@ -947,7 +1022,8 @@ TEST(PshmOs, SigbusReportsBusAdrerrAtTheAddress) {
     if (!ReportFaultsAt(m.get() + 17)) return 2;
     return Load(m.get() + 17) == 0 ? 1 : 3;
   });
-  EXPECT_TRUE(ExitedWith(status, FaultExit(SIGBUS, BUS_ADRERR))) << DescribeWaitStatus(status);
+  EXPECT_TRUE(ExitedWith(status, FaultExit(SIGBUS, BUS_ADRERR)))
+      << DescribeWaitStatus(status);
 }
 
 // The layer turns the same access into ENXIO (and copies nothing).
@@ -966,7 +1042,7 @@ TEST(PshmLayer, AccessBeyondTheObjectEndIsEnxioNotSigbus) {
   EXPECT_EQ(*shm.size(), kPage);
 }
 
-// ---- PSHM-020 the partial last page ---------------------------------------------------
+// ---- PSHM-020 the partial last page ----------------------------------------
 
 // Catches: SIGBUS inside the page that holds EOF, non-zero bytes after EOF,
 // or stores after EOF that reach the object (size or file contents).
@@ -986,7 +1062,8 @@ TEST(PshmOs, BytesAfterEofInTheLastPageReadZeroAndStoresStayOut) {
   ASSERT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
   EXPECT_EQ(SizeOf(s.fd.get()), 100);
   char c;
-  EXPECT_THAT(::pread(s.fd.get(), &c, 1, 200), SyscallSucceedsWithValue(0));  // EOF
+  EXPECT_THAT(::pread(s.fd.get(), &c, 1, 200),
+              SyscallSucceedsWithValue(0));  // EOF
   EXPECT_EQ(ReadAt(s.fd.get(), 0, kPage), std::string(100, '\0'));
 }
 
@@ -1001,11 +1078,13 @@ TEST(PshmLayer, RangeCrossingEofInTheLastPageIsRefused) {
   EXPECT_EQ(LayerMapRead(m, shm, 96, 4), std::string(4, '\0'));
   auto r = m.write(shm, 98, ipc::as_bytes("xyz"));
   ASSERT_THAT(r, FailsWith(ENXIO));
-  EXPECT_EQ(r.error().detail(), "object shrank to 100 bytes; [98, 101) is beyond its end");
-  EXPECT_EQ(LayerReadAt(shm, 98, 2), std::string(2, '\0'));  // nothing was copied
+  EXPECT_EQ(r.error().detail(),
+            "object shrank to 100 bytes; [98, 101) is beyond its end");
+  EXPECT_EQ(LayerReadAt(shm, 98, 2),
+            std::string(2, '\0'));  // nothing was copied
 }
 
-// ---- PSHM-021 shrink while mapped, then grow ---------------------------------------
+// ---- PSHM-021 shrink while mapped, then grow -------------------------------
 
 // Catches (seed claim): a peer's ftruncate down not revoking the removed
 // pages (old data still readable, no SIGBUS), or growing again not making
@@ -1032,7 +1111,8 @@ TEST(PshmOs, PeerShrinkMakesRemovedPagesSigbusAndGrowingMakesThemZero) {
     return 1;
   });
   EXPECT_TRUE(ExitedWith(store, kBusExit)) << DescribeWaitStatus(store);
-  EXPECT_EQ(std::string(m.get(), 1), std::string(1, '\0'));  // the first page is still fine
+  EXPECT_EQ(std::string(m.get(), 1),
+            std::string(1, '\0'));  // the first page is still fine
 
   ASSERT_THAT(::ftruncate(s.fd.get(), 2 * kPage), SyscallSucceeds());
   EXPECT_EQ(std::string(m.get() + kPage, 6), std::string(6, '\0'));
@@ -1047,7 +1127,8 @@ TEST(PshmLayer, PeerShrinkIsEnxioAndGrowingAgainReadsZeros) {
   ASSERT_OK(shm.truncate(2 * kPage));
   auto m = ASSERT_OK_AND_VALUE(SharedMapping::map(shm, 0, 2 * kPage, true));
   ASSERT_OK(m.write(shm, kPage, ipc::as_bytes("tail")));
-  auto run = RunPeer({"pshm-read", name, std::to_string(kPage), "4"});  // sanity: peer sees it
+  auto run = RunPeer(
+      {"pshm-read", name, std::to_string(kPage), "4"});  // sanity: peer sees it
   ASSERT_THAT(run, IsOk());
   ASSERT_EQ(run->output, "tail");
   int peer = RunInChild([&] {
@@ -1060,13 +1141,14 @@ TEST(PshmLayer, PeerShrinkIsEnxioAndGrowingAgainReadsZeros) {
   ASSERT_THAT(r, FailsWith(ENXIO));
   EXPECT_EQ(r.error().op(), "SharedMapping::read");
   EXPECT_EQ(out, "????");
-  EXPECT_THAT(m.write(shm, kPage - 1, ipc::as_bytes("ab")), FailsWith(ENXIO));  // straddles
+  EXPECT_THAT(m.write(shm, kPage - 1, ipc::as_bytes("ab")),
+              FailsWith(ENXIO));  // straddles
   EXPECT_OK(m.write(shm, kPage - 1, ipc::as_bytes("a")));
   ASSERT_OK(shm.truncate(2 * kPage));
   EXPECT_EQ(LayerMapRead(m, shm, kPage, 4), std::string(4, '\0'));
 }
 
-// ---- PSHM-022 writable shared mapping of a read-only descriptor -------------------
+// ---- PSHM-022 writable shared mapping of a read-only descriptor ------------
 
 // Catches: PROT_WRITE|MAP_SHARED allowed on an O_RDONLY descriptor (writes
 // through it would bypass the open mode); MAP_PRIVATE is allowed.
@@ -1075,7 +1157,8 @@ TEST(PshmOs, WritableSharedMappingOfReadOnlyDescriptorFailsEacces) {
   ASSERT_THAT(CreateShm(s, "roprot", kPage), SyscallSucceeds());
   ipc::Fd ro(RawOpen(s.owner.name(), O_RDONLY));
   ASSERT_THAT(ro.get(), SyscallSucceeds());
-  void* p = ::mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, ro.get(), 0);
+  void* p =
+      ::mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, ro.get(), 0);
   EXPECT_EQ(p, MAP_FAILED);
   EXPECT_EQ(errno, EACCES);
   if (p != MAP_FAILED) ::munmap(p, kPage);
@@ -1085,7 +1168,8 @@ TEST(PshmOs, WritableSharedMappingOfReadOnlyDescriptorFailsEacces) {
   EXPECT_TRUE(cow.ok());
   // mprotect cannot add PROT_WRITE to the read-only shared mapping either.
   ASSERT_TRUE(r.ok());
-  EXPECT_THAT(::mprotect(r.get(), kPage, PROT_READ | PROT_WRITE), SyscallFailsWithErrno(EACCES));
+  EXPECT_THAT(::mprotect(r.get(), kPage, PROT_READ | PROT_WRITE),
+              SyscallFailsWithErrno(EACCES));
 }
 
 TEST(PshmLayer, WritableMapOfReadOnlyObjectFailsEacces) {
@@ -1093,14 +1177,15 @@ TEST(PshmLayer, WritableMapOfReadOnlyObjectFailsEacces) {
   ShmNameOwner owner(name);
   auto rw = ASSERT_OK_AND_VALUE(PosixShm::open(name));
   ASSERT_OK(rw.truncate(kPage));
-  auto ro = ASSERT_OK_AND_VALUE(PosixShm::open(name, {.create = false, .read_only = true}));
+  auto ro = ASSERT_OK_AND_VALUE(
+      PosixShm::open(name, {.create = false, .read_only = true}));
   auto m = SharedMapping::map(ro, 0, kPage, true);
   ASSERT_THAT(m, FailsWith(EACCES));
   EXPECT_EQ(m.error().detail(), "object opened read-only");
   EXPECT_OK(SharedMapping::map(ro, 0, kPage, false));
 }
 
-// ---- PSHM-023 mmap argument errors ---------------------------------------------------
+// ---- PSHM-023 mmap argument errors -----------------------------------------
 
 // Catches: a zero length, a missing or unknown mapping type, or a closed
 // descriptor accepted.
@@ -1108,16 +1193,19 @@ TEST(PshmOs, MmapRejectsZeroLengthMissingTypeAndBadFd) {
   RawShm s;
   ASSERT_THAT(CreateShm(s, "mmaperr", kPage), SyscallSucceeds());
   errno = 0;
-  EXPECT_EQ(::mmap(nullptr, 0, PROT_READ, MAP_SHARED, s.fd.get(), 0), MAP_FAILED);
+  EXPECT_EQ(::mmap(nullptr, 0, PROT_READ, MAP_SHARED, s.fd.get(), 0),
+            MAP_FAILED);
   EXPECT_EQ(errno, EINVAL);
   errno = 0;
-  EXPECT_EQ(::mmap(nullptr, kPage, PROT_READ, 0, s.fd.get(), 0), MAP_FAILED);  // neither
+  EXPECT_EQ(::mmap(nullptr, kPage, PROT_READ, 0, s.fd.get(), 0),
+            MAP_FAILED);  // neither
   EXPECT_EQ(errno, EINVAL);
   int closed = ::dup(s.fd.get());
   ASSERT_THAT(closed, SyscallSucceeds());
   ASSERT_THAT(::close(closed), SyscallSucceeds());
   errno = 0;
-  EXPECT_EQ(::mmap(nullptr, kPage, PROT_READ, MAP_SHARED, closed, 0), MAP_FAILED);
+  EXPECT_EQ(::mmap(nullptr, kPage, PROT_READ, MAP_SHARED, closed, 0),
+            MAP_FAILED);
   EXPECT_EQ(errno, EBADF);
 }
 
@@ -1129,12 +1217,14 @@ TEST(PshmOs, SharedPlusPrivateIsMapSharedValidate) {
   RawShm s;
   ASSERT_THAT(CreateShm(s, "validate", kPage), SyscallSucceeds());
   static_assert((MAP_SHARED | MAP_PRIVATE) == MAP_SHARED_VALIDATE);
-  Mapping both(kPage, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_PRIVATE, s.fd.get());
+  Mapping both(kPage, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_PRIVATE,
+               s.fd.get());
   ASSERT_TRUE(both.ok()) << std::strerror(errno);
   std::memcpy(both.get(), "shared", 6);
   EXPECT_EQ(ReadAt(s.fd.get(), 0, 6), "shared");  // it is a shared mapping
   errno = 0;
-  EXPECT_EQ(::mmap(nullptr, kPage, PROT_READ, MAP_SHARED_VALIDATE | MAP_SYNC, s.fd.get(), 0),
+  EXPECT_EQ(::mmap(nullptr, kPage, PROT_READ, MAP_SHARED_VALIDATE | MAP_SYNC,
+                   s.fd.get(), 0),
             MAP_FAILED);
   EXPECT_EQ(errno, EOPNOTSUPP);
   Mapping ignored(kPage, PROT_READ, MAP_SHARED | MAP_SYNC, s.fd.get());
@@ -1158,7 +1248,7 @@ TEST(PshmLayer, ZeroLengthOrUnalignedMapFailsEinval) {
   EXPECT_EQ(LayerReadAt(shm, kPage, 11), "second page");
 }
 
-// ---- PSHM-024 file I/O and mappings are coherent ------------------------------------
+// ---- PSHM-024 file I/O and mappings are coherent ---------------------------
 
 // Catches (seed claim "the two views agree"): a write(2)/pwrite by us or by
 // an unrelated program that an existing mapping does not see, or a mapping
@@ -1168,7 +1258,8 @@ TEST(PshmOs, FileWritesAndMappingStoresAreCoherent) {
   ASSERT_THAT(CreateShm(s, "coherent", kPage), SyscallSucceeds());
   Mapping m(kPage, PROT_READ | PROT_WRITE, MAP_SHARED, s.fd.get());
   ASSERT_TRUE(m.ok());
-  ASSERT_THAT(::pwrite(s.fd.get(), "by-pwrite", 9, 10), SyscallSucceedsWithValue(9));
+  ASSERT_THAT(::pwrite(s.fd.get(), "by-pwrite", 9, 10),
+              SyscallSucceedsWithValue(9));
   EXPECT_EQ(std::string(m.get() + 10, 9), "by-pwrite");
   ASSERT_THAT(::lseek(s.fd.get(), 30, SEEK_SET), SyscallSucceedsWithValue(30));
   ASSERT_THAT(::write(s.fd.get(), "by-write", 8), SyscallSucceedsWithValue(8));
@@ -1179,12 +1270,14 @@ TEST(PshmOs, FileWritesAndMappingStoresAreCoherent) {
   ASSERT_THAT(::read(s.fd.get(), buf, 8), SyscallSucceedsWithValue(8));
   EXPECT_EQ(std::string(buf, 8), "by-store");
 
-  auto write = RunPeer({"pshm-write", s.owner.name(), "70", "by-peer"});
+  auto write =
+      RunUnrelatedPeer({"pshm-write", s.owner.name(), "70", "by-peer"});
   ASSERT_THAT(write, IsOk());
-  ASSERT_EQ(write->wait_status, 0) << DescribeWaitStatus(write->wait_status) << write->output;
+  ASSERT_EQ(write->wait_status, 0)
+      << DescribeWaitStatus(write->wait_status) << write->output;
   EXPECT_EQ(std::string(m.get() + 70, 7), "by-peer");
   std::memcpy(m.get() + 90, "to-peer", 7);
-  auto read = RunPeer({"pshm-read", s.owner.name(), "90", "7"});
+  auto read = RunUnrelatedPeer({"pshm-read", s.owner.name(), "90", "7"});
   ASSERT_THAT(read, IsOk());
   EXPECT_EQ(read->output, "to-peer") << DescribeWaitStatus(read->wait_status);
 }
@@ -1197,12 +1290,13 @@ TEST(PshmLayer, FileWritesAndMappingStoresAreCoherent) {
   auto m = ASSERT_OK_AND_VALUE(SharedMapping::map(shm, 0, kPage, true));
   ASSERT_OK(shm.write_at(5, ipc::as_bytes("file")));
   EXPECT_EQ(LayerMapRead(m, shm, 5, 4), "file");
-  EXPECT_EQ(std::string(reinterpret_cast<const char*>(m.bytes().data()) + 5, 4), "file");
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(m.bytes().data()) + 5, 4),
+            "file");
   ASSERT_OK(m.write(shm, 20, ipc::as_bytes("map")));
   EXPECT_EQ(LayerReadAt(shm, 20, 3), "map");
 }
 
-// ---- PSHM-025 anonymous shared memory ----------------------------------------------
+// ---- PSHM-025 anonymous shared memory --------------------------------------
 
 // Catches: MAP_SHARED|MAP_ANONYMOUS copied on fork (the child's store lost),
 // or MAP_PRIVATE|MAP_ANONYMOUS shared (the contrast).
@@ -1223,7 +1317,7 @@ TEST(PshmOs, AnonymousSharedMemoryIsSharedWithForkChildren) {
   EXPECT_EQ(std::string(priv.get() + 10, 5), std::string(5, '\0'));
 }
 
-// ---- PSHM-026 access after munmap ------------------------------------------------------
+// ---- PSHM-026 access after munmap ------------------------------------------
 
 // Catches: a munmap that leaves the pages accessible (SEGV_MAPERR expected).
 TEST(PshmOs, AccessAfterMunmapRaisesSigsegv) {
@@ -1237,7 +1331,8 @@ TEST(PshmOs, AccessAfterMunmapRaisesSigsegv) {
     if (!ReportFaultsAt(addr + 8)) return 2;
     return Load(addr + 8) == 0 ? 1 : 3;
   });
-  EXPECT_TRUE(ExitedWith(status, FaultExit(SIGSEGV, SEGV_MAPERR))) << DescribeWaitStatus(status);
+  EXPECT_TRUE(ExitedWith(status, FaultExit(SIGSEGV, SEGV_MAPERR)))
+      << DescribeWaitStatus(status);
   // The object is unaffected by the unmap.
   EXPECT_EQ(SizeOf(s.fd.get()), static_cast<off_t>(kPage));
 }
@@ -1258,7 +1353,7 @@ TEST(PshmLayer, AccessAfterUnmapIsEinval) {
   EXPECT_THAT(m.unmap(), FailsWith(EINVAL));
 }
 
-// ---- PSHM-027 protection faults ----------------------------------------------------------
+// ---- PSHM-027 protection faults --------------------------------------------
 
 // Catches: PROT_NONE pages that can be read, read-only pages that can be
 // written (directly or after mprotect), or the wrong si_code (SEGV_ACCERR).
@@ -1275,20 +1370,24 @@ TEST(PshmOs, ProtectionViolationsRaiseSigsegvWithSegvAccerr) {
     if (!ReportFaultsAt(none.get() + 1)) return 2;
     return Load(none.get() + 1) == 0 ? 1 : 3;
   });
-  EXPECT_TRUE(ExitedWith(load, accerr)) << "PROT_NONE load: " << DescribeWaitStatus(load);
+  EXPECT_TRUE(ExitedWith(load, accerr))
+      << "PROT_NONE load: " << DescribeWaitStatus(load);
   int store = RunInChild([&] {
     if (!ReportFaultsAt(ro.get() + 2)) return 2;
     Store(ro.get() + 2, 'x');
     return 1;
   });
-  EXPECT_TRUE(ExitedWith(store, accerr)) << "PROT_READ store: " << DescribeWaitStatus(store);
+  EXPECT_TRUE(ExitedWith(store, accerr))
+      << "PROT_READ store: " << DescribeWaitStatus(store);
   int mprot = RunInChild([&] {
     if (!ReportFaultsAt(later.get() + 3)) return 2;
     Store(later.get() + 3, 'x');
     return 1;
   });
-  EXPECT_TRUE(ExitedWith(mprot, accerr)) << "after mprotect: " << DescribeWaitStatus(mprot);
-  EXPECT_EQ(ReadAt(s.fd.get(), 0, 4), std::string(4, '\0'));  // no store got through
+  EXPECT_TRUE(ExitedWith(mprot, accerr))
+      << "after mprotect: " << DescribeWaitStatus(mprot);
+  EXPECT_EQ(ReadAt(s.fd.get(), 0, 4),
+            std::string(4, '\0'));  // no store got through
 }
 
 TEST(PshmLayer, WriteThroughReadOnlyMappingIsEacces) {
@@ -1304,7 +1403,7 @@ TEST(PshmLayer, WriteThroughReadOnlyMappingIsEacces) {
   EXPECT_EQ(LayerReadAt(shm, 0, 1), std::string(1, '\0'));
 }
 
-// ---- PSHM-028 /dev/zero -----------------------------------------------------------------
+// ---- PSHM-028 /dev/zero ----------------------------------------------------
 
 // Catches: MAP_SHARED mappings of /dev/zero that share memory with each
 // other (each mmap of /dev/zero is a new anonymous shared object on Linux).
@@ -1326,7 +1425,7 @@ TEST(PshmOs, SeparateSharedMappingsOfDevZeroDoNotShare) {
   EXPECT_EQ(std::string(b.get() + 10, 5), std::string(5, '\0'));
 }
 
-// ---- PSHM-029 memfd_create ----------------------------------------------------------------
+// ---- PSHM-029 memfd_create -------------------------------------------------
 
 // Catches: a memfd that an unrelated program cannot reach through
 // /proc/<pid>/fd/N, or whose contents differ from what our mapping holds.
@@ -1337,18 +1436,23 @@ TEST(PshmOs, MemfdIsReachableByAnotherProgramThroughProc) {
   Mapping m(kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
   ASSERT_TRUE(m.ok());
   std::memcpy(m.get(), "memfd-data", 10);
-  std::string path = "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(fd.get());
-  auto read = RunPeer({"read-path", path, "10"});
+  std::string path =
+      "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(fd.get());
+  auto read = RunUnrelatedPeer({"read-path", path, "10"});
   ASSERT_THAT(read, IsOk());
-  EXPECT_EQ(read->wait_status, 0) << DescribeWaitStatus(read->wait_status) << ": " << read->output;
+  EXPECT_EQ(read->wait_status, 0)
+      << DescribeWaitStatus(read->wait_status) << ": " << read->output;
   EXPECT_EQ(read->output, "memfd-data");
-  auto write = RunPeer({"write-path", path, "PEER"});
+  auto write = RunUnrelatedPeer({"write-path", path, "PEER"});
   ASSERT_THAT(write, IsOk());
-  EXPECT_EQ(write->wait_status, 0) << DescribeWaitStatus(write->wait_status) << ": " << write->output;
-  EXPECT_EQ(std::string(m.get(), 10), "PEERd-data");  // write-path overwrites from offset 0
+  EXPECT_EQ(write->wait_status, 0)
+      << DescribeWaitStatus(write->wait_status) << ": " << write->output;
+  EXPECT_EQ(std::string(m.get(), 10),
+            "PEERd-data");  // write-path overwrites from offset 0
   // A forked child maps the inherited descriptor and shares the same pages.
   int status = RunInChild([&] {
-    void* p = ::mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
+    void* p =
+        ::mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
     if (p == MAP_FAILED) return 1;
     std::memcpy(static_cast<char*>(p) + 20, "kid", 3);
     return 0;
@@ -1357,26 +1461,30 @@ TEST(PshmOs, MemfdIsReachableByAnotherProgramThroughProc) {
   EXPECT_EQ(std::string(m.get() + 20, 3), "kid");
 }
 
-// ---- PSHM-030 name too long -------------------------------------------------------------
+// ---- PSHM-030 name too long ------------------------------------------------
 
 // Catches: a name of NAME_MAX bytes refused, or a longer one accepted or
 // refused with EINVAL instead of ENAMETOOLONG (glibc's choice).
 TEST(PshmOs, NameLongerThanNameMaxFailsEnametoolong) {
   std::string prefix = ShmName("long");
-  std::string longest = prefix + std::string(NAME_MAX - (prefix.size() - 1), 'n');
+  std::string longest =
+      prefix + std::string(NAME_MAX - (prefix.size() - 1), 'n');
   ASSERT_EQ(longest.size(), static_cast<std::size_t>(NAME_MAX) + 1);
   ShmNameOwner owner(longest);
   ipc::Fd fd(RawOpen(longest, O_RDWR | O_CREAT | O_EXCL));
   EXPECT_THAT(fd.get(), SyscallSucceeds());
   std::string too_long = longest + "n";
   ShmNameOwner owner2(too_long);  // never exists; harmless
-  EXPECT_THAT(RawOpen(too_long, O_RDWR | O_CREAT), SyscallFailsWithErrno(ENAMETOOLONG));
-  EXPECT_THAT(::shm_unlink(too_long.c_str()), SyscallFailsWithErrno(ENAMETOOLONG));
+  EXPECT_THAT(RawOpen(too_long, O_RDWR | O_CREAT),
+              SyscallFailsWithErrno(ENAMETOOLONG));
+  EXPECT_THAT(::shm_unlink(too_long.c_str()),
+              SyscallFailsWithErrno(ENAMETOOLONG));
 }
 
 TEST(PshmLayer, NameLongerThanNameMaxIsRefusedBeforeTheCall) {
   std::string prefix = ShmName("llong");
-  std::string longest = prefix + std::string(NAME_MAX - (prefix.size() - 1), 'n');
+  std::string longest =
+      prefix + std::string(NAME_MAX - (prefix.size() - 1), 'n');
   ShmNameOwner owner(longest);
   EXPECT_OK(PosixShm::open(longest));
   auto r = PosixShm::open(longest + "n");
@@ -1384,41 +1492,46 @@ TEST(PshmLayer, NameLongerThanNameMaxIsRefusedBeforeTheCall) {
   EXPECT_THAT(r.error().detail(), HasSubstr("longer than NAME_MAX"));
 }
 
-// ---- PSHM-031 mmap offset alignment ----------------------------------------------------
+// ---- PSHM-031 mmap offset alignment ----------------------------------------
 
 // Catches: an unaligned offset accepted (silently rounded).
 TEST(PshmOs, MmapOffsetMustBeAMultipleOfThePageSize) {
   RawShm s;
   ASSERT_THAT(CreateShm(s, "align", 2 * kPage), SyscallSucceeds());
   errno = 0;
-  EXPECT_EQ(::mmap(nullptr, kPage, PROT_READ, MAP_SHARED, s.fd.get(), 1), MAP_FAILED);
+  EXPECT_EQ(::mmap(nullptr, kPage, PROT_READ, MAP_SHARED, s.fd.get(), 1),
+            MAP_FAILED);
   EXPECT_EQ(errno, EINVAL);
   ASSERT_THAT(::pwrite(s.fd.get(), "page2", 5, static_cast<off_t>(kPage)),
               SyscallSucceedsWithValue(5));
-  Mapping m(kPage, PROT_READ, MAP_SHARED, s.fd.get(), static_cast<off_t>(kPage));
+  Mapping m(kPage, PROT_READ, MAP_SHARED, s.fd.get(),
+            static_cast<off_t>(kPage));
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(std::string(m.get(), 5), "page2");
 }
 
-// ---- PSHM-032 shm_unlink permission ---------------------------------------------------
+// ---- PSHM-032 shm_unlink permission ----------------------------------------
 
 // Catches: another user able to remove our name from the sticky /dev/shm, or
 // the kernel's EPERM leaking out (POSIX and glibc: EACCES).
 TEST(PshmOs, OtherUserCannotUnlinkTheNameEacces) {
   RawShm s;
   ASSERT_THAT(CreateShm(s, "unlinkperm"), SyscallSucceeds());
-  ASSERT_THAT(::fchmod(s.fd.get(), 0666), SyscallSucceeds());  // even if it may write it
+  ASSERT_THAT(::fchmod(s.fd.get(), 0666),
+              SyscallSucceeds());  // even if it may write it
   int status = RunInChild([&] {
     if (!DropPrivileges()) return kSkipExit;
     if (::shm_unlink(s.owner.name().c_str()) != -1) return 1;
     return errno == EACCES ? 0 : 2;
   });
-  if (ExitedWith(status, kSkipExit)) GTEST_SKIP() << "cannot switch to uid 65534";
+  if (ExitedWith(status, kSkipExit))
+    GTEST_SKIP() << "cannot switch to uid 65534";
   EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
-  EXPECT_THAT(::access(("/dev/shm" + s.owner.name()).c_str(), F_OK), SyscallSucceeds());
+  EXPECT_THAT(::access(("/dev/shm" + s.owner.name()).c_str(), F_OK),
+              SyscallSucceeds());
 }
 
-// ---- PSHM-033 a mapping larger than the object --------------------------------------
+// ---- PSHM-033 a mapping larger than the object -----------------------------
 
 // Catches: a mapping made while the object was empty that stays unusable
 // (or needs a remap) after the object grows; growth by pwrite or ftruncate.
@@ -1434,7 +1547,7 @@ TEST(PshmOs, MappingBecomesUsableWhenTheObjectGrows) {
   EXPECT_EQ(ReadAt(s.fd.get(), kPage + 1, 1), "q");
 }
 
-// ---- PSHM-034 munmap of part of a mapping ----------------------------------------------
+// ---- PSHM-034 munmap of part of a mapping ----------------------------------
 
 // Catches: munmap of one page taking the neighbouring pages or the object's
 // data with it.
@@ -1450,13 +1563,14 @@ TEST(PshmOs, PartialMunmapLeavesTheRestAndTheObjectIntact) {
     if (!ReportFaultsAt(m.get() + kPage)) return 2;
     return Load(m.get() + kPage) == 0 ? 1 : 3;
   });
-  EXPECT_TRUE(ExitedWith(status, FaultExit(SIGSEGV, SEGV_MAPERR))) << DescribeWaitStatus(status);
+  EXPECT_TRUE(ExitedWith(status, FaultExit(SIGSEGV, SEGV_MAPERR)))
+      << DescribeWaitStatus(status);
   EXPECT_EQ(std::string(m.get() + 2 * kPage, 4), "last");
   EXPECT_EQ(ReadAt(s.fd.get(), kPage, 6), "middle");
   // Mapping's destructor munmaps all three pages; the hole is no error.
 }
 
-// ---- PSHM-035 msync on a shared mapping ------------------------------------------------
+// ---- PSHM-035 msync on a shared mapping ------------------------------------
 
 // Catches: msync failing on shm (it is a no-op for coherence on Linux) or
 // accepting an unaligned address / conflicting flags.
@@ -1467,10 +1581,13 @@ TEST(PshmOs, MsyncSucceedsAndValidatesItsArguments) {
   ASSERT_TRUE(m.ok());
   std::memcpy(m.get(), "sync", 4);
   EXPECT_THAT(::msync(m.get(), kPage, MS_SYNC), SyscallSucceeds());
-  EXPECT_THAT(::msync(m.get(), kPage, MS_ASYNC | MS_INVALIDATE), SyscallSucceeds());
-  EXPECT_EQ(ReadAt(s.fd.get(), 0, 4), "sync");  // MS_INVALIDATE did not discard the store
+  EXPECT_THAT(::msync(m.get(), kPage, MS_ASYNC | MS_INVALIDATE),
+              SyscallSucceeds());
+  EXPECT_EQ(ReadAt(s.fd.get(), 0, 4),
+            "sync");  // MS_INVALIDATE did not discard the store
   EXPECT_THAT(::msync(m.get() + 1, 1, MS_SYNC), SyscallFailsWithErrno(EINVAL));
-  EXPECT_THAT(::msync(m.get(), kPage, MS_SYNC | MS_ASYNC), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(::msync(m.get(), kPage, MS_SYNC | MS_ASYNC),
+              SyscallFailsWithErrno(EINVAL));
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
-// conformance/process.cc — runfiles lookup and fork/isolate/exec/wait.
+// conformance/process.cc — data files (runfiles or bundle) and
+// fork/isolate/contain/exec/wait.
 #include "conformance/process.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -13,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -35,11 +38,19 @@ bool is_dir(const std::string& path) {
 // or apply our --test_filter.
 bool is_test_runner_variable(const std::string& entry) {
   static const char* const kNames[] = {
-      "XML_OUTPUT_FILE",       "TEST_PREMATURE_EXIT_FILE", "TESTBRIDGE_TEST_ONLY",
-      "TEST_SHARD_INDEX",      "TEST_TOTAL_SHARDS",        "TEST_SHARD_STATUS_FILE",
-      "TEST_INFRASTRUCTURE_FAILURE_FILE", "TEST_UNDECLARED_OUTPUTS_DIR",
-      "GTEST_OUTPUT",          "GTEST_FILTER",             "GTEST_SHARD_INDEX",
-      "GTEST_TOTAL_SHARDS",    "IPCT_PRIVATE_DEV_SHM",
+      "XML_OUTPUT_FILE",
+      "TEST_PREMATURE_EXIT_FILE",
+      "TESTBRIDGE_TEST_ONLY",
+      "TEST_SHARD_INDEX",
+      "TEST_TOTAL_SHARDS",
+      "TEST_SHARD_STATUS_FILE",
+      "TEST_INFRASTRUCTURE_FAILURE_FILE",
+      "TEST_UNDECLARED_OUTPUTS_DIR",
+      "GTEST_OUTPUT",
+      "GTEST_FILTER",
+      "GTEST_SHARD_INDEX",
+      "GTEST_TOTAL_SHARDS",
+      "IPCT_PRIVATE_DEV_SHM",
   };
   std::string name = entry.substr(0, entry.find('='));
   for (const char* n : kNames) {
@@ -48,7 +59,38 @@ bool is_test_runner_variable(const std::string& entry) {
   return false;
 }
 
-std::string var_name(const std::string& entry) { return entry.substr(0, entry.find('=')); }
+// The path of this program, "" if /proc/self/exe is unreadable.
+std::string self_exe() {
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  return n > 0 ? std::string(self, static_cast<std::size_t>(n)) : "";
+}
+
+bool is_file(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// The unpacked bundle this program belongs to: $IPCT_BUNDLE_DIR, or the
+// nearest directory holding a BUNDLE file, from the program's directory up
+// to three levels above it. Empty if none.
+std::string bundle_root() {
+  const char* env = std::getenv("IPCT_BUNDLE_DIR");
+  if (env != nullptr && *env != '\0' && is_file(std::string(env) + "/BUNDLE"))
+    return env;
+  std::string dir = self_exe();
+  for (int up = 0; up < 4; ++up) {
+    auto slash = dir.rfind('/');
+    if (slash == std::string::npos || slash == 0) break;
+    dir.resize(slash);
+    if (is_file(dir + "/BUNDLE")) return dir;
+  }
+  return {};
+}
+
+std::string var_name(const std::string& entry) {
+  return entry.substr(0, entry.find('='));
+}
 
 // Async-signal-safe message to `fd` from a forked child.
 void child_say(int fd, const char* what) {
@@ -61,17 +103,22 @@ void child_say(int fd, const char* what) {
   errno = e;
 }
 
-// In the forked child: enter the isolation. Returns false (errno set, message
+// The pid of the child run_program is waiting for (for kill_running_child).
+volatile sig_atomic_t g_running_child = 0;
+
+// In the forked child: enter the isolation (the namespaces themselves are
+// already unshared when `unshared` is true). Returns false (errno set, message
 // written to `err_fd`) on failure. `dev_shm_var` receives
 // "IPCT_PRIVATE_DEV_SHM=<inode>" for kPrivateIpcAndDevShm.
-bool enter_isolation(Isolation isolation, int err_fd, char* dev_shm_var, std::size_t var_size) {
+bool enter_isolation(Isolation isolation, bool unshared, int err_fd,
+                     char* dev_shm_var, std::size_t var_size) {
   if (isolation == Isolation::kNone) return true;
-  if (::unshare(CLONE_NEWIPC) != 0) {
+  if (!unshared && ::unshare(CLONE_NEWIPC) != 0) {
     child_say(err_fd, "unshare(CLONE_NEWIPC)");
     return false;
   }
   if (isolation != Isolation::kPrivateIpcAndDevShm) return true;
-  if (::unshare(CLONE_NEWNS) != 0) {
+  if (!unshared && ::unshare(CLONE_NEWNS) != 0) {
     child_say(err_fd, "unshare(CLONE_NEWNS)");
     return false;
   }
@@ -80,7 +127,8 @@ bool enter_isolation(Isolation isolation, int err_fd, char* dev_shm_var, std::si
     child_say(err_fd, "mount(/, MS_REC|MS_PRIVATE)");
     return false;
   }
-  if (::mount("ipct-shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) {
+  if (::mount("ipct-shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
+              "mode=1777") != 0) {
     child_say(err_fd, "mount(tmpfs, /dev/shm)");
     return false;
   }
@@ -94,28 +142,157 @@ bool enter_isolation(Isolation isolation, int err_fd, char* dev_shm_var, std::si
   return true;
 }
 
+// fork(2) into new namespaces: the raw clone system call without a new stack
+// behaves like fork. The child of CLONE_NEWPID is pid 1 of the namespace.
+pid_t fork_into(int ns_flags) {
+  return static_cast<pid_t>(::syscall(SYS_clone, ns_flags | SIGCHLD, nullptr,
+                                      nullptr, nullptr, nullptr));
+}
+
+// pid 1 of a PID namespace made for one program: mounts the namespace's own
+// /proc, starts the program as pid 2, reaps everything, and when the program
+// has ended kills whatever it left in the namespace. Writes the program's
+// wait status to `status_fd` and exits 0 (126 if it could not start it).
+[[noreturn]] void run_as_init(char* const argv[], char* const envp[],
+                              int status_fd) {
+  if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              nullptr) != 0) {
+    child_say(2, "mount(proc, /proc) in the new PID namespace");
+    ::_exit(126);
+  }
+  pid_t program = ::fork();
+  if (program < 0) {
+    child_say(2, "fork");
+    ::_exit(126);
+  }
+  if (program == 0) {
+    ::close(status_fd);
+    // Its own session and group, visible in the namespace (init's are not:
+    // they belong to the caller's namespace, and getpgrp() would say 0).
+    ::setsid();
+    ::execve(argv[0], argv, envp);
+    child_say(2, argv[0]);
+    ::_exit(127);
+  }
+  int program_status = 0;
+  for (;;) {
+    int st = 0;
+    pid_t p = ::waitpid(-1, &st, 0);
+    if (p < 0 && errno == EINTR) continue;
+    if (p < 0) break;  // ECHILD: nothing is left
+    if (p == program) {
+      program_status = st;
+      ::kill(-1, SIGKILL);  // everyone in the namespace but us
+    }
+  }
+  ssize_t w = ::write(status_fd, &program_status, sizeof program_status);
+  (void)w;
+  ::_exit(0);
+}
+
+// The pids whose parent is `parent`, from /proc/<pid>/stat.
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> out;
+  DIR* d = ::opendir("/proc");
+  if (d == nullptr) return out;
+  while (struct dirent* e = ::readdir(d)) {
+    char* end = nullptr;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0') continue;
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    char buf[512];
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0) continue;
+    buf[n] = '\0';
+    // "pid (comm) S ppid ...": comm may hold ')' and spaces.
+    const char* close = std::strrchr(buf, ')');
+    long ppid = -1;
+    if (close != nullptr && std::sscanf(close + 1, " %*c %ld", &ppid) == 1 &&
+        ppid == parent)
+      out.push_back(static_cast<pid_t>(pid));
+  }
+  ::closedir(d);
+  return out;
+}
+
+// kSubreaper cleanup: kills the group `pgid`, then every child of ours
+// (descendants reparented to us) until none is left; returns how many
+// processes were reaped.
+int kill_leftovers(pid_t pgid) {
+  ::kill(-pgid, SIGKILL);
+  int reaped = 0;
+  for (int unseen = 0; unseen < 200;) {
+    std::vector<pid_t> kids = children_of(::getpid());
+    for (pid_t p : kids) ::kill(p, SIGKILL);
+    int st;
+    // Blocks only when a killed child is sure to die.
+    pid_t r = ::waitpid(-1, &st, kids.empty() ? WNOHANG : 0);
+    if (r > 0) {
+      ++reaped;
+      unseen = 0;
+    } else if (r < 0 && errno == EINTR) {
+      continue;
+    } else if (r < 0) {
+      break;  // ECHILD: nothing is left
+    } else {
+      // A child we cannot see in /proc (or one being reparented to us).
+      ++unseen;
+      struct timespec ts = {0, 5 * 1000 * 1000};
+      ::nanosleep(&ts, nullptr);
+    }
+  }
+  return reaped;
+}
+
 // Waits for `pid` at most `timeout` (0 = forever); kills it on timeout.
-ipc::Result<int> wait_child(pid_t pid, std::chrono::milliseconds timeout, bool* timed_out) {
+ipc::Result<int> wait_child(pid_t pid, std::chrono::milliseconds timeout,
+                            bool* timed_out) {
   *timed_out = false;
   if (timeout.count() > 0) {
     int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     if (pidfd >= 0) {
       struct pollfd p = {pidfd, POLLIN, 0};
+      auto deadline = std::chrono::steady_clock::now() + timeout;
       int r;
-      do {
-        r = ::poll(&p, 1, static_cast<int>(timeout.count()));
-      } while (r < 0 && errno == EINTR);
+      for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        r = ::poll(&p, 1, static_cast<int>(std::max<long>(left.count(), 0)));
+        if (r >= 0 || errno != EINTR) break;
+      }
       ::close(pidfd);
       if (r == 0) {
         *timed_out = true;
         ::kill(pid, SIGKILL);
       }
+    } else {
+      // No pidfd_open (Linux < 5.3, some sandboxes): poll waitpid.
+      auto deadline = std::chrono::steady_clock::now() + timeout;
+      int status = 0;
+      for (;;) {
+        pid_t r = ::waitpid(pid, &status, WNOHANG);
+        if (r == pid) return status;
+        if (r < 0 && errno != EINTR)
+          return ipc::Error::from_errno("waitpid",
+                                        "pid=" + std::to_string(pid));
+        if (std::chrono::steady_clock::now() >= deadline) {
+          *timed_out = true;
+          ::kill(pid, SIGKILL);
+          break;
+        }
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        ::nanosleep(&ts, nullptr);
+      }
     }
-    // Without pidfd_open (old kernels) we wait without a bound.
   }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return ipc::Error::from_errno("waitpid", "pid=" + std::to_string(pid));
+    if (errno != EINTR)
+      return ipc::Error::from_errno("waitpid", "pid=" + std::to_string(pid));
   }
   return status;
 }
@@ -133,19 +310,21 @@ std::string read_all_from_start(int fd) {
   return out;
 }
 
+bool starts_with(const std::string& s, const char* prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+
 }  // namespace
 
 std::string runfiles_dir(const char* argv0) {
   for (const char* var : {"RUNFILES_DIR", "TEST_SRCDIR"}) {
     const char* v = std::getenv(var);
-    if (v != nullptr && *v != '\0' && is_dir(std::string(v) + "/" + kWorkspace)) return v;
+    if (v != nullptr && *v != '\0' && is_dir(std::string(v) + "/" + kWorkspace))
+      return v;
   }
-  char self[4096];
-  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n > 0) {
-    std::string dir = std::string(self, static_cast<std::size_t>(n)) + ".runfiles";
-    if (is_dir(dir + "/" + kWorkspace)) return dir;
-  }
+  std::string self = self_exe();
+  if (!self.empty() && is_dir(self + ".runfiles/" + kWorkspace))
+    return self + ".runfiles";
   if (argv0 != nullptr && *argv0 != '\0') {
     std::string dir = std::string(argv0) + ".runfiles";
     if (is_dir(dir + "/" + kWorkspace)) return dir;
@@ -153,32 +332,108 @@ std::string runfiles_dir(const char* argv0) {
   return {};
 }
 
-ipc::Result<std::string> runfile(const std::string& workspace_relative, const char* argv0) {
-  std::string root = runfiles_dir(argv0);
+std::string data_root(const char* argv0) {
+  std::string bundle = bundle_root();
+  if (!bundle.empty()) return bundle;
+  std::string runfiles = runfiles_dir(argv0);
+  return runfiles.empty() ? runfiles : runfiles + "/" + kWorkspace;
+}
+
+bool running_from_bundle(const char*) { return !bundle_root().empty(); }
+
+ipc::Result<std::string> runfile(const std::string& workspace_relative,
+                                 const char* argv0) {
+  std::string root = data_root(argv0);
   if (root.empty()) {
     return ipc::Error(ENOENT, "runfile", workspace_relative,
-                      "no runfiles tree ($RUNFILES_DIR, $TEST_SRCDIR, <binary>.runfiles)");
+                      "no bundle (a BUNDLE file near the program) and no "
+                      "runfiles tree ($RUNFILES_DIR, $TEST_SRCDIR, "
+                      "<binary>.runfiles)");
   }
-  std::string path = root + "/" + kWorkspace + "/" + workspace_relative;
-  if (::access(path.c_str(), F_OK) != 0) return ipc::Error::from_errno("access", path);
+  std::string path = root + "/" + workspace_relative;
+  if (::access(path.c_str(), F_OK) != 0)
+    return ipc::Error::from_errno("access", path);
   return path;
 }
 
-std::vector<std::string> child_environment(const std::vector<std::string>& extra) {
+std::vector<std::string> child_environment(
+    const std::vector<std::string>& extra) {
   std::vector<std::string> env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     std::string entry = *e;
     if (is_test_runner_variable(entry)) continue;
     bool replaced = false;
-    for (const std::string& x : extra) replaced = replaced || var_name(x) == var_name(entry);
+    for (const std::string& x : extra)
+      replaced = replaced || var_name(x) == var_name(entry);
     if (!replaced) env.push_back(entry);
   }
   env.insert(env.end(), extra.begin(), extra.end());
   return env;
 }
 
-ipc::Result<RunResult> run_program(const std::vector<std::string>& argv, const RunOptions& options) {
+std::vector<std::string> sanitised_environment(
+    const std::vector<std::string>& extra, std::vector<std::string>* dropped) {
+  static const char* const kKept[] = {
+      "PATH",         "LD_PRELOAD",   "LD_LIBRARY_PATH", "ASAN_OPTIONS",
+      "LSAN_OPTIONS", "TSAN_OPTIONS", "UBSAN_OPTIONS",   "MSAN_OPTIONS",
+  };
+  static const char* const kSteering[] = {
+      "GTEST_", "IPCT_",       "LD_",       "GLIBC_",          "MALLOC_",
+      "TEST_",  "TESTBRIDGE_", "RUNFILES_", "XML_OUTPUT_FILE",
+  };
+  std::vector<std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string entry = *e;
+    std::string name = var_name(entry);
+    bool replaced = false;
+    for (const std::string& x : extra)
+      replaced = replaced || var_name(x) == name;
+    if (replaced) continue;
+    bool keep = starts_with(name, "IPCT_SANITIZER");
+    for (const char* k : kKept) keep = keep || name == k;
+    if (keep) {
+      env.push_back(entry);
+      continue;
+    }
+    if (dropped != nullptr) {
+      for (const char* prefix : kSteering) {
+        if (starts_with(name, prefix)) {
+          dropped->push_back(name);
+          break;
+        }
+      }
+    }
+  }
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+const char* containment_name(Containment c) {
+  switch (c) {
+    case Containment::kNone:
+      return "none";
+    case Containment::kPidNamespace:
+      return "a PID namespace per suite";
+    case Containment::kSubreaper:
+      return "a process group per suite, the report as child subreaper";
+  }
+  return "?";
+}
+
+void kill_running_child() {
+  pid_t pid = g_running_child;
+  if (pid > 0) ::kill(pid, SIGKILL);
+}
+
+ipc::Result<RunResult> run_program(const std::vector<std::string>& argv,
+                                   const RunOptions& options) {
   if (argv.empty()) return ipc::Error(EINVAL, "run_program", "", "empty argv");
+  if (options.containment == Containment::kPidNamespace &&
+      options.isolation != Isolation::kPrivateIpcAndDevShm) {
+    return ipc::Error(EINVAL, "run_program", argv[0],
+                      "a PID namespace needs kPrivateIpcAndDevShm (its own "
+                      "/proc mount)");
+  }
   int out_fd = options.output_fd;
   int capture = -1;
   if (out_fd < 0) {
@@ -186,8 +441,19 @@ ipc::Result<RunResult> run_program(const std::vector<std::string>& argv, const R
     if (capture < 0) return ipc::Error::from_errno("memfd_create", argv[0]);
     out_fd = capture;
   }
+  int status_pipe[2] = {-1, -1};
+  bool pid_ns = options.containment == Containment::kPidNamespace;
+  if (pid_ns && ::pipe2(status_pipe, O_CLOEXEC) != 0) {
+    int e = errno;
+    if (capture >= 0) ::close(capture);
+    return ipc::Error(e, "pipe2", argv[0]);
+  }
+  if (options.containment == Containment::kSubreaper)
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   // Everything the child needs is built before fork.
-  std::vector<std::string> env = child_environment(options.env);
+  std::vector<std::string> env = options.sanitise_environment
+                                     ? sanitised_environment(options.env)
+                                     : child_environment(options.env);
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
   char dev_shm_var[64] = "";
@@ -200,50 +466,107 @@ ipc::Result<RunResult> run_program(const std::vector<std::string>& argv, const R
   pid_t parent = ::getpid();
 
   auto start = std::chrono::steady_clock::now();
-  pid_t pid = ::fork();
+  pid_t pid =
+      pid_ns ? fork_into(CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNS) : ::fork();
   if (pid < 0) {
     int e = errno;
     if (capture >= 0) ::close(capture);
-    return ipc::Error(e, "fork", argv[0]);
+    if (pid_ns) {
+      ::close(status_pipe[0]);
+      ::close(status_pipe[1]);
+    }
+    return ipc::Error(e, pid_ns ? "clone(CLONE_NEWPID)" : "fork", argv[0]);
   }
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(126);
+    // (In a new PID namespace the parent is outside it: getppid() is 0.)
+    if (!pid_ns && ::getppid() != parent) ::_exit(126);
     if (::dup2(out_fd, 1) < 0 || ::dup2(out_fd, 2) < 0) ::_exit(126);
-    if (!enter_isolation(options.isolation, 2, dev_shm_var, sizeof dev_shm_var)) ::_exit(126);
+    if (!enter_isolation(options.isolation, pid_ns, 2, dev_shm_var,
+                         sizeof dev_shm_var))
+      ::_exit(126);
     if (dev_shm_var[0] == '\0') envp[envp.size() - 2] = nullptr;
+    if (pid_ns) {
+      ::close(status_pipe[0]);
+      run_as_init(argp.data(), envp.data(), status_pipe[1]);
+    }
+    if (options.containment == Containment::kSubreaper) ::setpgid(0, 0);
     ::execve(argp[0], argp.data(), envp.data());
     child_say(2, argp[0]);
     ::_exit(127);
   }
+  if (options.containment == Containment::kSubreaper)
+    ::setpgid(pid, pid);  // also in the parent: no window before exec
+  if (pid_ns) ::close(status_pipe[1]);
+  g_running_child = pid;
   RunResult result;
   auto status = wait_child(pid, options.timeout, &result.timed_out);
+  g_running_child = 0;
+  if (options.containment == Containment::kSubreaper)
+    result.leftovers_killed = kill_leftovers(pid);
   result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   if (capture >= 0) {
     result.output = read_all_from_start(capture);
     ::close(capture);
   }
+  int program_status = 0;
+  bool got_program_status = false;
+  if (pid_ns) {
+    ssize_t n;
+    do {
+      n = ::read(status_pipe[0], &program_status, sizeof program_status);
+    } while (n < 0 && errno == EINTR);
+    got_program_status = n == sizeof program_status;
+    ::close(status_pipe[0]);
+  }
   if (!status) return std::move(status).error();
-  result.wait_status = *status;
+  // Init exits 0 after reporting the program's status; anything else (126:
+  // could not start it; killed: timeout) is its own status.
+  result.wait_status =
+      got_program_status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0
+          ? program_status
+          : *status;
   return result;
 }
 
-ipc::Status isolation_available(Isolation isolation) {
-  if (isolation == Isolation::kNone) return ipc::ok_status();
+ipc::Status isolation_available(Isolation isolation, Containment containment) {
+  if (isolation == Isolation::kNone && containment == Containment::kNone)
+    return ipc::ok_status();
+  if (containment == Containment::kPidNamespace &&
+      isolation != Isolation::kPrivateIpcAndDevShm)
+    return ipc::Error(EINVAL, "probe",
+                      "a PID namespace needs a mount namespace");
+  if (containment == Containment::kSubreaper) {
+    int was = 0;
+    if (::prctl(PR_GET_CHILD_SUBREAPER, &was) != 0)
+      return ipc::Error::from_errno("prctl", "PR_GET_CHILD_SUBREAPER");
+  }
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return ipc::Error::from_errno("pipe2", "probe");
-  pid_t pid = ::fork();
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    return ipc::Error::from_errno("pipe2", "probe");
+  bool pid_ns = containment == Containment::kPidNamespace;
+  pid_t pid =
+      pid_ns ? fork_into(CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNS) : ::fork();
   if (pid < 0) {
     int e = errno;
     ::close(fds[0]);
     ::close(fds[1]);
-    return ipc::Error(e, "fork", "probe");
+    return ipc::Error(
+        e, pid_ns ? "clone" : "fork",
+        pid_ns ? "CLONE_NEWPID|CLONE_NEWIPC|CLONE_NEWNS" : "probe");
   }
   if (pid == 0) {
     char unused[64];
     int fail = 0;
-    if (!enter_isolation(isolation, -1, unused, sizeof unused)) fail = errno;
+    if (!enter_isolation(isolation, pid_ns, -1, unused, sizeof unused)) {
+      fail = errno;
+    } else if (pid_ns &&
+               ::mount("proc", "/proc", "proc",
+                       MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+      fail = errno;
+    }
     ssize_t w = ::write(fds[1], &fail, sizeof fail);
     (void)w;
     ::_exit(0);
@@ -260,16 +583,19 @@ ipc::Status isolation_available(Isolation isolation) {
   }
   if (n != sizeof fail) return ipc::Error(EIO, "probe isolation", "child died");
   if (fail != 0) {
-    return ipc::Error(fail, "unshare",
-                      isolation == Isolation::kPrivateIpc ? "CLONE_NEWIPC"
-                                                          : "CLONE_NEWIPC|CLONE_NEWNS + tmpfs");
+    return ipc::Error(fail, pid_ns ? "clone/mount" : "unshare",
+                      pid_ns ? "CLONE_NEWPID + mount(proc)"
+                      : isolation == Isolation::kPrivateIpc
+                          ? "CLONE_NEWIPC"
+                          : "CLONE_NEWIPC|CLONE_NEWNS + tmpfs");
   }
   return ipc::ok_status();
 }
 
 ino_t namespace_inode(const char* name, pid_t pid) {
-  std::string path = (pid == 0 ? std::string("/proc/self") : "/proc/" + std::to_string(pid)) +
-                     "/ns/" + name;
+  std::string path =
+      (pid == 0 ? std::string("/proc/self") : "/proc/" + std::to_string(pid)) +
+      "/ns/" + name;
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return 0;
   return st.st_ino;

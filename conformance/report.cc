@@ -5,74 +5,87 @@
 //   ./bazelw run //:report [-- --out FILE --json FILE --junit FILE
 //                              --only 'PIPE-0*' --verbose]
 //   bazel-bin/conformance/report ...       (outside Bazel: same runfiles)
+//   ipctorture/report ...                  (the unpacked portable bundle)
 //
-// Runs every conformance binary once with --gtest_output=json (in a private
-// IPC namespace with a private /dev/shm when permitted), maps the results to
-// IDs through conformance/catalog.txt, prints progress on stderr and Markdown
-// on stdout (or --out), and optionally JSON and JUnit XML. Exit status: 0 if
-// nothing deviates, 1 if something does, 2 on usage or infrastructure errors.
+// Runs every conformance binary (conformance/suite_runner.h) in a private IPC
+// namespace with a private /dev/shm and its own PID namespace when permitted,
+// in a sanitised environment, maps the results to IDs through
+// conformance/catalog.txt, prints progress on stderr and Markdown on stdout
+// (or --out), and optionally JSON and JUnit XML. Exit status: 0 if nothing
+// deviates, 1 if something does, 2 on usage errors or if some behaviour could
+// not be judged (error verdicts).
 //
 // A tool that observes the OS: it calls libc directly, not the ipc::sys seam.
-#include <fcntl.h>
-#include <gnu/libc-version.h>
-#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "cli/number.h"
+#include "cli/output_file.h"
+#include "cli/quote.h"
+#include "cli/user_path.h"
 #include "conformance/catalog.h"
+#include "conformance/host_facts.h"
 #include "conformance/json.h"
+#include "conformance/ld_so.h"
 #include "conformance/process.h"
+#include "conformance/suite_runner.h"
 #include "conformance/verdict.h"
 
 namespace conformance {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: report [--out FILE] [--json FILE] [--junit FILE] [--only PATTERN]...\n"
-    "              [--verbose] [--catalog FILE] [--suite BINARY]... [--timeout SECONDS]\n"
-    "              [--test-timeout SECONDS]\n"
-    "              [--shared-ipc] [--preload LIB]\n"
-    "  --only PATTERN   behaviour IDs to run (fnmatch, e.g. 'PIPE-0*'); repeatable\n"
+    "usage: report [--out FILE] [--json FILE] [--junit FILE] [--only "
+    "PATTERN]...\n"
+    "              [--verbose] [--catalog FILE] [--suite BINARY]...\n"
+    "              [--timeout SECONDS] [--test-timeout SECONDS]\n"
+    "              [--shared-ipc] [--preload LIB] [--env NAME=VALUE]...\n"
+    "  --only PATTERN   behaviour IDs to run (fnmatch, e.g. 'PIPE-0*'); "
+    "repeatable\n"
     "  --verbose        stream the suites' own output to stderr\n"
     "  --catalog FILE   catalogue to use instead of the built-in one\n"
-    "  --suite BINARY   run this conformance binary instead of the built-in ones\n"
-    "  --timeout S      kill a suite that runs longer (default 1800)\n"
-    "  --test-timeout S end a suite whose current test runs longer (default 60); its\n"
-    "                   tests are then run one at a time\n"
+    "  --suite BINARY   run this conformance binary instead of the built-in "
+    "ones\n"
+    "  --timeout S      kill a suite that runs longer (default 1800); the "
+    "test it\n"
+    "                   was running is an error (not judged)\n"
+    "  --test-timeout S end a suite whose current test runs longer (default "
+    "60); the\n"
+    "                   tests that did not start then run again\n"
     "  --shared-ipc     do not run the suites in a private IPC namespace\n"
-    "  --preload LIB    run the suites with LD_PRELOAD=LIB (e.g. a deviation shim from\n"
-    "                   conformance/selftest, or an emulation layer to judge)\n";
+    "  --preload LIB    run the suites with LD_PRELOAD=LIB (e.g. a deviation "
+    "shim from\n"
+    "                   conformance/selftest, or an emulation layer to "
+    "judge)\n"
+    "  --env NAME=VALUE give the suites this variable (their environment is "
+    "otherwise\n"
+    "                   sanitised: no GTEST_*, IPCT_*, LD_* but LD_PRELOAD "
+    "and\n"
+    "                   LD_LIBRARY_PATH, …)\n";
 
 struct Options {
   std::string out, json, junit, catalog, preload;
-  std::vector<std::string> only, suites;
+  std::vector<std::string> only, suites, env;
   bool verbose = false;
   bool shared_ipc = false;
   int timeout_s = 1800;
   int test_timeout_s = 60;
   bool host_facts_only = false;  // internal: print host facts as JSON and exit
 };
-
-// `bazel run` starts us in the runfiles tree; relative paths the user typed
-// are relative to where they typed them.
-std::string user_path(const std::string& p) {
-  const char* wd = std::getenv("BUILD_WORKING_DIRECTORY");
-  if (p.empty() || p[0] == '/' || wd == nullptr || *wd == '\0') return p;
-  return std::string(wd) + "/" + p;
-}
 
 bool parse_args(int argc, char** argv, Options& o, std::string& err) {
   for (int i = 1; i < argc; ++i) {
@@ -85,19 +98,25 @@ bool parse_args(int argc, char** argv, Options& o, std::string& err) {
       into = argv[++i];
       return true;
     };
+    auto seconds = [&](int& into) {
+      std::string v;
+      if (!value(v)) return false;
+      auto n = cli::parse_number<int>(a, v, 1, 7 * 24 * 3600);
+      if (!n) {
+        err = n.error().message();
+        return false;
+      }
+      into = *n;
+      return true;
+    };
     std::string v;
-    if (a == "--out") {
+    if (a == "--out" || a == "--json" || a == "--junit" || a == "--catalog") {
       if (!value(v)) return false;
-      o.out = user_path(v);
-    } else if (a == "--json") {
-      if (!value(v)) return false;
-      o.json = user_path(v);
-    } else if (a == "--junit") {
-      if (!value(v)) return false;
-      o.junit = user_path(v);
-    } else if (a == "--catalog") {
-      if (!value(v)) return false;
-      o.catalog = user_path(v);
+      std::string& into = a == "--out"     ? o.out
+                          : a == "--json"  ? o.json
+                          : a == "--junit" ? o.junit
+                                           : o.catalog;
+      into = cli::user_path(v);
     } else if (a == "--only") {
       if (!value(v)) return false;
       std::stringstream parts(v);
@@ -106,30 +125,23 @@ bool parse_args(int argc, char** argv, Options& o, std::string& err) {
       }
     } else if (a == "--suite") {
       if (!value(v)) return false;
-      o.suites.push_back(user_path(v));
+      o.suites.push_back(cli::user_path(v));
     } else if (a == "--timeout") {
-      if (!value(v)) return false;
-      o.timeout_s = std::atoi(v.c_str());
-      if (o.timeout_s <= 0) {
-        err = "--timeout needs a positive number of seconds";
-        return false;
-      }
+      if (!seconds(o.timeout_s)) return false;
     } else if (a == "--test-timeout") {
-      if (!value(v)) return false;
-      o.test_timeout_s = std::atoi(v.c_str());
-      if (o.test_timeout_s <= 0) {
-        err = "--test-timeout needs a positive number of seconds";
-        return false;
-      }
+      if (!seconds(o.test_timeout_s)) return false;
     } else if (a == "--verbose") {
       o.verbose = true;
     } else if (a == "--preload") {
       if (!value(v)) return false;
-      o.preload = user_path(v);
-      if (::access(o.preload.c_str(), R_OK) != 0) {
-        err = "--preload " + o.preload + ": " + std::strerror(errno);
+      o.preload = cli::user_path(v);
+    } else if (a == "--env") {
+      if (!value(v)) return false;
+      if (v.find('=') == std::string::npos || v[0] == '=') {
+        err = "--env needs NAME=VALUE, got " + cli::quote(v);
         return false;
       }
+      o.env.push_back(v);
     } else if (a == "--shared-ipc") {
       o.shared_ipc = true;
     } else if (a == "--host-facts") {
@@ -138,19 +150,11 @@ bool parse_args(int argc, char** argv, Options& o, std::string& err) {
       err = "";
       return false;
     } else {
-      err = "unknown argument " + a;
+      err = "unknown argument " + cli::quote(a);
       return false;
     }
   }
   return true;
-}
-
-std::string trimmed_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return "unavailable";
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
 }
 
 std::string basename_of(const std::string& path) {
@@ -158,35 +162,16 @@ std::string basename_of(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// Facts about the OS as the suites see it. Printed by a child that runs in
-// the suites' isolation, because the IPC limits belong to the IPC namespace.
-Json collect_host_facts() {
-  Json f = Json::object();
-  struct utsname u;
-  if (::uname(&u) == 0) {
-    f.set("kernel", std::string(u.sysname) + " " + u.release + " " + u.version + " " + u.machine);
-  }
-  f.set("libc", std::string("glibc ") + gnu_get_libc_version() + " (" + gnu_get_libc_release() + ")");
-  f.set("page_size", std::to_string(::sysconf(_SC_PAGESIZE)));
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) == 0) {
-    long pipe_buf = ::fpathconf(fds[0], _PC_PIPE_BUF);
-    f.set("pipe_buf", std::to_string(PIPE_BUF) + " (fpathconf: " + std::to_string(pipe_buf) + ")");
-    f.set("pipe_capacity_default", std::to_string(::fcntl(fds[0], F_GETPIPE_SZ)));
-    ::close(fds[0]);
-    ::close(fds[1]);
-  }
-  f.set("pipe_max_size", trimmed_file("/proc/sys/fs/pipe-max-size"));
-  for (const char* k : {"msgmax", "msgmnb", "msgmni", "shmmax", "shmall", "shmmni"}) {
-    f.set(k, trimmed_file(std::string("/proc/sys/kernel/") + k));
-  }
-  f.set("uid", std::to_string(::getuid()) + (::getuid() == 0 ? " (root)" : ""));
-  return f;
+std::string self_path(const char* argv0) {
+  char exe[4096];
+  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  return n > 0 ? std::string(exe, static_cast<std::size_t>(n)) : argv0;
 }
 
 struct Plan {
-  std::vector<const Behaviour*> behaviours;          // selected, catalogue order
-  std::map<std::string, std::set<std::string>> tests;  // binary → gtest names needed
+  std::vector<const Behaviour*> behaviours;  // selected, catalogue order
+  // binary → gtest names needed
+  std::map<std::string, std::set<std::string>> tests;
 };
 
 Plan make_plan(const Catalog& cat, const std::vector<std::string>& only) {
@@ -196,145 +181,107 @@ Plan make_plan(const Catalog& cat, const std::vector<std::string>& only) {
     for (const std::string& p : only) wanted = wanted || id_matches(p, b.id);
     if (!wanted) continue;
     plan.behaviours.push_back(&b);
-    for (const TestRef& t : b.tests) plan.tests[t.binary].insert(t.gtest_name());
+    for (const TestRef& t : b.tests)
+      plan.tests[t.binary].insert(t.gtest_name());
   }
   return plan;
 }
 
-std::string describe_status(int status) {
-  if (WIFEXITED(status)) return "exited " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    return "killed by signal " + std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) + ")";
-  }
-  return "wait status " + std::to_string(status);
+// SIGINT/SIGTERM/SIGHUP: kill the running suite (everything it started dies
+// with it), then clean up and die of the same signal.
+volatile sig_atomic_t g_interrupted = 0;
+
+void on_interrupt(int sig) {
+  g_interrupted = sig;
+  kill_running_child();
 }
 
-std::string tail(const std::string& s, std::size_t n) {
-  return s.size() <= n ? s : "…" + s.substr(s.size() - n);
+void install_interrupt_handlers() {
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
 }
 
-class Runner {
- public:
-  Runner(const Options& o, const Catalog& cat, Isolation iso, std::string tmp, std::string runfiles)
-      : opt_(o), cat_(cat), iso_(iso), tmp_(std::move(tmp)), runfiles_(std::move(runfiles)) {}
-
-  // Runs one binary for the given tests (all of them if `tests` is empty);
-  // adds outcomes. If the binary does not finish (a crash, a hang caught by
-  // the per-test watchdog, the suite timeout), every catalogued test of it
-  // without a result is run again on its own, so one broken test costs only
-  // its own behaviours. Returns the number of tests with a result.
-  int run_suite(const std::string& path, const std::set<std::string>& tests, int index, int total,
-                Outcomes& outcomes) {
-    std::string name = basename_of(path);
-    std::fprintf(stderr, "[report] (%d/%d) %s: running %zu test%s…\n", index, total, name.c_str(),
-                 tests.size(), tests.size() == 1 ? "" : "s");
-    Attempt first = attempt(path, opt_.only.empty() ? std::set<std::string>{} : tests);
-    Outcomes mine = first.outcomes;
-    double seconds = first.seconds;
-    if (!first.why.empty()) {
-      std::fprintf(stderr, "[report] %s did not finish: %s; running its tests one at a time\n",
-                   name.c_str(), first_line(first.why).c_str());
-      for (const std::string& test : catalogued_tests(name, tests)) {
-        if (mine.count(name + ":" + test) != 0) continue;
-        Attempt one = attempt(path, {test});
-        seconds += one.seconds;
-        auto it = one.outcomes.find(name + ":" + test);
-        if (it != one.outcomes.end() && one.why.empty()) {
-          mine.insert(*it);
-        } else {
-          mine[name + ":" + test] = TestOutcome{TestOutcome::Kind::kFailed, test + " did not finish: " + one.why};
-        }
-      }
-    }
-    int passed = 0, failed = 0, skipped = 0;
-    for (const auto& [key, o] : mine) {
-      passed += o.kind == TestOutcome::Kind::kPassed;
-      failed += o.kind == TestOutcome::Kind::kFailed;
-      skipped += o.kind == TestOutcome::Kind::kSkipped;
-    }
-    outcomes.insert(mine.begin(), mine.end());
-    std::fprintf(stderr, "[report] (%d/%d) %s: %d passed, %d failed, %d skipped in %.1f s\n", index,
-                 total, name.c_str(), passed, failed, skipped, seconds);
-    return passed + failed + skipped;
-  }
-
- private:
-  struct Attempt {
-    Outcomes outcomes;
-    std::string why;  // empty if the binary finished and wrote its results
-    double seconds = 0;
-  };
-
-  // One run of `path` over `tests` (empty: all); parses its JSON results.
-  Attempt attempt(const std::string& path, const std::set<std::string>& tests) {
-    std::string name = basename_of(path);
-    std::string json_path = tmp_ + "/" + name + ".json";
-    std::vector<std::string> argv = {path, "--gtest_output=json:" + json_path};
-    if (!tests.empty()) {
-      std::string filter;
-      for (const std::string& t : tests) filter += (filter.empty() ? "" : ":") + t;
-      argv.push_back("--gtest_filter=" + filter);
-    }
-    RunOptions ro;
-    ro.isolation = iso_;
-    ro.timeout = std::chrono::seconds(opt_.timeout_s);
-    ro.output_fd = opt_.verbose ? 2 : -1;
-    // A private temp root per suite; the suites find their own data (peer
-    // programs) in our runfiles tree, which contains theirs.
-    ro.env = {"TEST_TMPDIR=", "IPCT_TEST_TIMEOUT=" + std::to_string(opt_.test_timeout_s)};
-    if (!runfiles_.empty()) ro.env.push_back("RUNFILES_DIR=" + runfiles_);
-    if (!opt_.preload.empty()) ro.env.push_back("LD_PRELOAD=" + opt_.preload);
-    Attempt a;
-    auto run = run_program(argv, ro);
-    if (!run) {
-      a.why = run.error().message();
-      return a;
-    }
-    a.seconds = run->seconds;
-    std::ifstream in(json_path);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    ::unlink(json_path.c_str());
-    ipc::Status parsed = text.empty() ? ipc::Status(ipc::Error(ENOENT, "read", json_path))
-                                      : add_gtest_json(name, text, a.outcomes);
-    bool died = !WIFEXITED(run->wait_status) || (WEXITSTATUS(run->wait_status) > 1);
-    if (run->timed_out || died || !parsed) {
-      a.why = (run->timed_out ? "timed out after " + std::to_string(opt_.timeout_s) + " s"
-                              : describe_status(run->wait_status)) +
-              (parsed ? "" : "; no results (" + parsed.error().message() + ")");
-      if (!run->output.empty()) a.why += "\nlast output:\n" + tail(run->output, 2000);
-    }
-    return a;
-  }
-
-  // The tests of binary `name` the catalogue names (within `only` if given).
-  std::vector<std::string> catalogued_tests(const std::string& name, const std::set<std::string>& only) {
-    std::set<std::string> out;
-    for (const Behaviour& b : cat_.behaviours) {
-      for (const TestRef& t : b.tests) {
-        if (t.binary == name && (only.empty() || only.count(t.gtest_name()) != 0)) out.insert(t.gtest_name());
-      }
-    }
-    return {out.begin(), out.end()};
-  }
-
-  static std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
-
-  const Options& opt_;
-  const Catalog& cat_;
-  Isolation iso_;
-  std::string tmp_;
-  std::string runfiles_;
+// How the suites' processes are contained and isolated: as much as we are
+// allowed.
+struct Confinement {
+  Isolation isolation = Isolation::kNone;
+  Containment containment = Containment::kSubreaper;
+  std::string ipc_fact, shm_fact, containment_fact;
 };
 
-bool write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) {
-    std::fprintf(stderr, "report: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
-    return false;
+Confinement choose_confinement(bool shared_ipc) {
+  Confinement c;
+  ipc::Status pid_ns = isolation_available(Isolation::kPrivateIpcAndDevShm,
+                                           Containment::kPidNamespace);
+  if (shared_ipc) {
+    c.ipc_fact = "shared with the host (--shared-ipc)";
+  } else if (isolation_available(Isolation::kPrivateIpcAndDevShm)) {
+    c.isolation = Isolation::kPrivateIpcAndDevShm;
+  } else if (auto s = isolation_available(Isolation::kPrivateIpc); s) {
+    c.isolation = Isolation::kPrivateIpc;
+  } else {
+    c.ipc_fact = "shared with the host (" + s.error().message() + ")";
   }
-  return true;
+  if (c.isolation != Isolation::kNone)
+    c.ipc_fact = "private (a new IPC namespace for each suite)";
+  c.shm_fact = c.isolation == Isolation::kPrivateIpcAndDevShm
+                   ? "private tmpfs (own mount namespace)"
+                   : "shared with the host";
+  if (c.isolation == Isolation::kPrivateIpcAndDevShm && pid_ns) {
+    c.containment = Containment::kPidNamespace;
+    c.containment_fact = containment_name(c.containment);
+  } else {
+    c.containment = Containment::kSubreaper;
+    c.containment_fact =
+        std::string(containment_name(c.containment)) + " (no PID namespace: " +
+        (pid_ns ? "the IPC and mount namespaces are not private"
+                : pid_ns.error().message()) +
+        ")";
+  }
+  return c;
+}
+
+// Decides the suites' LD_PRELOAD: --preload, else the one inherited from our
+// environment. Refuses (returns nullopt, message in `err`) one that ld.so
+// would ignore. `fact` says what the suites get.
+std::optional<std::string> choose_preload(const std::string& preload,
+                                          const ElfFile& suite_elf,
+                                          std::string& fact, std::string& err) {
+  const char* inherited_c = std::getenv("LD_PRELOAD");
+  std::string inherited = inherited_c != nullptr ? inherited_c : "";
+  if (!preload.empty()) {
+    if (auto s = check_preload(preload, suite_elf); !s) {
+      err =
+          "--preload " + cli::quote(preload, 200) + ": " + s.error().message();
+      return std::nullopt;
+    }
+    fact = preload + " (--preload";
+    fact += inherited.empty() ? ")"
+                              : "; replaces the inherited LD_PRELOAD=" +
+                                    cli::quote(inherited, 200) + ")";
+    return preload;
+  }
+  if (split_preload(inherited).empty()) {
+    fact = "none";
+    return std::string();
+  }
+  for (const std::string& entry : split_preload(inherited)) {
+    auto path = find_preload(entry);
+    ipc::Status s = path ? check_preload(*path, suite_elf)
+                         : ipc::Status(std::move(path).error());
+    if (!s) {
+      err = "LD_PRELOAD=" + cli::quote(inherited, 200) +
+            " from the environment would not reach the suites: " +
+            s.error().message() +
+            "; unset it, or name the library with --preload";
+      return std::nullopt;
+    }
+  }
+  fact = inherited + " (inherited from the environment)";
+  return inherited;
 }
 
 int run(int argc, char** argv) {
@@ -350,6 +297,20 @@ int run(int argc, char** argv) {
     return 0;
   }
   auto start = std::chrono::steady_clock::now();
+
+  // Output files are checked now, not after a long run.
+  std::optional<cli::OutputFile> out_md, out_json, out_junit;
+  for (auto [path, file] :
+       {std::pair{&opt.out, &out_md}, std::pair{&opt.json, &out_json},
+        std::pair{&opt.junit, &out_junit}}) {
+    if (path->empty()) continue;
+    auto f = cli::OutputFile::open(*path);
+    if (!f) {
+      std::fprintf(stderr, "report: %s\n", f.error().message().c_str());
+      return 2;
+    }
+    file->emplace(std::move(*f));
+  }
 
   std::string catalog_path = opt.catalog;
   if (catalog_path.empty()) {
@@ -374,13 +335,10 @@ int run(int argc, char** argv) {
     }
     std::ifstream in(*list);
     for (std::string name; std::getline(in, name);) {
-      if (name.empty()) continue;
-      auto bin = runfile("conformance/" + name, argv[0]);
-      if (!bin) {
-        std::fprintf(stderr, "report: %s\n", bin.error().message().c_str());
-        return 2;
-      }
-      suites.push_back(*bin);
+      // A missing suite is an error verdict of its behaviours, not a usage
+      // error: the others are still judged.
+      if (!name.empty())
+        suites.push_back(data_root(argv[0]) + "/conformance/" + name);
     }
   }
   Plan plan = make_plan(*cat, opt.only);
@@ -389,96 +347,147 @@ int run(int argc, char** argv) {
     return 2;
   }
 
-  // Isolation: as private as we are allowed to make it.
-  Isolation iso = Isolation::kNone;
-  std::string ipc_fact, shm_fact;
-  if (opt.shared_ipc) {
-    ipc_fact = "shared with the host (--shared-ipc)";
-  } else if (isolation_available(Isolation::kPrivateIpcAndDevShm)) {
-    iso = Isolation::kPrivateIpcAndDevShm;
-  } else if (auto s = isolation_available(Isolation::kPrivateIpc); s) {
-    iso = Isolation::kPrivateIpc;
-  } else {
-    ipc_fact = "shared with the host (" + s.error().message() + ")";
+  // LD_PRELOAD reaches a suite only if it is dynamically linked.
+  ElfFile suite_elf = this_program();
+  for (const std::string& s : suites) {
+    if (auto e = read_elf(s); e) {
+      suite_elf = *e;
+      break;
+    }
   }
-  if (iso != Isolation::kNone) ipc_fact = "private (unshare(CLONE_NEWIPC) for each suite)";
-  shm_fact = iso == Isolation::kPrivateIpcAndDevShm ? "private tmpfs (own mount namespace)"
-                                                     : "shared with the host";
+  std::string preload_fact;
+  auto preload = choose_preload(opt.preload, suite_elf, preload_fact, err);
+  if (!preload) {
+    std::fprintf(stderr, "report: %s\n", err.c_str());
+    return 2;
+  }
+  std::vector<std::string> dropped;
+  sanitised_environment({}, &dropped);
+
+  Confinement conf = choose_confinement(opt.shared_ipc);
 
   Report report;
   {
-    std::string self = argv[0];
-    char exe[PATH_MAX];
-    ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) self.assign(exe, static_cast<std::size_t>(n));
     RunOptions ro;
-    ro.isolation = iso;
+    ro.isolation = conf.isolation;
+    ro.containment = conf.containment;
+    ro.sanitise_environment = true;
+    ro.env = opt.env;
     ro.timeout = std::chrono::seconds(60);
-    auto facts = run_program({self, "--host-facts"}, ro);
-    auto doc = facts && facts->wait_status == 0 ? parse_json(facts->output)
-                                                : ipc::Result<Json>(ipc::Error(EIO, "host facts"));
-    static const std::pair<const char*, const char*> kLabels[] = {
-        {"kernel", "Kernel"},
-        {"libc", "libc"},
-        {"page_size", "Page size"},
-        {"pipe_buf", "PIPE_BUF"},
-        {"pipe_capacity_default", "Default pipe capacity (F_GETPIPE_SZ)"},
-        {"pipe_max_size", "/proc/sys/fs/pipe-max-size"},
-        {"msgmax", "kernel.msgmax"},
-        {"msgmnb", "kernel.msgmnb"},
-        {"msgmni", "kernel.msgmni"},
-        {"shmmax", "kernel.shmmax"},
-        {"shmall", "kernel.shmall"},
-        {"shmmni", "kernel.shmmni"},
-        {"uid", "Run as uid"},
-    };
-    for (const auto& [key, label] : kLabels) {
-      report.host.push_back({key, label, doc ? doc->get_string(key, "unavailable") : "unavailable"});
+    auto facts = run_program({self_path(argv[0]), "--host-facts"}, ro);
+    auto doc = facts && facts->wait_status == 0
+                   ? parse_json(facts->output)
+                   : ipc::Result<Json>(ipc::Error(EIO, "host facts"));
+    for (const HostFactLabel& l : host_fact_labels()) {
+      report.host.push_back(
+          {l.key, l.label,
+           doc ? doc->get_string(l.key, "unavailable") : "unavailable"});
     }
-    report.host.push_back({"ipc_namespace", "IPC namespace of the suites", ipc_fact});
-    report.host.push_back({"dev_shm", "/dev/shm of the suites", shm_fact});
     report.host.push_back(
-        {"preload", "LD_PRELOAD of the suites", opt.preload.empty() ? "none" : opt.preload});
+        {"ipc_namespace", "IPC namespace of the suites", conf.ipc_fact});
+    report.host.push_back({"dev_shm", "/dev/shm of the suites", conf.shm_fact});
+    report.host.push_back(
+        {"containment", "Processes of each suite", conf.containment_fact});
+    report.host.push_back(
+        {"preload", "LD_PRELOAD of the suites", preload_fact});
+    report.host.push_back({"suites_linkage", "Suites linked",
+                           suite_elf.has_interp
+                               ? "dynamically (host build: LD_PRELOAD applies)"
+                               : "statically (portable bundle)"});
+    std::string env_fact = "sanitised";
+    if (!dropped.empty()) {
+      env_fact += "; dropped:";
+      for (const std::string& d : dropped) env_fact += " " + d;
+    }
+    if (!opt.env.empty()) {
+      env_fact += "; added (--env):";
+      for (const std::string& e : opt.env) env_fact += " " + e;
+    }
+    report.host.push_back(
+        {"environment", "Environment of the suites", env_fact});
   }
 
   const char* tmpdir = std::getenv("TMPDIR");
-  std::string tmp = std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") +
-                    "/ipct-report-XXXXXX";
-  if (::mkdtemp(tmp.data()) == nullptr) {
-    std::fprintf(stderr, "report: mkdtemp(%s): %s\n", tmp.c_str(), std::strerror(errno));
+  std::string work =
+      std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") +
+      "/ipct-report-XXXXXX";
+  // Searchable (not listable) by others: tests that drop privileges reach
+  // their files under the suites' $TMPDIR (suite_runner.cc).
+  if (::mkdtemp(work.data()) == nullptr || ::chmod(work.c_str(), 0711) != 0) {
+    std::fprintf(stderr, "report: mkdtemp(%s): %s\n", work.c_str(),
+                 std::strerror(errno));
     return 2;
   }
-  Runner runner(opt, *cat, iso, tmp, runfiles_dir(argv[0]));
+  install_interrupt_handlers();
+
+  SuiteRunConfig rc;
+  rc.isolation = conf.isolation;
+  rc.containment = conf.containment;
+  rc.suite_timeout = std::chrono::seconds(opt.timeout_s);
+  rc.test_timeout_s = opt.test_timeout_s;
+  rc.verbose = opt.verbose;
+  rc.work_dir = work;
+  rc.env = opt.env;
+  if (!preload->empty()) rc.env.push_back("LD_PRELOAD=" + *preload);
+  // The suites find their data (the peer program) where we find ours.
+  if (running_from_bundle(argv[0])) {
+    rc.env.push_back("IPCT_BUNDLE_DIR=" + data_root(argv[0]));
+  } else if (std::string rf = runfiles_dir(argv[0]); !rf.empty()) {
+    rc.env.push_back("RUNFILES_DIR=" + rf);
+  }
+  SuiteRunner runner(rc, *cat);
   Outcomes outcomes;
   std::vector<std::string> to_run;
   for (const std::string& path : suites) {
-    if (plan.tests.count(basename_of(path)) != 0 || opt.only.empty()) to_run.push_back(path);
+    if (plan.tests.count(basename_of(path)) != 0 || opt.only.empty())
+      to_run.push_back(path);
   }
-  for (std::size_t i = 0; i < to_run.size(); ++i) {
+  for (std::size_t i = 0; i < to_run.size() && g_interrupted == 0; ++i) {
     std::string name = basename_of(to_run[i]);
-    report.tests += runner.run_suite(to_run[i], plan.tests[name], static_cast<int>(i + 1),
-                                     static_cast<int>(to_run.size()), outcomes);
+    std::set<std::string> tests =
+        opt.only.empty() ? std::set<std::string>{} : plan.tests[name];
+    SuiteStats s = runner.run(to_run[i], tests, static_cast<int>(i + 1),
+                              static_cast<int>(to_run.size()), outcomes);
+    report.tests += s.passed + s.failed + s.skipped;
     ++report.suites;
   }
-  ::rmdir(tmp.c_str());
+  remove_tree(work);
+  if (g_interrupted != 0) {
+    std::fprintf(stderr, "report: interrupted by signal %d; no report\n",
+                 static_cast<int>(g_interrupted));
+    int sig = g_interrupted;
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+    return 2;
+  }
 
-  for (const Behaviour* b : plan.behaviours) report.results.push_back(judge(*b, outcomes));
+  for (const Behaviour* b : plan.behaviours)
+    report.results.push_back(judge(*b, outcomes));
   report.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
 
   std::string md = render_markdown(report);
   bool ok = true;
-  if (opt.out.empty()) {
+  auto write = [&](std::optional<cli::OutputFile>& f, const std::string& text) {
+    ipc::Status s = f->write(text);
+    if (s) s = f->commit();
+    if (!s) {
+      std::fprintf(stderr, "report: %s\n", s.error().message().c_str());
+      ok = false;
+    }
+  };
+  if (out_md) {
+    write(out_md, md);
+  } else {
     std::fwrite(md.data(), 1, md.size(), stdout);
     std::fflush(stdout);
-  } else {
-    ok = write_file(opt.out, md) && ok;
   }
-  if (!opt.json.empty()) ok = write_file(opt.json, render_json(report)) && ok;
-  if (!opt.junit.empty()) ok = write_file(opt.junit, render_junit(report)) && ok;
+  if (out_json) write(out_json, render_json(report));
+  if (out_junit) write(out_junit, render_junit(report));
   std::fprintf(stderr, "[report] %s\n", summary_line(report).c_str());
   if (!ok) return 2;
-  return report.count(Verdict::kDeviates) > 0 ? 1 : 0;
+  return report.exit_status();
 }
 
 }  // namespace

@@ -1,13 +1,18 @@
-// conformance/sysv_msg_test.cc — conformance tests for System V message queues (MSG-001 … MSG-048,
-// MSG-058 … MSG-061): what msgget(2), msgop(2), msgctl(2) and POSIX XSH promise, checked on the raw
-// OS calls (MsgOs) and, where ipc/sysv_msg.h exposes the behaviour, on our layer (MsgLayer).
-// Catalogue: conformance/catalog/sysv_msg.txt.
+// conformance/sysv_msg_test.cc — conformance tests for System V message queues
+// (MSG-001 … MSG-048, MSG-058 … MSG-061): what msgget(2), msgop(2), msgctl(2)
+// and POSIX XSH promise, checked on the raw OS calls (MsgOs) and, where
+// ipc/sysv_msg.h exposes the behaviour, on our layer (MsgLayer). Catalogue:
+// conformance/catalog/sysv_msg.txt.
 //
-// Every test names the deviation it catches in its comment. Blocking is observed through /proc
-// (BackgroundCall::wait_blocked, fault::interrupt_when_blocked), never guessed with a sleep; a
-// queue that must be full is made small with IPC_SET (msg_qbytes) so filling it is fast. Limits
-// that are system-wide (MSGMNI, msg_next_id, MSG_INFO counts) are exercised in a child that
-// first moves into a fresh IPC namespace, so nothing outside it is touched.
+// Every test names the deviation it catches in its comment. Blocking is
+// observed through /proc (BackgroundCall::wait_blocked,
+// fault::interrupt_when_blocked), never guessed with a sleep; a queue that must
+// be full is made small with IPC_SET (msg_qbytes) so filling it is fast. Limits
+// that are system-wide (MSGMNI, msg_next_id, MSG_INFO counts) are exercised in
+// a child that first moves into a fresh IPC namespace, so nothing outside it is
+// touched.
+#include "ipc/sysv_msg.h"
+
 #include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
@@ -35,13 +40,15 @@
 
 #include "conformance/process.h"
 #include "conformance/testing/background.h"
+#include "conformance/testing/streams.h"
 #include "conformance/testing/suite_util.h"
+#include "conformance/testing/unchecked.h"
+#include "conformance/testing/unrelated.h"
 #include "fault/blocked.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ipc/keys.h"
 #include "ipc/limits.h"
-#include "ipc/sysv_msg.h"
 #include "ipc/testing/test_util.h"
 
 namespace {
@@ -49,9 +56,12 @@ namespace {
 using ::conformance::testing::CouldNotSetUp;
 using ::conformance::testing::IdMapped;
 using ::conformance::testing::kCannotSetUp;
+using ::conformance::testing::NoteUnchecked;
+using ::conformance::testing::ReadProcLong;
+using ::conformance::testing::SysvipcUnavailable;
 using ::conformance::testing::WriteProc;
 
-using ::conformance::testing::RunPeer;
+using ::conformance::testing::RunUnrelatedPeer;
 
 using ::conformance::testing::BackgroundCall;
 using ::conformance::testing::kill_and_reap;
@@ -71,10 +81,12 @@ using ::testing::HasSubstr;
 
 // ---- helpers ---------------------------------------------------------------
 
-// A queue made by msgget(IPC_PRIVATE, IPC_CREAT | mode), removed at the end of the scope.
+// A queue made by msgget(IPC_PRIVATE, IPC_CREAT | mode), removed at the end of
+// the scope.
 class OwnedQueue {
  public:
-  explicit OwnedQueue(int mode = 0600) : id_(::msgget(IPC_PRIVATE, IPC_CREAT | mode)) {
+  explicit OwnedQueue(int mode = 0600)
+      : id_(::msgget(IPC_PRIVATE, IPC_CREAT | mode)) {
     EXPECT_GE(id_, 0) << "msgget(IPC_PRIVATE): " << std::strerror(errno);
   }
   // Adopts an id made elsewhere (e.g. with a key).
@@ -101,8 +113,9 @@ class OwnedQueue {
   int id_;
 };
 
-// Removes the queue when the scope ends. Declared after a BackgroundCall, it runs first, so a
-// failed assertion wakes the blocked call (EIDRM) before BackgroundCall joins its thread.
+// Removes the queue when the scope ends. Declared after a BackgroundCall, it
+// runs first, so a failed assertion wakes the blocked call (EIDRM) before
+// BackgroundCall joins its thread.
 class RemoveAtExit {
  public:
   explicit RemoveAtExit(OwnedQueue& q) : q_(q) {}
@@ -112,7 +125,8 @@ class RemoveAtExit {
   OwnedQueue& q_;
 };
 
-// A queue created exclusively with ftok(file in a TempDir, proj) for the first free proj id.
+// A queue created exclusively with ftok(file in a TempDir, proj) for the first
+// free proj id.
 struct KeyedQueue {
   TempDir dir;
   std::string path = ipc::testing::MakeFile(dir.file("anchor"));
@@ -121,11 +135,12 @@ struct KeyedQueue {
   OwnedQueue queue = OwnedQueue::adopt(-1);
 
   explicit KeyedQueue(int mode = 0600) {
-    auto made = ipc::create_with_free_key(path, 1, [&](key_t k) -> ipc::Result<int> {
-      int id = ::msgget(k, IPC_CREAT | IPC_EXCL | mode);
-      if (id < 0) return ipc::Error::from_errno("msgget", "");
-      return id;
-    });
+    auto made =
+        ipc::create_with_free_key(path, 1, [&](key_t k) -> ipc::Result<int> {
+          int id = ::msgget(k, IPC_CREAT | IPC_EXCL | mode);
+          if (id < 0) return ipc::Error::from_errno("msgget", "");
+          return id;
+        });
     EXPECT_THAT(made, IsOk());
     if (made) {
       proj = made->proj_id;
@@ -149,8 +164,10 @@ struct Received {
   std::string text;
 };
 
-// msgrcv into a fresh buffer of `max` bytes; msgrcv's result, the message in *out on success.
-ssize_t Recv(int q, long msgtyp, std::size_t max, int flags, Received* out = nullptr) {
+// msgrcv into a fresh buffer of `max` bytes; msgrcv's result, the message in
+// *out on success.
+ssize_t Recv(int q, long msgtyp, std::size_t max, int flags,
+             Received* out = nullptr) {
   std::vector<char> buf(sizeof(long) + max);
   ssize_t n = ::msgrcv(q, buf.data(), max, msgtyp, flags);
   if (n >= 0 && out != nullptr) {
@@ -160,11 +177,18 @@ ssize_t Recv(int q, long msgtyp, std::size_t max, int flags, Received* out = nul
   return n;
 }
 
-// Empties the queue (IPC_NOWAIT, oldest first) and describes what it held: "3:c 1:a".
+// Empties the queue (IPC_NOWAIT, oldest first) and describes what it held: "3:c
+// 1:a". Receives with msgsz = MSGMAX, which any message fits: a larger msgsz
+// is legal on Linux (MSG-029) but refused by some OSes (gVisor), and Drain
+// must not turn that one deviation into a failure of every test using it.
 std::string Drain(int q) {
+  static const std::size_t msgmax = [] {
+    long v = ReadProcLong("/proc/sys/kernel/msgmax");
+    return v > 0 ? static_cast<std::size_t>(v) : std::size_t{8192};
+  }();
   std::string out;
   Received m;
-  while (Recv(q, 0, 65536, IPC_NOWAIT, &m) >= 0) {
+  while (Recv(q, 0, msgmax, IPC_NOWAIT, &m) >= 0) {
     out += (out.empty() ? "" : " ") + std::to_string(m.type) + ":" + m.text;
   }
   return out;
@@ -190,10 +214,12 @@ std::size_t Limit(const char* name) {
   return v ? static_cast<std::size_t>(*v) : 0;
 }
 
-// In a forked child: moves into a new IPC namespace (own queues, own msg* sysctls) and runs
-// `body`; kCannotSetUp if the kernel refuses. Everything made there dies with the child.
+// In a forked child: moves into a new IPC namespace (own queues, own msg*
+// sysctls) and runs `body`; kCannotSetUp if the kernel refuses. Everything made
+// there dies with the child.
 int InPrivateIpcNamespace(const std::function<int()>& body) {
-  return RunInChild([&] { return ::unshare(CLONE_NEWIPC) == 0 ? body() : kCannotSetUp; });
+  return RunInChild(
+      [&] { return ::unshare(CLONE_NEWIPC) == 0 ? body() : kCannotSetUp; });
 }
 
 // In a forked child: become nobody (kCannotSetUp if refused) and run `body`.
@@ -201,26 +227,29 @@ int AsNobody(const std::function<int()>& body) {
   return RunInChild([&] { return DropPrivileges() ? body() : kCannotSetUp; });
 }
 
-// Whether this is the initial user namespace, where root's capabilities are the real ones
-// (capable(CAP_SYS_RESOURCE) checks the initial namespace).
+// Whether this is the initial user namespace, where root's capabilities are the
+// real ones (capable(CAP_SYS_RESOURCE) checks the initial namespace).
 bool InInitialUserNamespace() {
   std::ifstream map("/proc/self/uid_map");
   unsigned long inside, outside, count;
-  return map >> inside >> outside >> count && inside == 0 && outside == 0 && count == 4294967295UL &&
-         !(map >> inside);
+  return map >> inside >> outside >> count && inside == 0 && outside == 0 &&
+         count == 4294967295UL && !(map >> inside);
 }
 
-// Whether capability `cap` is in this thread's effective set (CapEff of /proc/self/status).
+// Whether capability `cap` is in this thread's effective set (CapEff of
+// /proc/self/status).
 bool HasEffectiveCapability(int cap) {
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("CapEff:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> cap & 1) != 0;
+    if (line.rfind("CapEff:", 0) == 0)
+      return (std::stoull(line.substr(7), nullptr, 16) >> cap & 1) != 0;
   }
   return false;
 }
 
-// In a (forked, single-threaded) child: removes `cap` from the effective set, keeping the uid.
+// In a (forked, single-threaded) child: removes `cap` from the effective set,
+// keeping the uid.
 bool DropEffectiveCapability(int cap) {
   struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2] = {};
@@ -229,10 +258,12 @@ bool DropEffectiveCapability(int cap) {
   return ::syscall(SYS_capset, &hdr, data) == 0;
 }
 
-#define SKIP_UNLESS_NOBODY_MAPPED() \
-  if (!IdMapped("/proc/self/uid_map", 65534)) GTEST_SKIP() << "uid 65534 is not mapped in this user namespace"
+#define SKIP_UNLESS_NOBODY_MAPPED()           \
+  if (!IdMapped("/proc/self/uid_map", 65534)) \
+  GTEST_SKIP() << "uid 65534 is not mapped in this user namespace"
 
-// Forked children that are killed and reaped at the end of the scope unless waited for.
+// Forked children that are killed and reaped at the end of the scope unless
+// waited for.
 class Children {
  public:
   ~Children() {
@@ -244,7 +275,8 @@ class Children {
     if (pid > 0) pids_.push_back(pid);
     return pid;
   }
-  // The child's wait status, or -1 if it did not end within kPatience (then it is killed).
+  // The child's wait status, or -1 if it did not end within kPatience (then it
+  // is killed).
   int wait(pid_t pid) {
     pids_.erase(std::remove(pids_.begin(), pids_.end(), pid), pids_.end());
     auto st = wait_exit(pid);
@@ -257,14 +289,16 @@ class Children {
   std::vector<pid_t> pids_;
 };
 
-std::span<const std::byte> Bytes(const std::string& s) { return ipc::as_bytes(s); }
+std::span<const std::byte> Bytes(const std::string& s) {
+  return ipc::as_bytes(s);
+}
 
 std::string Text(std::span<const std::byte> b) {
   return std::string(reinterpret_cast<const char*>(b.data()), b.size());
 }
 
-// Waits (bounded) until the handler has counted `n` deliveries: under TSan a handler may run
-// after the interrupted call has already returned EINTR.
+// Waits (bounded) until the handler has counted `n` deliveries: under TSan a
+// handler may run after the interrupted call has already returned EINTR.
 bool HandlerRan(const CountingHandler& h, int n) {
   auto deadline = std::chrono::steady_clock::now() + kPatience;
   while (h.count() < n) {
@@ -274,12 +308,14 @@ bool HandlerRan(const CountingHandler& h, int n) {
   return true;
 }
 
-// ---- MSG-001 IPC_PRIVATE ---------------------------------------------------------------
+// ---- MSG-001 IPC_PRIVATE ---------------------------------------------------
 
-// Catches: IPC_PRIVATE treated as an ordinary key (second call returns the first queue).
+// Catches: IPC_PRIVATE treated as an ordinary key (second call returns the
+// first queue).
 TEST(MsgOs, IpcPrivateAlwaysCreatesANewQueue) {
   OwnedQueue a, b;
-  OwnedQueue c = OwnedQueue::adopt(::msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0600));
+  OwnedQueue c =
+      OwnedQueue::adopt(::msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0600));
   ASSERT_GE(c.id(), 0) << "IPC_EXCL with IPC_PRIVATE: " << std::strerror(errno);
   EXPECT_NE(a.id(), b.id());
   EXPECT_NE(a.id(), c.id());
@@ -298,26 +334,30 @@ TEST(MsgLayer, CreatePrivateGivesDistinctQueues) {
   EXPECT_EQ(ASSERT_OK_AND_VALUE(a.stat()).key, IPC_PRIVATE);
 }
 
-// ---- MSG-002 key → same queue --------------------------------------------------------------
+// ---- MSG-002 key → same queue --------------------------------------------
 
-// Catches: a key that does not find the queue created with it (in this or another process).
+// Catches: a key that does not find the queue created with it (in this or
+// another process).
 TEST(MsgOs, KeyFindsTheQueueCreatedWithIt) {
   KeyedQueue kq;
   ASSERT_GE(kq.id(), 0);
   EXPECT_THAT(::msgget(kq.key, 0), SyscallSucceedsWithValue(kq.id()));
   EXPECT_EQ(Stat(kq.id()).msg_perm.__key, kq.key);
-  int status = RunInChild([&] { return ::msgget(::ftok(kq.path.c_str(), kq.proj), 0) == kq.id() ? 0 : 1; });
+  int status = RunInChild([&] {
+    return ::msgget(::ftok(kq.path.c_str(), kq.proj), 0) == kq.id() ? 0 : 1;
+  });
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
 }
 
 TEST(MsgLayer, OpenFindsTheQueueCreateMade) {
   TempDir dir;
   std::string path = ipc::testing::MakeFile(dir.file("k"));
-  auto made = ASSERT_OK_AND_VALUE(ipc::create_with_free_key(path, 1, [](key_t k) -> ipc::Result<int> {
-    auto q = ipc::MessageQueue::create_exclusive(k);
-    if (!q) return std::move(q).error();
-    return q->id();
-  }));
+  auto made = ASSERT_OK_AND_VALUE(
+      ipc::create_with_free_key(path, 1, [](key_t k) -> ipc::Result<int> {
+        auto q = ipc::MessageQueue::create_exclusive(k);
+        if (!q) return std::move(q).error();
+        return q->id();
+      }));
   ipc::QueueOwner owner(ipc::MessageQueue::from_id(made.id));
   auto opened = ASSERT_OK_AND_VALUE(ipc::MessageQueue::open(made.key));
   EXPECT_EQ(opened.id(), made.id);
@@ -325,7 +365,7 @@ TEST(MsgLayer, OpenFindsTheQueueCreateMade) {
   EXPECT_EQ(again.id(), made.id);
 }
 
-// ---- MSG-003 no queue for the key ----------------------------------------------------------
+// ---- MSG-003 no queue for the key ------------------------------------------
 
 // Catches: a lookup that creates a queue, or fails with another errno.
 TEST(MsgOs, LookupWithoutCreateFailsEnoent) {
@@ -346,17 +386,19 @@ TEST(MsgLayer, OpenOfMissingKeyFailsEnoent) {
   if (!q) {
     EXPECT_THAT(q.error().message(), HasSubstr("has no queue"));
   }
-  // IPC_PRIVATE names no existing queue: the layer refuses instead of creating one.
+  // IPC_PRIVATE names no existing queue: the layer refuses instead of creating
+  // one.
   EXPECT_THAT(ipc::MessageQueue::open(IPC_PRIVATE), FailsWith(EINVAL));
 }
 
-// ---- MSG-004 IPC_EXCL on an existing key -----------------------------------------------------
+// ---- MSG-004 IPC_EXCL on an existing key -----------------------------------
 
 // Catches: IPC_EXCL ignored (returns the existing id).
 TEST(MsgOs, ExclusiveCreateOfExistingKeyFailsEexist) {
   KeyedQueue kq;
   ASSERT_GE(kq.id(), 0);
-  EXPECT_THAT(::msgget(kq.key, IPC_CREAT | IPC_EXCL | 0600), SyscallFailsWithErrno(EEXIST));
+  EXPECT_THAT(::msgget(kq.key, IPC_CREAT | IPC_EXCL | 0600),
+              SyscallFailsWithErrno(EEXIST));
 }
 
 TEST(MsgLayer, CreateExclusiveOfExistingKeyFailsEexist) {
@@ -369,13 +411,14 @@ TEST(MsgLayer, CreateExclusiveOfExistingKeyFailsEexist) {
   }
 }
 
-// ---- MSG-005 IPC_CREAT on an existing key keeps its mode ---------------------------------------
+// ---- MSG-005 IPC_CREAT on an existing key keeps its mode -------------------
 
 // Catches: a second IPC_CREAT that makes a new queue or re-applies its mode.
 TEST(MsgOs, CreateOfExistingKeyReturnsItWithModeUnchanged) {
   KeyedQueue kq(0600);
   ASSERT_GE(kq.id(), 0);
-  EXPECT_THAT(::msgget(kq.key, IPC_CREAT | 0644), SyscallSucceedsWithValue(kq.id()));
+  EXPECT_THAT(::msgget(kq.key, IPC_CREAT | 0644),
+              SyscallSucceedsWithValue(kq.id()));
   EXPECT_EQ(Stat(kq.id()).msg_perm.mode & 0777, 0600u);
 }
 
@@ -387,10 +430,11 @@ TEST(MsgLayer, CreateOfExistingKeyKeepsMode) {
   EXPECT_EQ(ASSERT_OK_AND_VALUE(q.stat()).mode, 0600u);
 }
 
-// ---- MSG-006 msgget permission -------------------------------------------------------------
+// ---- MSG-006 msgget permission ---------------------------------------------
 
-// Catches: no permission check in msgget, or one that also refuses a request for no access
-// (POSIX checks only the permissions the low nine bits of msgflg ask for).
+// Catches: no permission check in msgget, or one that also refuses a request
+// for no access (POSIX checks only the permissions the low nine bits of msgflg
+// ask for).
 TEST(MsgOs, MsgGetWithDeniedModeFailsEacces) {
   KeyedQueue kq(0600);
   ASSERT_GE(kq.id(), 0);
@@ -401,7 +445,8 @@ TEST(MsgOs, MsgGetWithDeniedModeFailsEacces) {
     return ::msgget(key, 0) == kq.id() ? 0 : 3;
   });
   if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1/2 = 0600/0400 not EACCES, 3 = 0 refused)";
+  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
+                       << " (1/2 = 0600/0400 not EACCES, 3 = 0 refused)";
 }
 
 TEST(MsgLayer, CreateWithDeniedModeFailsEacces) {
@@ -416,10 +461,11 @@ TEST(MsgLayer, CreateWithDeniedModeFailsEacces) {
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
 }
 
-// ---- MSG-007 MSGMNI ----------------------------------------------------------------------------
+// ---- MSG-007 MSGMNI --------------------------------------------------------
 
-// Catches: no queue limit, or the wrong errno when it is reached. In a private IPC namespace
-// with msgmni lowered to 3, so nothing outside the namespace runs short.
+// Catches: no queue limit, or the wrong errno when it is reached. In a private
+// IPC namespace with msgmni lowered to 3, so nothing outside the namespace runs
+// short.
 TEST(MsgOs, QueueLimitReachedFailsEnospc) {
   int status = InPrivateIpcNamespace([] {
     if (!WriteProc("/proc/sys/kernel/msgmni", "3")) return kCannotSetUp;
@@ -429,8 +475,11 @@ TEST(MsgOs, QueueLimitReachedFailsEnospc) {
     if (::msgget(IPC_PRIVATE, IPC_CREAT | 0600) != -1) return 2;
     return errno == ENOSPC ? 0 : 3;
   });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "no private IPC namespace with a writable msgmni";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = below limit refused, 2 = over limit made, 3 = errno)";
+  if (CouldNotSetUp(status))
+    GTEST_SKIP() << "no private IPC namespace with a writable msgmni";
+  EXPECT_EQ(status, 0)
+      << DescribeWaitStatus(status)
+      << " (1 = below limit refused, 2 = over limit made, 3 = errno)";
 }
 
 TEST(MsgLayer, CreatePrivateAtQueueLimitFailsEnospc) {
@@ -440,13 +489,15 @@ TEST(MsgLayer, CreatePrivateAtQueueLimitFailsEnospc) {
     auto q = ipc::MessageQueue::create_private();
     return !q && q.error().code() == ENOSPC ? 0 : 2;
   });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "no private IPC namespace with a writable msgmni";
+  if (CouldNotSetUp(status))
+    GTEST_SKIP() << "no private IPC namespace with a writable msgmni";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
 }
 
-// ---- MSG-008 msg_next_id (Linux) ----------------------------------------------------------------
+// ---- MSG-008 msg_next_id (Linux) -------------------------------------------
 
-// Catches: msg_next_id ignored, or not reset to -1 after use. In a private IPC namespace.
+// Catches: msg_next_id ignored, or not reset to -1 after use. In a private IPC
+// namespace.
 TEST(MsgOs, MsgNextIdSelectsTheIdThenResets) {
   int status = InPrivateIpcNamespace([] {
     if (!WriteProc("/proc/sys/kernel/msg_next_id", "4242")) return kCannotSetUp;
@@ -457,13 +508,16 @@ TEST(MsgOs, MsgNextIdSelectsTheIdThenResets) {
     int next = ::msgget(IPC_PRIVATE, IPC_CREAT | 0600);
     return next >= 0 && next != 4242 ? 0 : 3;
   });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "no private IPC namespace with a writable msg_next_id";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = other id, 2 = not reset, 3 = next)";
+  if (CouldNotSetUp(status))
+    GTEST_SKIP() << "no private IPC namespace with a writable msg_next_id";
+  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
+                       << " (1 = other id, 2 = not reset, 3 = next)";
 }
 
-// ---- MSG-009 a new queue's msqid_ds -----------------------------------------------------------
+// ---- MSG-009 a new queue's msqid_ds ----------------------------------------
 
-// Catches: wrong owner/creator ids, mode bits, non-zero counters, or a capacity other than msgmnb.
+// Catches: wrong owner/creator ids, mode bits, non-zero counters, or a capacity
+// other than msgmnb.
 TEST(MsgOs, NewQueueStatFields) {
   time_t before = ::time(nullptr);
   OwnedQueue q(0640);
@@ -486,7 +540,8 @@ TEST(MsgOs, NewQueueStatFields) {
   EXPECT_EQ(ds.msg_qbytes, Limit("msgmnb"));
 }
 
-// Catches: mode bits above 0777 kept (the mode field holds only the permission bits).
+// Catches: mode bits above 0777 kept (the mode field holds only the permission
+// bits).
 TEST(MsgOs, OnlyLowNineModeBitsAreKept) {
   OwnedQueue q(07777);
   ASSERT_GE(q.id(), 0);
@@ -507,9 +562,10 @@ TEST(MsgLayer, StatOfNewQueue) {
   EXPECT_THAT(ipc::MessageQueue::create_private(01600), FailsWith(EINVAL));
 }
 
-// ---- MSG-010 round trip; msgsz counts mtext only ----------------------------------------------
+// ---- MSG-010 round trip; msgsz counts mtext only ---------------------------
 
-// Catches: msgsz counted with mtype, mtype not stored, bytes altered, a wrong return value.
+// Catches: msgsz counted with mtype, mtype not stored, bytes altered, a wrong
+// return value.
 TEST(MsgOs, RoundTripCountsTextBytesOnly) {
   OwnedQueue q;
   std::string text = "hello\0world", binary("a\0b\xff", 4);
@@ -518,10 +574,12 @@ TEST(MsgOs, RoundTripCountsTextBytesOnly) {
   EXPECT_EQ(Stat(q.id()).__msg_cbytes, text.size() + binary.size());
   Received m;
   // A buffer of exactly the text size suffices: mtype is not part of msgsz.
-  ASSERT_THAT(Recv(q.id(), 0, text.size(), IPC_NOWAIT, &m), SyscallSucceedsWithValue(text.size()));
+  ASSERT_THAT(Recv(q.id(), 0, text.size(), IPC_NOWAIT, &m),
+              SyscallSucceedsWithValue(text.size()));
   EXPECT_EQ(m.type, 42);
   EXPECT_EQ(m.text, text);
-  ASSERT_THAT(Recv(q.id(), 0, 100, IPC_NOWAIT, &m), SyscallSucceedsWithValue(4));
+  ASSERT_THAT(Recv(q.id(), 0, 100, IPC_NOWAIT, &m),
+              SyscallSucceedsWithValue(4));
   EXPECT_EQ(m.type, 7);
   EXPECT_EQ(m.text, binary);
 }
@@ -536,7 +594,7 @@ TEST(MsgLayer, SendThenReceiveRoundTrip) {
   EXPECT_EQ(Text(m.data), "payload");
 }
 
-// ---- MSG-011 zero-length messages ----------------------------------------------------------------
+// ---- MSG-011 zero-length messages ------------------------------------------
 
 // Catches: zero-length messages refused or not counted as messages.
 TEST(MsgOs, ZeroLengthMessageIsAllowed) {
@@ -560,14 +618,16 @@ TEST(MsgLayer, EmptyMessageRoundTrip) {
   EXPECT_TRUE(m.data.empty());
 }
 
-// ---- MSG-012 mtype < 1 ------------------------------------------------------------------------
+// ---- MSG-012 mtype < 1 -----------------------------------------------------
 
-// Catches: type 0 or a negative type accepted (they could never be selected by msgtyp > 0).
+// Catches: type 0 or a negative type accepted (they could never be selected by
+// msgtyp > 0).
 TEST(MsgOs, NonPositiveTypeFailsEinval) {
   OwnedQueue q;
   EXPECT_THAT(Send(q.id(), 0, "x", IPC_NOWAIT), SyscallFailsWithErrno(EINVAL));
   EXPECT_THAT(Send(q.id(), -1, "x", IPC_NOWAIT), SyscallFailsWithErrno(EINVAL));
-  EXPECT_THAT(Send(q.id(), LONG_MIN, "x", IPC_NOWAIT), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(Send(q.id(), LONG_MIN, "x", IPC_NOWAIT),
+              SyscallFailsWithErrno(EINVAL));
   EXPECT_EQ(Stat(q.id()).msg_qnum, 0u);
 }
 
@@ -578,18 +638,24 @@ TEST(MsgLayer, SendWithNonPositiveTypeFailsEinval) {
   EXPECT_THAT(q.send(-5, Bytes("x")), FailsWith(EINVAL));
 }
 
-// ---- MSG-013 msgsz on send --------------------------------------------------------------------
+// ---- MSG-013 msgsz on send -------------------------------------------------
 
-// Catches: messages over msgmax accepted, msgmax itself refused, or a "negative" size accepted.
+// Catches: messages over msgmax accepted, msgmax itself refused, or a
+// "negative" size accepted.
 TEST(MsgOs, SendSizeAboveMsgmaxFailsEinval) {
   OwnedQueue q;
   std::size_t msgmax = Limit("msgmax");
   ASSERT_GT(msgmax, 0u);
-  ASSERT_THAT(SetQbytes(q.id(), std::max<std::size_t>(Stat(q.id()).msg_qbytes, msgmax)), SyscallSucceeds());
-  EXPECT_THAT(Send(q.id(), 1, std::string(msgmax + 1, 'x'), IPC_NOWAIT), SyscallFailsWithErrno(EINVAL));
-  EXPECT_THAT(Send(q.id(), 1, std::string(msgmax, 'y'), IPC_NOWAIT), SyscallSucceeds());
+  ASSERT_THAT(
+      SetQbytes(q.id(), std::max<std::size_t>(Stat(q.id()).msg_qbytes, msgmax)),
+      SyscallSucceeds());
+  EXPECT_THAT(Send(q.id(), 1, std::string(msgmax + 1, 'x'), IPC_NOWAIT),
+              SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(Send(q.id(), 1, std::string(msgmax, 'y'), IPC_NOWAIT),
+              SyscallSucceeds());
   long type = 1;
-  EXPECT_THAT(::msgsnd(q.id(), &type, static_cast<size_t>(-1), IPC_NOWAIT), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(::msgsnd(q.id(), &type, static_cast<size_t>(-1), IPC_NOWAIT),
+              SyscallFailsWithErrno(EINVAL));
   EXPECT_EQ(Stat(q.id()).msg_qnum, 1u);
   EXPECT_EQ(Stat(q.id()).__msg_cbytes, msgmax);
 }
@@ -602,21 +668,24 @@ TEST(MsgLayer, SendAboveMsgmaxFailsEinvalNamingTheLimit) {
   ipc::Status s = q.send(1, Bytes(big), {.nowait = true});
   EXPECT_THAT(s, FailsWith(EINVAL));
   if (!s) {
-    EXPECT_THAT(s.error().message(), HasSubstr("exceeds msgmax " + std::to_string(msgmax)));
+    EXPECT_THAT(s.error().message(),
+                HasSubstr("exceeds msgmax " + std::to_string(msgmax)));
   }
 }
 
-// ---- MSG-014 invalid ids and sizes ------------------------------------------------------------------
+// ---- MSG-014 invalid ids and sizes -----------------------------------------
 
-// Catches: a negative id or a "negative" receive size accepted, or another errno.
+// Catches: a negative id or a "negative" receive size accepted, or another
+// errno.
 TEST(MsgOs, InvalidIdOrNegativeReceiveSizeFailsEinval) {
   OwnedQueue q;
   EXPECT_THAT(Send(-1, 1, "x", IPC_NOWAIT), SyscallFailsWithErrno(EINVAL));
   EXPECT_THAT(Recv(-1, 0, 10, IPC_NOWAIT), SyscallFailsWithErrno(EINVAL));
   ASSERT_THAT(Send(q.id(), 1, "stays"), SyscallSucceeds());
   std::vector<char> buf(64);
-  EXPECT_THAT(::msgrcv(q.id(), buf.data(), static_cast<size_t>(-1), 0, IPC_NOWAIT),
-              SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(
+      ::msgrcv(q.id(), buf.data(), static_cast<size_t>(-1), 0, IPC_NOWAIT),
+      SyscallFailsWithErrno(EINVAL));
   EXPECT_EQ(Drain(q.id()), "1:stays");
 }
 
@@ -627,51 +696,62 @@ TEST(MsgLayer, OperationsOnInvalidIdFailEinval) {
   if (!s) {
     EXPECT_THAT(s.error().message(), HasSubstr("no queue with id -1"));
   }
-  EXPECT_THAT(q.receive(0, std::size_t{8}, {.nowait = true}), FailsWith(EINVAL));
+  EXPECT_THAT(q.receive(0, std::size_t{8}, {.nowait = true}),
+              FailsWith(EINVAL));
   EXPECT_THAT(q.stat(), FailsWith(EINVAL));
   EXPECT_THAT(q.remove(), FailsWith(EINVAL));
 }
 
-// ---- MSG-015 bad message pointer -------------------------------------------------------------------
+// ---- MSG-015 bad message pointer -------------------------------------------
 
 struct NoAccessPage {
-  NoAccessPage() : p(::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) {}
+  NoAccessPage()
+      : p(::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                 0)) {}
   ~NoAccessPage() {
     if (p != MAP_FAILED) ::munmap(p, 4096);
   }
   void* p;
 };
 
-// Catches: a crash or a queued message from an unreadable msgp; a crash on an unwritable one.
+// Catches: a crash or a queued message from an unreadable msgp; a crash on an
+// unwritable one.
 TEST(MsgOs, UnreadableOrUnwritableBufferFailsEfault) {
   NoAccessPage page;
   ASSERT_NE(page.p, MAP_FAILED);
   OwnedQueue q;
-  EXPECT_THAT(::msgsnd(q.id(), page.p, 8, IPC_NOWAIT), SyscallFailsWithErrno(EFAULT));
+  EXPECT_THAT(::msgsnd(q.id(), page.p, 8, IPC_NOWAIT),
+              SyscallFailsWithErrno(EFAULT));
   EXPECT_EQ(Stat(q.id()).msg_qnum, 0u);
   ASSERT_THAT(Send(q.id(), 1, "data"), SyscallSucceeds());
-  EXPECT_THAT(::msgrcv(q.id(), page.p, 8, 0, IPC_NOWAIT), SyscallFailsWithErrno(EFAULT));
+  EXPECT_THAT(::msgrcv(q.id(), page.p, 8, 0, IPC_NOWAIT),
+              SyscallFailsWithErrno(EFAULT));
 }
 
-// ---- MSG-016 msgsnd/msgrcv permission ----------------------------------------------------------------
+// ---- MSG-016 msgsnd/msgrcv permission --------------------------------------
 
-// Catches: send without write permission or receive without read permission allowed; a check
-// that uses the wrong bits (the 0644 queue must still be readable, the 0622 one writable).
+// Catches: send without write permission or receive without read permission
+// allowed; a check that uses the wrong bits (the 0644 queue must still be
+// readable, the 0622 one writable).
 TEST(MsgOs, SendNeedsWriteAndReceiveNeedsReadPermission) {
   OwnedQueue readable(0644), writable(0622);
   ASSERT_THAT(Send(readable.id(), 1, "r"), SyscallSucceeds());
   ASSERT_THAT(Send(writable.id(), 1, "w"), SyscallSucceeds());
   int status = AsNobody([&] {
-    if (Send(readable.id(), 1, "x", IPC_NOWAIT) != -1 || errno != EACCES) return 1;
+    if (Send(readable.id(), 1, "x", IPC_NOWAIT) != -1 || errno != EACCES)
+      return 1;
     Received m;
-    if (Recv(readable.id(), 0, 10, IPC_NOWAIT, &m) != 1 || m.text != "r") return 2;
-    if (Recv(writable.id(), 0, 10, IPC_NOWAIT) != -1 || errno != EACCES) return 3;
+    if (Recv(readable.id(), 0, 10, IPC_NOWAIT, &m) != 1 || m.text != "r")
+      return 2;
+    if (Recv(writable.id(), 0, 10, IPC_NOWAIT) != -1 || errno != EACCES)
+      return 3;
     if (Send(writable.id(), 2, "y", IPC_NOWAIT) != 0) return 4;
     return 0;
   });
   if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (1 = sent without w, 2 = read refused, 3 = read without r, 4 = write refused)";
+                       << " (1 = sent without w, 2 = read refused, 3 = read "
+                          "without r, 4 = write refused)";
   EXPECT_EQ(Drain(readable.id()), "");
   EXPECT_EQ(Drain(writable.id()), "1:w 2:y");
 }
@@ -681,7 +761,8 @@ TEST(MsgLayer, SendAndReceiveWithoutPermissionFailEacces) {
   ipc::QueueOwner owner(q);
   ASSERT_OK(q.send(1, Bytes("m")));
   int status = AsNobody([&] {
-    if (q.send(1, Bytes("x"), {.nowait = true}).error().code() != EACCES) return 1;
+    if (q.send(1, Bytes("x"), {.nowait = true}).error().code() != EACCES)
+      return 1;
     auto r = q.receive(0, std::size_t{8}, {.nowait = true});
     return !r && r.error().code() == EACCES ? 0 : 2;
   });
@@ -689,21 +770,24 @@ TEST(MsgLayer, SendAndReceiveWithoutPermissionFailEacces) {
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
 }
 
-// ---- MSG-017 store and forward --------------------------------------------------------------------
+// ---- MSG-017 store and forward ---------------------------------------------
 
-// Catches: a send that waits for a receiver, or one that keeps referring to the caller's buffer.
+// Catches: a send that waits for a receiver, or one that keeps referring to the
+// caller's buffer.
 TEST(MsgOs, SendReturnsAtOnceAndCopiesTheMessage) {
   OwnedQueue q;
   std::vector<char> buf(sizeof(long) + 5);
   long type = 4;
   std::memcpy(buf.data(), &type, sizeof type);
   std::memcpy(buf.data() + sizeof(long), "first", 5);
-  BackgroundCall sender([&] { return static_cast<long>(::msgsnd(q.id(), buf.data(), 5, 0)); });
+  BackgroundCall sender(
+      [&] { return static_cast<long>(::msgsnd(q.id(), buf.data(), 5, 0)); });
   RemoveAtExit unblock(q);
   bool done = sender.wait_done();
   ASSERT_TRUE(done) << "msgsnd waited for a receiver";
   EXPECT_THAT(sender.result(), SyscallSucceeds());
-  std::memcpy(buf.data() + sizeof(long), "XXXXX", 5);  // the caller reuses its buffer
+  std::memcpy(buf.data() + sizeof(long), "XXXXX",
+              5);  // the caller reuses its buffer
   EXPECT_EQ(Drain(q.id()), "4:first");
 }
 
@@ -717,22 +801,25 @@ TEST(MsgLayer, SendReturnsWithoutAReceiver) {
   EXPECT_EQ(Drain(q.id()), "2:async");
 }
 
-// ---- MSG-018 ends need not coexist ----------------------------------------------------------------
+// ---- MSG-018 ends need not coexist -----------------------------------------
 
-// Catches: messages that die with their sender, or a queue that needs both ends open. The
-// sender is a separately exec'd program that has exited before the receiver program starts.
+// Catches: messages that die with their sender, or a queue that needs both ends
+// open. The sender is a separately exec'd program that has exited before the
+// receiver program starts.
 TEST(MsgOs, MessageFromExitedSenderReachesLaterReceiver) {
   KeyedQueue kq;
   ASSERT_GE(kq.id(), 0);
   std::string proj = std::to_string(kq.proj);
-  auto sent = RunPeer({"msg-send", kq.path, proj, "7", "sent by a dead process"});
+  auto sent = RunUnrelatedPeer(
+      {"msg-send", kq.path, proj, "7", "sent by a dead process"});
   ASSERT_THAT(sent, IsOk());
-  ASSERT_EQ(sent->wait_status, 0) << DescribeWaitStatus(sent->wait_status) << ": " << sent->output;
+  ASSERT_EQ(sent->wait_status, 0)
+      << DescribeWaitStatus(sent->wait_status) << ": " << sent->output;
   struct msqid_ds ds = Stat(kq.id());
   EXPECT_EQ(ds.msg_qnum, 1u);
   EXPECT_NE(ds.msg_lspid, ::getpid());
   EXPECT_GT(ds.msg_lspid, 0);
-  auto got = RunPeer({"msg-recv", kq.path, proj, "0", "100"});
+  auto got = RunUnrelatedPeer({"msg-recv", kq.path, proj, "0", "100"});
   ASSERT_THAT(got, IsOk());
   EXPECT_EQ(got->wait_status, 0) << DescribeWaitStatus(got->wait_status);
   EXPECT_EQ(got->output, "type=7 text=sent by a dead process");
@@ -745,7 +832,8 @@ TEST(MsgOs, ExecdProgramReceivesAMessageQueuedBeforeItStarted) {
   ASSERT_GE(kq.id(), 0);
   ASSERT_THAT(Send(kq.id(), 3, "older"), SyscallSucceeds());
   ASSERT_THAT(Send(kq.id(), 9, "for the peer"), SyscallSucceeds());
-  auto got = RunPeer({"msg-recv", kq.path, std::to_string(kq.proj), "9", "100"});
+  auto got = RunUnrelatedPeer(
+      {"msg-recv", kq.path, std::to_string(kq.proj), "9", "100"});
   ASSERT_THAT(got, IsOk());
   EXPECT_EQ(got->wait_status, 0) << DescribeWaitStatus(got->wait_status);
   EXPECT_EQ(got->output, "type=9 text=for the peer");
@@ -755,22 +843,27 @@ TEST(MsgOs, ExecdProgramReceivesAMessageQueuedBeforeItStarted) {
 TEST(MsgLayer, MessageOutlivesItsSenderProcess) {
   auto q = ASSERT_OK_AND_VALUE(ipc::MessageQueue::create_private());
   ipc::QueueOwner owner(q);
-  int status = RunInChild([&] { return q.send(11, Bytes("from the grave")) ? 0 : 1; });
+  int status =
+      RunInChild([&] { return q.send(11, Bytes("from the grave")) ? 0 : 1; });
   ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
   auto m = ASSERT_OK_AND_VALUE(q.receive(0, std::size_t{64}, {.nowait = true}));
   EXPECT_EQ(m.type, 11);
-  EXPECT_EQ(std::string(reinterpret_cast<const char*>(m.data.data()), m.data.size()), "from the grave");
+  EXPECT_EQ(
+      std::string(reinterpret_cast<const char*>(m.data.data()), m.data.size()),
+      "from the grave");
 }
 
-// ---- MSG-019 several senders and receivers ----------------------------------------------------------
+// ---- MSG-019 several senders and receivers ---------------------------------
 
-// Catches: a message delivered twice or never with several sender and receiver processes, or
-// reordered between one sender's messages. The queue is small so senders block and get woken.
+// Catches: a message delivered twice or never with several sender and receiver
+// processes, or reordered between one sender's messages. The queue is small so
+// senders block and get woken.
 TEST(MsgOs, SeveralSenderAndReceiverProcessesGetEachMessageOnce) {
   constexpr int kSenders = 3, kReceivers = 3, kPerSender = 300;
   constexpr long kData = 1, kStop = 2;
   OwnedQueue q;
-  ASSERT_THAT(SetQbytes(q.id(), 64), SyscallSucceeds());  // 8 messages of 8 bytes
+  ASSERT_THAT(SetQbytes(q.id(), 64),
+              SyscallSucceeds());  // 8 messages of 8 bytes
   int id = q.id();
   Children children;
   std::vector<ipc::testing::RawPipe> reports(kReceivers);
@@ -805,22 +898,27 @@ TEST(MsgOs, SeveralSenderAndReceiverProcessesGetEachMessageOnce) {
     int st = children.wait(p);
     EXPECT_EQ(st, 0) << "sender: " << DescribeWaitStatus(st);
   }
-  // Every data message precedes these in the queue, so a receiver stops only when all are taken.
-  for (int r = 0; r < kReceivers; ++r) ASSERT_THAT(Send(id, kStop, ""), SyscallSucceeds());
+  // Every data message precedes these in the queue, so a receiver stops only
+  // when all are taken.
+  for (int r = 0; r < kReceivers; ++r)
+    ASSERT_THAT(Send(id, kStop, ""), SyscallSucceeds());
   for (int r = 0; r < kReceivers; ++r) {
     int st = children.wait(receivers[r]);
     EXPECT_EQ(st, 0) << "receiver " << r << ": " << DescribeWaitStatus(st);
   }
-  for (auto& p : reports) p.write.reset();  // every child is gone: the reports end in EOF
+  for (auto& p : reports)
+    p.write.reset();  // every child is gone: the reports end in EOF
   std::map<std::pair<std::uint32_t, std::uint32_t>, int> seen;
   int total = 0;
   for (int r = 0; r < kReceivers; ++r) {
     std::vector<std::int64_t> last(kSenders, -1);
     std::uint32_t rec[2];
-    while (::read(reports[r].read.get(), rec, sizeof rec) == static_cast<ssize_t>(sizeof rec)) {
+    while (::read(reports[r].read.get(), rec, sizeof rec) ==
+           static_cast<ssize_t>(sizeof rec)) {
       ASSERT_LT(rec[0], static_cast<std::uint32_t>(kSenders));
-      EXPECT_GT(static_cast<std::int64_t>(rec[1]), last[rec[0]]) << "receiver " << r << " saw sender "
-                                                                 << rec[0] << "'s messages out of order";
+      EXPECT_GT(static_cast<std::int64_t>(rec[1]), last[rec[0]])
+          << "receiver " << r << " saw sender " << rec[0]
+          << "'s messages out of order";
       last[rec[0]] = rec[1];
       ++seen[{rec[0], rec[1]}];
       ++total;
@@ -828,26 +926,29 @@ TEST(MsgOs, SeveralSenderAndReceiverProcessesGetEachMessageOnce) {
   }
   EXPECT_EQ(total, kSenders * kPerSender);
   EXPECT_EQ(seen.size(), static_cast<std::size_t>(kSenders * kPerSender));
-  for (const auto& [k, n] : seen) EXPECT_EQ(n, 1) << "sender " << k.first << " seq " << k.second;
+  for (const auto& [k, n] : seen)
+    EXPECT_EQ(n, 1) << "sender " << k.first << " seq " << k.second;
   EXPECT_EQ(Stat(id).msg_qnum, 0u);
 }
 
-// ---- MSG-020 msgtyp 0: oldest ----------------------------------------------------------------------
+// ---- MSG-020 msgtyp 0: oldest ----------------------------------------------
 
 // Catches: msgtyp 0 taking the lowest type, or the newest message.
 TEST(MsgOs, TypeZeroTakesTheOldestMessage) {
   OwnedQueue q;
-  for (auto [t, s] : {std::pair{3L, "c"}, {1L, "a"}, {2L, "b"}}) ASSERT_THAT(Send(q.id(), t, s), SyscallSucceeds());
+  for (auto [t, s] : {std::pair{3L, "c"}, {1L, "a"}, {2L, "b"}})
+    ASSERT_THAT(Send(q.id(), t, s), SyscallSucceeds());
   Received m;
   ASSERT_THAT(Recv(q.id(), 0, 10, IPC_NOWAIT, &m), SyscallSucceedsWithValue(1));
   EXPECT_EQ(m.type, 3);
   EXPECT_EQ(Drain(q.id()), "1:a 2:b");
 }
 
-// ---- MSG-021 msgtyp > 0: that type, ahead of older ones ---------------------------------------------
+// ---- MSG-021 msgtyp > 0: that type, ahead of older ones --------------------
 
-// Catches: no selection by type (the front message comes out), or a reordering of the rest.
-// Seed claim: a reader pulls messages out of the queue before they reach the front.
+// Catches: no selection by type (the front message comes out), or a reordering
+// of the rest. Seed claim: a reader pulls messages out of the queue before they
+// reach the front.
 TEST(MsgOs, PositiveTypePullsThatTypeFromBehindOthers) {
   OwnedQueue q;
   for (auto [t, s] : {std::pair{1L, "a1"}, {1L, "a2"}, {2L, "b"}, {1L, "a3"}}) {
@@ -870,12 +971,13 @@ TEST(MsgLayer, ReceiveByTypeSkipsOlderMessages) {
   EXPECT_EQ(Drain(q.id()), "1:low");
 }
 
-// ---- MSG-022 FIFO within a type -----------------------------------------------------------------
+// ---- MSG-022 FIFO within a type --------------------------------------------
 
 // Catches: LIFO or unordered storage within one type.
 TEST(MsgOs, SameTypeComesOutInSendOrder) {
   OwnedQueue q;
-  for (auto [t, s] : {std::pair{5L, "a"}, {7L, "x"}, {5L, "b"}, {7L, "y"}, {5L, "c"}}) {
+  for (auto [t, s] :
+       {std::pair{5L, "a"}, {7L, "x"}, {5L, "b"}, {7L, "y"}, {5L, "c"}}) {
     ASSERT_THAT(Send(q.id(), t, s), SyscallSucceeds());
   }
   std::string got;
@@ -886,18 +988,20 @@ TEST(MsgOs, SameTypeComesOutInSendOrder) {
   EXPECT_EQ(Drain(q.id()), "7:x 7:y");
 }
 
-// ---- MSG-023 msgtyp < 0: lowest type ------------------------------------------------------------
+// ---- MSG-023 msgtyp < 0: lowest type ---------------------------------------
 
-// Catches: "first message with type <= |msgtyp|" instead of the lowest type; no FIFO among ties.
-// Seed claim: priority by type.
+// Catches: "first message with type <= |msgtyp|" instead of the lowest type; no
+// FIFO among ties. Seed claim: priority by type.
 TEST(MsgOs, NegativeTypePicksTheLowestTypeNotTheFirst) {
   OwnedQueue q;
-  for (auto [t, s] : {std::pair{3L, "c"}, {2L, "b1"}, {1L, "a"}, {2L, "b2"}, {4L, "d"}}) {
+  for (auto [t, s] :
+       {std::pair{3L, "c"}, {2L, "b1"}, {1L, "a"}, {2L, "b2"}, {4L, "d"}}) {
     ASSERT_THAT(Send(q.id(), t, s), SyscallSucceeds());
   }
   std::string order;
   Received m;
-  while (Recv(q.id(), -3, 10, IPC_NOWAIT, &m) >= 0) order += std::to_string(m.type) + ":" + m.text + " ";
+  while (Recv(q.id(), -3, 10, IPC_NOWAIT, &m) >= 0)
+    order += std::to_string(m.type) + ":" + m.text + " ";
   EXPECT_EQ(order, "1:a 2:b1 2:b2 3:c ");
   EXPECT_EQ(Drain(q.id()), "4:d");
 }
@@ -912,7 +1016,7 @@ TEST(MsgLayer, NegativeTypeReceivesTheLowestType) {
   EXPECT_EQ(m.type, 1);
 }
 
-// ---- MSG-024 msgtyp < 0 without a match ------------------------------------------------------------
+// ---- MSG-024 msgtyp < 0 without a match ------------------------------------
 
 // Catches: a message above |msgtyp| handed out, or EAGAIN instead of ENOMSG.
 TEST(MsgOs, NegativeTypeWithoutMatchFailsEnomsg) {
@@ -923,20 +1027,23 @@ TEST(MsgOs, NegativeTypeWithoutMatchFailsEnomsg) {
   EXPECT_EQ(Drain(q.id()), "3:c 4:d");
 }
 
-// ---- MSG-025 MSG_EXCEPT ------------------------------------------------------------------------------
+// ---- MSG-025 MSG_EXCEPT ----------------------------------------------------
 
-// Catches: MSG_EXCEPT ignored (type 1 taken) or taking a later non-matching message.
+// Catches: MSG_EXCEPT ignored (type 1 taken) or taking a later non-matching
+// message.
 TEST(MsgOs, ExceptTakesTheFirstMessageOfAnotherType) {
   OwnedQueue q;
   for (auto [t, s] : {std::pair{1L, "a"}, {1L, "b"}, {3L, "c"}, {2L, "d"}}) {
     ASSERT_THAT(Send(q.id(), t, s), SyscallSucceeds());
   }
   Received m;
-  ASSERT_THAT(Recv(q.id(), 1, 10, IPC_NOWAIT | MSG_EXCEPT, &m), SyscallSucceedsWithValue(1));
+  ASSERT_THAT(Recv(q.id(), 1, 10, IPC_NOWAIT | MSG_EXCEPT, &m),
+              SyscallSucceedsWithValue(1));
   EXPECT_EQ(m.type, 3);
   EXPECT_EQ(Drain(q.id()), "1:a 1:b 2:d");
   ASSERT_THAT(Send(q.id(), 1, "only"), SyscallSucceeds());
-  EXPECT_THAT(Recv(q.id(), 1, 10, IPC_NOWAIT | MSG_EXCEPT), SyscallFailsWithErrno(ENOMSG));
+  EXPECT_THAT(Recv(q.id(), 1, 10, IPC_NOWAIT | MSG_EXCEPT),
+              SyscallFailsWithErrno(ENOMSG));
 }
 
 TEST(MsgLayer, ExceptOptionSkipsTheGivenType) {
@@ -944,37 +1051,47 @@ TEST(MsgLayer, ExceptOptionSkipsTheGivenType) {
   ipc::QueueOwner owner(q);
   ASSERT_OK(q.send(1, Bytes("a")));
   ASSERT_OK(q.send(2, Bytes("b")));
-  auto m = ASSERT_OK_AND_VALUE(q.receive(1, std::size_t{4}, {.nowait = true, .except = true}));
+  auto m = ASSERT_OK_AND_VALUE(
+      q.receive(1, std::size_t{4}, {.nowait = true, .except = true}));
   EXPECT_EQ(m.type, 2);
 }
 
-// ---- MSG-026 MSG_EXCEPT ignored for msgtyp <= 0 (Linux) ---------------------------------------------
+// ---- MSG-026 MSG_EXCEPT ignored for msgtyp <= 0 (Linux) --------------------
 
-// Catches: MSG_EXCEPT applied to msgtyp 0 (would find nothing or skip) or to negative types.
+// Catches: MSG_EXCEPT applied to msgtyp 0 (would find nothing or skip) or to
+// negative types.
 TEST(MsgOs, ExceptIsIgnoredForZeroAndNegativeTypes) {
   OwnedQueue q;
-  for (auto [t, s] : {std::pair{3L, "c"}, {1L, "a"}, {2L, "b"}}) ASSERT_THAT(Send(q.id(), t, s), SyscallSucceeds());
+  for (auto [t, s] : {std::pair{3L, "c"}, {1L, "a"}, {2L, "b"}})
+    ASSERT_THAT(Send(q.id(), t, s), SyscallSucceeds());
   Received m;
-  ASSERT_THAT(Recv(q.id(), 0, 10, IPC_NOWAIT | MSG_EXCEPT, &m), SyscallSucceedsWithValue(1));
+  ASSERT_THAT(Recv(q.id(), 0, 10, IPC_NOWAIT | MSG_EXCEPT, &m),
+              SyscallSucceedsWithValue(1));
   EXPECT_EQ(m.type, 3) << "msgtyp 0 with MSG_EXCEPT must still take the oldest";
-  ASSERT_THAT(Recv(q.id(), -2, 10, IPC_NOWAIT | MSG_EXCEPT, &m), SyscallSucceedsWithValue(1));
-  EXPECT_EQ(m.type, 1) << "negative msgtyp with MSG_EXCEPT must still take the lowest type";
+  ASSERT_THAT(Recv(q.id(), -2, 10, IPC_NOWAIT | MSG_EXCEPT, &m),
+              SyscallSucceedsWithValue(1));
+  EXPECT_EQ(m.type, 1)
+      << "negative msgtyp with MSG_EXCEPT must still take the lowest type";
   EXPECT_EQ(Drain(q.id()), "2:b");
 }
 
-// ---- MSG-027 E2BIG: the message stays queued --------------------------------------------------------
+// ---- MSG-027 E2BIG: the message stays queued -------------------------------
 
-// Catches: a long message silently truncated, or removed although the call failed.
+// Catches: a long message silently truncated, or removed although the call
+// failed.
 TEST(MsgOs, TooLongMessageFailsE2bigAndStaysQueued) {
   OwnedQueue q;
   ASSERT_THAT(Send(q.id(), 2, "0123456789"), SyscallSucceeds());
   Received m;
   EXPECT_THAT(Recv(q.id(), 0, 9, IPC_NOWAIT, &m), SyscallFailsWithErrno(E2BIG));
-  ASSERT_EQ(Stat(q.id()).msg_qnum, 1u) << "the refused message was removed";  // else the next call blocks
-  EXPECT_THAT(Recv(q.id(), 0, 9, 0, &m), SyscallFailsWithErrno(E2BIG)) << "blocking variant";
+  ASSERT_EQ(Stat(q.id()).msg_qnum, 1u)
+      << "the refused message was removed";  // else the next call blocks
+  EXPECT_THAT(Recv(q.id(), 0, 9, 0, &m), SyscallFailsWithErrno(E2BIG))
+      << "blocking variant";
   EXPECT_EQ(Stat(q.id()).msg_qnum, 1u);
   EXPECT_EQ(Stat(q.id()).__msg_cbytes, 10u);
-  ASSERT_THAT(Recv(q.id(), 0, 10, IPC_NOWAIT, &m), SyscallSucceedsWithValue(10));
+  ASSERT_THAT(Recv(q.id(), 0, 10, IPC_NOWAIT, &m),
+              SyscallSucceedsWithValue(10));
   EXPECT_EQ(m.text, "0123456789");
 }
 
@@ -991,14 +1108,16 @@ TEST(MsgLayer, ReceiveIntoSmallBufferFailsE2bigAndMessageStays) {
   EXPECT_EQ(Drain(q.id()), "1:too long");
 }
 
-// ---- MSG-028 MSG_NOERROR truncates ------------------------------------------------------------------
+// ---- MSG-028 MSG_NOERROR truncates -----------------------------------------
 
-// Catches: E2BIG despite MSG_NOERROR, bytes written past msgsz, the rest kept as a message.
+// Catches: E2BIG despite MSG_NOERROR, bytes written past msgsz, the rest kept
+// as a message.
 TEST(MsgOs, NoErrorTruncatesAndRemovesTheMessage) {
   OwnedQueue q;
   ASSERT_THAT(Send(q.id(), 6, "0123456789"), SyscallSucceeds());
   std::vector<char> buf(sizeof(long) + 16, '#');
-  ASSERT_THAT(::msgrcv(q.id(), buf.data(), 4, 0, IPC_NOWAIT | MSG_NOERROR), SyscallSucceedsWithValue(4));
+  ASSERT_THAT(::msgrcv(q.id(), buf.data(), 4, 0, IPC_NOWAIT | MSG_NOERROR),
+              SyscallSucceedsWithValue(4));
   long type;
   std::memcpy(&type, buf.data(), sizeof type);
   EXPECT_EQ(type, 6);
@@ -1011,12 +1130,15 @@ TEST(MsgLayer, TruncateOptionCutsTheMessage) {
   auto q = ASSERT_OK_AND_VALUE(ipc::MessageQueue::create_private());
   ipc::QueueOwner owner(q);
   ASSERT_OK(q.send(1, Bytes("abcdef")));
-  auto m = ASSERT_OK_AND_VALUE(q.receive(0, std::size_t{2}, {.nowait = true, .truncate = true}));
-  EXPECT_EQ(std::string(reinterpret_cast<const char*>(m.data.data()), m.data.size()), "ab");
+  auto m = ASSERT_OK_AND_VALUE(
+      q.receive(0, std::size_t{2}, {.nowait = true, .truncate = true}));
+  EXPECT_EQ(
+      std::string(reinterpret_cast<const char*>(m.data.data()), m.data.size()),
+      "ab");
   EXPECT_EQ(ASSERT_OK_AND_VALUE(q.stat()).qnum, 0u);
 }
 
-// ---- MSG-029 receive size above MSGMAX (Linux) ---------------------------------------------------
+// ---- MSG-029 receive size above MSGMAX (Linux) -----------------------------
 
 // Catches: msgrcv rejecting a buffer larger than msgmax.
 TEST(MsgOs, ReceiveAcceptsSizeAboveMsgmax) {
@@ -1024,11 +1146,12 @@ TEST(MsgOs, ReceiveAcceptsSizeAboveMsgmax) {
   std::size_t msgmax = Limit("msgmax");
   ASSERT_THAT(Send(q.id(), 1, "small"), SyscallSucceeds());
   Received m;
-  EXPECT_THAT(Recv(q.id(), 0, 4 * msgmax + 1, IPC_NOWAIT, &m), SyscallSucceedsWithValue(5));
+  EXPECT_THAT(Recv(q.id(), 0, 4 * msgmax + 1, IPC_NOWAIT, &m),
+              SyscallSucceedsWithValue(5));
   EXPECT_EQ(m.text, "small");
 }
 
-// ---- MSG-030 IPC_NOWAIT, nothing matches --------------------------------------------------------------
+// ---- MSG-030 IPC_NOWAIT, nothing matches -----------------------------------
 
 // Catches: EAGAIN (the msgsnd errno) instead of ENOMSG, or a blocking call.
 TEST(MsgOs, NowaitWithoutMatchFailsEnomsg) {
@@ -1049,18 +1172,21 @@ TEST(MsgLayer, NowaitReceiveOnEmptyQueueFailsEnomsg) {
   }
 }
 
-// ---- MSG-031 blocking receive waits for a matching type ---------------------------------------------
+// ---- MSG-031 blocking receive waits for a matching type --------------------
 
-// Catches: a blocked receiver woken (or handed a message) by a non-matching arrival.
+// Catches: a blocked receiver woken (or handed a message) by a non-matching
+// arrival.
 TEST(MsgOs, BlockedReceiveIgnoresOtherTypesUntilItsOwnArrives) {
   OwnedQueue q;
   int id = q.id();
   Received m;
-  BackgroundCall receiver([id, &m] { return static_cast<long>(Recv(id, 2, 16, 0, &m)); });
+  BackgroundCall receiver(
+      [id, &m] { return static_cast<long>(Recv(id, 2, 16, 0, &m)); });
   RemoveAtExit unblock(q);
   ASSERT_OK(receiver.wait_blocked(SYS_msgrcv));
   ASSERT_THAT(Send(id, 1, "not yours"), SyscallSucceeds());
-  EXPECT_OK(receiver.wait_blocked(SYS_msgrcv)) << "a type-1 arrival ended the wait for type 2";
+  EXPECT_OK(receiver.wait_blocked(SYS_msgrcv))
+      << "a type-1 arrival ended the wait for type 2";
   ASSERT_THAT(Send(id, 2, "yours"), SyscallSucceeds());
   ASSERT_TRUE(receiver.wait_done());
   EXPECT_THAT(receiver.result(), SyscallSucceedsWithValue(5));
@@ -1085,17 +1211,23 @@ TEST(MsgLayer, BlockingReceiveReturnsWhenAMessageArrives) {
   EXPECT_EQ(got->type, 3);
 }
 
-// ---- MSG-032 full by bytes, IPC_NOWAIT ----------------------------------------------------------------
+// ---- MSG-032 full by bytes, IPC_NOWAIT -------------------------------------
 
-// Catches: a queue that grows past msg_qbytes, an off-by-one at exactly msg_qbytes, or ENOMSG/
-// ENOSPC instead of EAGAIN; a refused message that is queued anyway.
+// Catches: a queue that grows past msg_qbytes, an off-by-one at exactly
+// msg_qbytes, or ENOMSG/ ENOSPC instead of EAGAIN; a refused message that is
+// queued anyway.
 TEST(MsgOs, FullQueueWithNowaitFailsEagain) {
   OwnedQueue q;
   ASSERT_THAT(SetQbytes(q.id(), 100), SyscallSucceeds());
-  ASSERT_THAT(Send(q.id(), 1, std::string(60, 'a'), IPC_NOWAIT), SyscallSucceeds());
-  EXPECT_THAT(Send(q.id(), 1, std::string(41, 'b'), IPC_NOWAIT), SyscallFailsWithErrno(EAGAIN));
-  EXPECT_THAT(Send(q.id(), 1, std::string(40, 'c'), IPC_NOWAIT), SyscallSucceeds()) << "exactly full";
-  EXPECT_THAT(Send(q.id(), 1, "", IPC_NOWAIT), SyscallSucceeds()) << "a zero-length message still fits";
+  ASSERT_THAT(Send(q.id(), 1, std::string(60, 'a'), IPC_NOWAIT),
+              SyscallSucceeds());
+  EXPECT_THAT(Send(q.id(), 1, std::string(41, 'b'), IPC_NOWAIT),
+              SyscallFailsWithErrno(EAGAIN));
+  EXPECT_THAT(Send(q.id(), 1, std::string(40, 'c'), IPC_NOWAIT),
+              SyscallSucceeds())
+      << "exactly full";
+  EXPECT_THAT(Send(q.id(), 1, "", IPC_NOWAIT), SyscallSucceeds())
+      << "a zero-length message still fits";
   EXPECT_THAT(Send(q.id(), 1, "d", IPC_NOWAIT), SyscallFailsWithErrno(EAGAIN));
   struct msqid_ds ds = Stat(q.id());
   EXPECT_EQ(ds.msg_qnum, 3u);
@@ -1114,28 +1246,33 @@ TEST(MsgLayer, NowaitSendToFullQueueFailsEagain) {
   }
 }
 
-// ---- MSG-033 full by count (Linux) ----------------------------------------------------------------
+// ---- MSG-033 full by count (Linux) -----------------------------------------
 
-// Catches: unlimited zero-length messages (no count limit), or a count limit other than msg_qbytes.
+// Catches: unlimited zero-length messages (no count limit), or a count limit
+// other than msg_qbytes.
 TEST(MsgOs, ZeroLengthMessagesFillTheQueueByCount) {
   OwnedQueue q;
   std::size_t qbytes = Stat(q.id()).msg_qbytes;
   ASSERT_EQ(qbytes, Limit("msgmnb"));
   long type = 1;
   for (std::size_t i = 0; i < qbytes; ++i) {
-    ASSERT_THAT(::msgsnd(q.id(), &type, 0, IPC_NOWAIT), SyscallSucceeds()) << "message " << i;
+    ASSERT_THAT(::msgsnd(q.id(), &type, 0, IPC_NOWAIT), SyscallSucceeds())
+        << "message " << i;
   }
-  EXPECT_THAT(::msgsnd(q.id(), &type, 0, IPC_NOWAIT), SyscallFailsWithErrno(EAGAIN));
+  EXPECT_THAT(::msgsnd(q.id(), &type, 0, IPC_NOWAIT),
+              SyscallFailsWithErrno(EAGAIN));
   EXPECT_EQ(Stat(q.id()).msg_qnum, qbytes);
 }
 
-// Catches: a sender blocked by the count limit that is not woken when a receive frees a slot.
+// Catches: a sender blocked by the count limit that is not woken when a receive
+// frees a slot.
 TEST(MsgOs, SenderBlockedByCountLimitIsWokenByReceive) {
   OwnedQueue q;
   ASSERT_THAT(SetQbytes(q.id(), 5), SyscallSucceeds());
   int id = q.id();
   long type = 1;
-  for (int i = 0; i < 5; ++i) ASSERT_THAT(::msgsnd(id, &type, 0, IPC_NOWAIT), SyscallSucceeds());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_THAT(::msgsnd(id, &type, 0, IPC_NOWAIT), SyscallSucceeds());
   BackgroundCall sender([id] {
     long t = 2;
     return static_cast<long>(::msgsnd(id, &t, 0, 0));
@@ -1149,16 +1286,17 @@ TEST(MsgOs, SenderBlockedByCountLimitIsWokenByReceive) {
   EXPECT_EQ(Drain(id), "1: 1: 1: 1: 2:");
 }
 
-// ---- MSG-034 full queue: send blocks until space frees ------------------------------------------------
+// ---- MSG-034 full queue: send blocks until space frees ---------------------
 
-// Catches: a send that fails or drops the message on a full queue instead of waiting; a sender
-// not woken when a receive frees enough space.
+// Catches: a send that fails or drops the message on a full queue instead of
+// waiting; a sender not woken when a receive frees enough space.
 TEST(MsgOs, SendOnFullQueueBlocksUntilReceiveFreesSpace) {
   OwnedQueue q;
   ASSERT_THAT(SetQbytes(q.id(), 16), SyscallSucceeds());
   int id = q.id();
   ASSERT_THAT(Send(id, 1, std::string(16, 'a')), SyscallSucceeds());
-  BackgroundCall sender([id] { return static_cast<long>(Send(id, 2, "blocked!")); });
+  BackgroundCall sender(
+      [id] { return static_cast<long>(Send(id, 2, "blocked!")); });
   RemoveAtExit unblock(q);
   ASSERT_OK(sender.wait_blocked(SYS_msgsnd));
   EXPECT_EQ(Stat(id).msg_qnum, 1u) << "the blocked message was queued anyway";
@@ -1187,9 +1325,10 @@ TEST(MsgLayer, BlockingSendCompletesAfterReceive) {
   EXPECT_EQ(Drain(q.id()), "2:next");
 }
 
-// ---- MSG-035 / MSG-036 removal under a blocked caller ------------------------------------------------
+// ---- MSG-035 / MSG-036 removal under a blocked caller ----------------------
 
-// Catches: a blocked sender left asleep, or woken with EINVAL/success, when the queue goes.
+// Catches: a blocked sender left asleep, or woken with EINVAL/success, when the
+// queue goes.
 TEST(MsgOs, BlockedSendFailsEidrmWhenQueueRemoved) {
   OwnedQueue q;
   ASSERT_THAT(SetQbytes(q.id(), 1), SyscallSucceeds());
@@ -1206,7 +1345,8 @@ TEST(MsgOs, BlockedSendFailsEidrmWhenQueueRemoved) {
 TEST(MsgOs, BlockedReceiveFailsEidrmWhenQueueRemoved) {
   OwnedQueue q;
   int id = q.id();
-  BackgroundCall receiver([id] { return static_cast<long>(Recv(id, 0, 8, 0)); });
+  BackgroundCall receiver(
+      [id] { return static_cast<long>(Recv(id, 0, 8, 0)); });
   RemoveAtExit unblock(q);
   ASSERT_OK(receiver.wait_blocked(SYS_msgrcv));
   ASSERT_THAT(q.remove(), SyscallSucceeds());
@@ -1249,10 +1389,11 @@ TEST(MsgLayer, BlockedReceiveFailsEidrmWhenQueueRemoved) {
   EXPECT_THAT(got, FailsWith(EIDRM));
 }
 
-// ---- MSG-037 / MSG-038 a caught signal ends the blocked call ----------------------------------------
+// ---- MSG-037 / MSG-038 a caught signal ends the blocked call ---------------
 
-// Catches: a blocked msgsnd that ignores a caught signal, or is restarted (even with SA_RESTART
-// Linux never restarts msgsnd/msgrcv, signal(7)); a message queued by the interrupted call.
+// Catches: a blocked msgsnd that ignores a caught signal, or is restarted (even
+// with SA_RESTART Linux never restarts msgsnd/msgrcv, signal(7)); a message
+// queued by the interrupted call.
 TEST(MsgOs, BlockedSendFailsEintrOnCaughtSignal) {
   for (int flags : {0, SA_RESTART}) {
     SCOPED_TRACE(flags == 0 ? "without SA_RESTART" : "with SA_RESTART");
@@ -1263,7 +1404,8 @@ TEST(MsgOs, BlockedSendFailsEintrOnCaughtSignal) {
     ASSERT_THAT(Send(id, 1, "x"), SyscallSucceeds());
     BackgroundCall sender([id] { return static_cast<long>(Send(id, 2, "y")); });
     RemoveAtExit unblock(q);
-    ASSERT_OK(fault::interrupt_when_blocked(0, sender.tid(), SIGUSR1, SYS_msgsnd, ipc::deadline_in(kPatience)));
+    ASSERT_OK(fault::interrupt_when_blocked(
+        0, sender.tid(), SIGUSR1, SYS_msgsnd, ipc::deadline_in(kPatience)));
     ASSERT_TRUE(sender.wait_done());
     EXPECT_THAT(sender.result(), SyscallFailsWithErrno(EINTR));
     EXPECT_TRUE(HandlerRan(handler, 1));
@@ -1278,9 +1420,11 @@ TEST(MsgOs, BlockedReceiveFailsEintrOnCaughtSignal) {
     CountingHandler handler(SIGUSR1, flags);
     OwnedQueue q;
     int id = q.id();
-    BackgroundCall receiver([id] { return static_cast<long>(Recv(id, 0, 8, 0)); });
+    BackgroundCall receiver(
+        [id] { return static_cast<long>(Recv(id, 0, 8, 0)); });
     RemoveAtExit unblock(q);
-    ASSERT_OK(fault::interrupt_when_blocked(0, receiver.tid(), SIGUSR1, SYS_msgrcv, ipc::deadline_in(kPatience)));
+    ASSERT_OK(fault::interrupt_when_blocked(
+        0, receiver.tid(), SIGUSR1, SYS_msgrcv, ipc::deadline_in(kPatience)));
     ASSERT_TRUE(receiver.wait_done());
     EXPECT_THAT(receiver.result(), SyscallFailsWithErrno(EINTR));
     EXPECT_TRUE(HandlerRan(handler, 1));
@@ -1298,14 +1442,16 @@ TEST(MsgLayer, ReceiveSurfacesEintrWhenAsked) {
     return got ? 0L : -1L;
   });
   RemoveAtExit unblock(q);
-  ASSERT_OK(fault::interrupt_when_blocked(0, receiver.tid(), SIGUSR1, SYS_msgrcv, ipc::deadline_in(kPatience)));
+  ASSERT_OK(fault::interrupt_when_blocked(
+      0, receiver.tid(), SIGUSR1, SYS_msgrcv, ipc::deadline_in(kPatience)));
   ASSERT_TRUE(receiver.wait_done());
   EXPECT_THAT(got, FailsWith(EINTR));
 }
 
-// With the default Eintr::kRetry, a signal does not end a blocking receive: it gets the message.
-// (Whether the kernel hands the message over before or after the EINTR, the result is the message;
-// the handler may run late under TSan, so it is only checked at the end.)
+// With the default Eintr::kRetry, a signal does not end a blocking receive: it
+// gets the message. (Whether the kernel hands the message over before or after
+// the EINTR, the result is the message; the handler may run late under TSan, so
+// it is only checked at the end.)
 TEST(MsgLayer, ReceiveRetriesAfterSignalByDefault) {
   CountingHandler handler(SIGUSR1);
   OwnedQueue q;
@@ -1316,7 +1462,8 @@ TEST(MsgLayer, ReceiveRetriesAfterSignalByDefault) {
     return got ? 0L : -1L;
   });
   RemoveAtExit unblock(q);
-  ASSERT_OK(fault::interrupt_when_blocked(0, receiver.tid(), SIGUSR1, SYS_msgrcv, ipc::deadline_in(kPatience)));
+  ASSERT_OK(fault::interrupt_when_blocked(
+      0, receiver.tid(), SIGUSR1, SYS_msgrcv, ipc::deadline_in(kPatience)));
   ASSERT_OK(mq.send(4, Bytes("after")));
   ASSERT_TRUE(receiver.wait_done());
   ASSERT_THAT(got, IsOk());
@@ -1336,20 +1483,23 @@ TEST(MsgLayer, SendSurfacesEintrWhenAsked) {
     return sent ? 0L : -1L;
   });
   RemoveAtExit unblock(q);
-  ASSERT_OK(fault::interrupt_when_blocked(0, sender.tid(), SIGUSR1, SYS_msgsnd, ipc::deadline_in(kPatience)));
+  ASSERT_OK(fault::interrupt_when_blocked(0, sender.tid(), SIGUSR1, SYS_msgsnd,
+                                          ipc::deadline_in(kPatience)));
   ASSERT_TRUE(sender.wait_done());
   EXPECT_THAT(sent, FailsWith(EINTR));
   EXPECT_EQ(Drain(q.id()), "1:x");
 }
 
-// ---- MSG-039 / MSG-040 what send and receive record ------------------------------------------------
+// ---- MSG-039 / MSG-040 what send and receive record ------------------------
 
-// Catches: lspid/qnum/stime/cbytes not updated by msgsnd, or the wrong process recorded.
+// Catches: lspid/qnum/stime/cbytes not updated by msgsnd, or the wrong process
+// recorded.
 TEST(MsgOs, SendUpdatesLspidQnumStimeCbytes) {
   OwnedQueue q;
   time_t before = ::time(nullptr);
   pid_t child = -1;
-  int status = RunInChild([&] { return Send(q.id(), 1, "12345") == 0 ? 0 : 1; });
+  int status =
+      RunInChild([&] { return Send(q.id(), 1, "12345") == 0 ? 0 : 1; });
   ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
   struct msqid_ds ds = Stat(q.id());
   child = ds.msg_lspid;
@@ -1368,13 +1518,15 @@ TEST(MsgOs, SendUpdatesLspidQnumStimeCbytes) {
   EXPECT_EQ(ds.__msg_cbytes, 8u);
 }
 
-// Catches: lrpid/qnum/rtime/cbytes not updated by msgrcv, or lspid overwritten by a receive.
+// Catches: lrpid/qnum/rtime/cbytes not updated by msgrcv, or lspid overwritten
+// by a receive.
 TEST(MsgOs, ReceiveUpdatesLrpidQnumRtime) {
   OwnedQueue q;
   ASSERT_THAT(Send(q.id(), 1, "12345"), SyscallSucceeds());
   ASSERT_THAT(Send(q.id(), 1, "678"), SyscallSucceeds());
   time_t before = ::time(nullptr);
-  int status = RunInChild([&] { return Recv(q.id(), 0, 10, IPC_NOWAIT) == 5 ? 0 : 1; });
+  int status =
+      RunInChild([&] { return Recv(q.id(), 0, 10, IPC_NOWAIT) == 5 ? 0 : 1; });
   ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
   struct msqid_ds ds = Stat(q.id());
   EXPECT_GT(ds.msg_lrpid, 0);
@@ -1404,7 +1556,7 @@ TEST(MsgLayer, StatReflectsSendAndReceive) {
   EXPECT_NE(st.rtime, 0);
 }
 
-// ---- MSG-041 / MSG-042 MSG_COPY (Linux, CONFIG_CHECKPOINT_RESTORE) --------------------------------
+// ---- MSG-041 / MSG-042 MSG_COPY (Linux, CONFIG_CHECKPOINT_RESTORE) ---------
 
 // Skips unless the kernel supports MSG_COPY (probed on a scratch queue).
 bool MsgCopySupported() {
@@ -1413,33 +1565,44 @@ bool MsgCopySupported() {
   return Recv(q.id(), 0, 8, MSG_COPY | IPC_NOWAIT) == 1;
 }
 
-// Catches: MSG_COPY removing the message, or indexing by type instead of by position.
+// Catches: MSG_COPY removing the message, or indexing by type instead of by
+// position.
 TEST(MsgOs, MsgCopyReturnsTheNthMessageWithoutRemovingIt) {
-  if (!MsgCopySupported()) GTEST_SKIP() << "MSG_COPY not supported (CONFIG_CHECKPOINT_RESTORE off)";
+  if (!MsgCopySupported())
+    GTEST_SKIP() << "MSG_COPY not supported (CONFIG_CHECKPOINT_RESTORE off)";
   OwnedQueue q;
-  for (auto [t, s] : {std::pair{5L, "zero"}, {9L, "one"}, {5L, "two"}}) ASSERT_THAT(Send(q.id(), t, s), SyscallSucceeds());
+  for (auto [t, s] : {std::pair{5L, "zero"}, {9L, "one"}, {5L, "two"}})
+    ASSERT_THAT(Send(q.id(), t, s), SyscallSucceeds());
   Received m;
-  ASSERT_THAT(Recv(q.id(), 1, 16, MSG_COPY | IPC_NOWAIT, &m), SyscallSucceedsWithValue(3));
+  ASSERT_THAT(Recv(q.id(), 1, 16, MSG_COPY | IPC_NOWAIT, &m),
+              SyscallSucceedsWithValue(3));
   EXPECT_EQ(m.type, 9);
   EXPECT_EQ(m.text, "one");
-  ASSERT_THAT(Recv(q.id(), 2, 16, MSG_COPY | IPC_NOWAIT, &m), SyscallSucceedsWithValue(3));
+  ASSERT_THAT(Recv(q.id(), 2, 16, MSG_COPY | IPC_NOWAIT, &m),
+              SyscallSucceedsWithValue(3));
   EXPECT_EQ(m.text, "two");
   EXPECT_EQ(Drain(q.id()), "5:zero 9:one 5:two");
 }
 
 // Catches: MSG_COPY accepted in combinations the kernel defines as errors.
 TEST(MsgOs, MsgCopyErrors) {
-  if (!MsgCopySupported()) GTEST_SKIP() << "MSG_COPY not supported (CONFIG_CHECKPOINT_RESTORE off)";
+  if (!MsgCopySupported())
+    GTEST_SKIP() << "MSG_COPY not supported (CONFIG_CHECKPOINT_RESTORE off)";
   OwnedQueue q;
   ASSERT_THAT(Send(q.id(), 1, "0123456789"), SyscallSucceeds());
-  EXPECT_THAT(Recv(q.id(), 0, 16, MSG_COPY), SyscallFailsWithErrno(EINVAL)) << "without IPC_NOWAIT";
-  EXPECT_THAT(Recv(q.id(), 0, 16, MSG_COPY | IPC_NOWAIT | MSG_EXCEPT), SyscallFailsWithErrno(EINVAL));
-  EXPECT_THAT(Recv(q.id(), 1, 16, MSG_COPY | IPC_NOWAIT), SyscallFailsWithErrno(ENOMSG)) << "index == count";
-  EXPECT_THAT(Recv(q.id(), 0, 4, MSG_COPY | IPC_NOWAIT), SyscallFailsWithErrno(E2BIG));
+  EXPECT_THAT(Recv(q.id(), 0, 16, MSG_COPY), SyscallFailsWithErrno(EINVAL))
+      << "without IPC_NOWAIT";
+  EXPECT_THAT(Recv(q.id(), 0, 16, MSG_COPY | IPC_NOWAIT | MSG_EXCEPT),
+              SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(Recv(q.id(), 1, 16, MSG_COPY | IPC_NOWAIT),
+              SyscallFailsWithErrno(ENOMSG))
+      << "index == count";
+  EXPECT_THAT(Recv(q.id(), 0, 4, MSG_COPY | IPC_NOWAIT),
+              SyscallFailsWithErrno(E2BIG));
   EXPECT_EQ(Drain(q.id()), "1:0123456789");
 }
 
-// ---- MSG-043 IPC_STAT needs read permission ----------------------------------------------------------
+// ---- MSG-043 IPC_STAT needs read permission --------------------------------
 
 // Catches: IPC_STAT allowed without read permission (or refused with it).
 TEST(MsgOs, StatWithoutReadPermissionFailsEacces) {
@@ -1464,9 +1627,10 @@ TEST(MsgLayer, StatWithoutReadPermissionFailsEacces) {
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
 }
 
-// ---- MSG-044 IPC_SET ------------------------------------------------------------------------------
+// ---- MSG-044 IPC_SET -------------------------------------------------------
 
-// Catches: IPC_SET ignoring mode, uid, gid or msg_qbytes, changing other fields, or not updating ctime.
+// Catches: IPC_SET ignoring mode, uid, gid or msg_qbytes, changing other
+// fields, or not updating ctime.
 TEST(MsgOs, IpcSetChangesModeOwnerAndQbytes) {
   SKIP_UNLESS_NOBODY_MAPPED();
   OwnedQueue q(0600);
@@ -1498,9 +1662,10 @@ TEST(MsgLayer, SetQbytesLowersCapacity) {
   EXPECT_EQ(ASSERT_OK_AND_VALUE(q.stat()).qbytes, 123u);
 }
 
-// ---- MSG-045 raising msg_qbytes needs CAP_SYS_RESOURCE ----------------------------------------------
+// ---- MSG-045 raising msg_qbytes needs CAP_SYS_RESOURCE ---------------------
 
-// Catches: anyone may raise msg_qbytes above msgmnb; lowering refused to the owner.
+// Catches: anyone may raise msg_qbytes above msgmnb; lowering refused to the
+// owner.
 TEST(MsgOs, RaisingQbytesAboveMsgmnbNeedsPrivilege) {
   SKIP_UNLESS_NOBODY_MAPPED();
   OwnedQueue q(0600);
@@ -1520,12 +1685,14 @@ TEST(MsgOs, RaisingQbytesAboveMsgmnbNeedsPrivilege) {
     return ::msgctl(q.id(), IPC_SET, &d) == 0 ? 0 : 4;
   });
   if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (2 = raise allowed, 3/4 = allowed change refused)";
+  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
+                       << " (2 = raise allowed, 3/4 = allowed change refused)";
   EXPECT_EQ(Stat(q.id()).msg_qbytes, 100u);
 }
 
-// The same for the owner itself (root's uid) once CAP_SYS_RESOURCE is gone: the check is about
-// the capability, not the uid. Runs everywhere (also in Bazel's sandbox, which maps no nobody).
+// The same for the owner itself (root's uid) once CAP_SYS_RESOURCE is gone: the
+// check is about the capability, not the uid. Runs everywhere (also in Bazel's
+// sandbox, which maps no nobody).
 TEST(MsgOs, RaisingQbytesWithoutCapSysResourceFailsEperm) {
   OwnedQueue q(0600);
   std::size_t msgmnb = Limit("msgmnb");
@@ -1536,11 +1703,13 @@ TEST(MsgOs, RaisingQbytesWithoutCapSysResourceFailsEperm) {
     return SetQbytes(q.id(), msgmnb) == 0 ? 0 : 2;
   });
   if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop CAP_SYS_RESOURCE";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = raise allowed, 2 = up to msgmnb refused)";
+  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
+                       << " (1 = raise allowed, 2 = up to msgmnb refused)";
   EXPECT_EQ(Stat(q.id()).msg_qbytes, msgmnb);
 }
 
-// Root (CAP_SYS_RESOURCE) may raise it: the contrast that shows the check is about privilege.
+// Root (CAP_SYS_RESOURCE) may raise it: the contrast that shows the check is
+// about privilege.
 TEST(MsgOs, PrivilegedCallerMayRaiseQbytesAboveMsgmnb) {
   if (!InInitialUserNamespace() || !HasEffectiveCapability(CAP_SYS_RESOURCE)) {
     GTEST_SKIP() << "no CAP_SYS_RESOURCE in the initial user namespace here";
@@ -1562,16 +1731,19 @@ TEST(MsgLayer, SetQbytesAboveMsgmnbUnprivilegedFailsEperm) {
   int status = AsNobody([&] {
     ipc::Status s = q.set_qbytes(msgmnb + 1);
     if (s || s.error().code() != EPERM) return 1;
-    return s.error().message().find("needs CAP_SYS_RESOURCE") != std::string::npos ? 0 : 2;
+    return s.error().message().find("needs CAP_SYS_RESOURCE") !=
+                   std::string::npos
+               ? 0
+               : 2;
   });
   if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
 }
 
-// ---- MSG-046 IPC_RMID at once -----------------------------------------------------------------------
+// ---- MSG-046 IPC_RMID at once ----------------------------------------------
 
-// Catches: a deferred removal (messages still readable, id still valid), or only one of several
-// blocked callers woken.
+// Catches: a deferred removal (messages still readable, id still valid), or
+// only one of several blocked callers woken.
 TEST(MsgOs, RemoveDiscardsMessagesAndWakesEveryBlockedCaller) {
   OwnedQueue q;
   int id = q.id();
@@ -1593,14 +1765,16 @@ TEST(MsgOs, RemoveDiscardsMessagesAndWakesEveryBlockedCaller) {
   EXPECT_THAT(::msgctl(id, IPC_RMID, nullptr), SyscallFailsWithErrno(EINVAL));
 }
 
-// Catches: a key still bound to the removed queue (or its messages) after IPC_RMID.
+// Catches: a key still bound to the removed queue (or its messages) after
+// IPC_RMID.
 TEST(MsgOs, KeyIsFreeAgainAfterRemove) {
   KeyedQueue kq;
   ASSERT_GE(kq.id(), 0);
   int old = kq.id();
   ASSERT_THAT(Send(old, 1, "old"), SyscallSucceeds());
   ASSERT_THAT(kq.queue.remove(), SyscallSucceeds());
-  OwnedQueue fresh = OwnedQueue::adopt(::msgget(kq.key, IPC_CREAT | IPC_EXCL | 0600));
+  OwnedQueue fresh =
+      OwnedQueue::adopt(::msgget(kq.key, IPC_CREAT | IPC_EXCL | 0600));
   ASSERT_GE(fresh.id(), 0) << std::strerror(errno);
   EXPECT_NE(fresh.id(), old);
   EXPECT_EQ(Stat(fresh.id()).msg_qnum, 0u);
@@ -1618,9 +1792,10 @@ TEST(MsgLayer, RemoveMakesTheIdInvalid) {
   owner.release();
 }
 
-// ---- MSG-047 msgctl EPERM / EINVAL / EFAULT ------------------------------------------------------------
+// ---- MSG-047 msgctl EPERM / EINVAL / EFAULT --------------------------------
 
-// Catches: IPC_SET or IPC_RMID by a stranger allowed (mode 0666 grants read/write, not control).
+// Catches: IPC_SET or IPC_RMID by a stranger allowed (mode 0666 grants
+// read/write, not control).
 TEST(MsgOs, SetOrRemoveByNonOwnerFailsEperm) {
   OwnedQueue q(0666);
   int status = AsNobody([&] {
@@ -1632,7 +1807,8 @@ TEST(MsgOs, SetOrRemoveByNonOwnerFailsEperm) {
     return 0;
   });
   if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (2 = IPC_SET allowed, 3 = IPC_RMID allowed)";
+  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
+                       << " (2 = IPC_SET allowed, 3 = IPC_RMID allowed)";
   EXPECT_EQ(Stat(q.id()).msg_perm.mode & 0777, 0666u);
 }
 
@@ -1643,14 +1819,16 @@ TEST(MsgOs, NewOwnerMayRemove) {
   struct msqid_ds ds = Stat(q.id());
   ds.msg_perm.uid = 65534;
   ASSERT_THAT(::msgctl(q.id(), IPC_SET, &ds), SyscallSucceeds());
-  int status = AsNobody([&] { return ::msgctl(q.id(), IPC_RMID, nullptr) == 0 ? 0 : 1; });
+  int status = AsNobody(
+      [&] { return ::msgctl(q.id(), IPC_RMID, nullptr) == 0 ? 0 : 1; });
   if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
   struct msqid_ds gone {};
   EXPECT_THAT(::msgctl(q.id(), IPC_STAT, &gone), SyscallFailsWithErrno(EINVAL));
 }
 
-// Catches: an unknown command accepted; a bad buffer crashing the caller or partly applied.
+// Catches: an unknown command accepted; a bad buffer crashing the caller or
+// partly applied.
 TEST(MsgOs, InvalidCommandFailsEinvalAndBadBufferEfault) {
   OwnedQueue q;
   struct msqid_ds ds {};
@@ -1676,7 +1854,7 @@ TEST(MsgLayer, RemoveByNonOwnerFailsEperm) {
   EXPECT_OK(q.stat());
 }
 
-// ---- MSG-048 IPC_INFO, MSG_INFO, MSG_STAT, MSG_STAT_ANY (Linux) ----------------------------------------
+// ---- MSG-048 IPC_INFO, MSG_INFO, MSG_STAT, MSG_STAT_ANY (Linux) ------------
 
 int Info(int cmd, struct msginfo* info) {
   return ::msgctl(0, cmd, reinterpret_cast<struct msqid_ds*>(info));
@@ -1691,8 +1869,9 @@ TEST(MsgOs, IpcInfoReportsTheSysctlLimits) {
   EXPECT_EQ(static_cast<std::size_t>(info.msgmni), Limit("msgmni"));
 }
 
-// Catches: MSG_INFO counts (queues, messages, bytes) or the highest-index return value being
-// wrong, MSG_STAT not mapping an index to the id. In a private IPC namespace, so counts are exact.
+// Catches: MSG_INFO counts (queues, messages, bytes) or the highest-index
+// return value being wrong, MSG_STAT not mapping an index to the id. In a
+// private IPC namespace, so counts are exact.
 TEST(MsgOs, MsgInfoAndMsgStatCountExactlyInAPrivateNamespace) {
   int status = InPrivateIpcNamespace([] {
     int ids[3];
@@ -1700,16 +1879,17 @@ TEST(MsgOs, MsgInfoAndMsgStatCountExactlyInAPrivateNamespace) {
       id = ::msgget(IPC_PRIVATE, IPC_CREAT | 0600);
       if (id < 0) return 1;
     }
-    if (Send(ids[1], 1, std::string(10, 'a')) != 0 || Send(ids[1], 2, std::string(20, 'b')) != 0 ||
+    if (Send(ids[1], 1, std::string(10, 'a')) != 0 ||
+        Send(ids[1], 2, std::string(20, 'b')) != 0 ||
         Send(ids[2], 1, std::string(5, 'c')) != 0) {
       return 2;
     }
     struct msginfo info {};
     int maxidx = Info(MSG_INFO, &info);
     if (maxidx != 2) return 3;
-    if (info.msgpool != 3) return 4;   // queues in use
-    if (info.msgmap != 3) return 5;    // messages
-    if (info.msgtql != 35) return 6;   // bytes
+    if (info.msgpool != 3) return 4;  // queues in use
+    if (info.msgmap != 3) return 5;   // messages
+    if (info.msgtql != 35) return 6;  // bytes
     if (Info(IPC_INFO, &info) != 2) return 7;
     for (int idx = 0; idx <= maxidx; ++idx) {
       struct msqid_ds ds {};
@@ -1718,7 +1898,9 @@ TEST(MsgOs, MsgInfoAndMsgStatCountExactlyInAPrivateNamespace) {
       std::size_t want = idx == 1 ? 2 : idx == 2 ? 1 : 0;
       if (ds.msg_qnum != want) return 9;
     }
-    // /proc/sysvipc/msg shows the same queue with the same counts.
+    // /proc/sysvipc/msg shows the same queue with the same counts (where the
+    // OS has it: the parent notes the check as not made otherwise).
+    if (!SysvipcUnavailable("msg").empty()) return 0;
     std::ifstream proc("/proc/sysvipc/msg");
     std::string line;
     std::getline(proc, line);  // header
@@ -1726,16 +1908,21 @@ TEST(MsgOs, MsgInfoAndMsgStatCountExactlyInAPrivateNamespace) {
     while (std::getline(proc, line)) {
       std::istringstream in(line);
       long key, id, perms, cbytes, qnum;
-      if (in >> key >> id >> perms >> cbytes >> qnum && id == ids[1]) found = cbytes == 30 && qnum == 2;
+      if (in >> key >> id >> perms >> cbytes >> qnum && id == ids[1])
+        found = cbytes == 30 && qnum == 2;
     }
     return found ? 0 : 10;
   });
   if (CouldNotSetUp(status)) GTEST_SKIP() << "no private IPC namespace";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (3 = max index, 4-6 = pool/map/tql, 8/9 = MSG_STAT, 10 = /proc/sysvipc/msg)";
+                       << " (3 = max index, 4-6 = pool/map/tql, 8/9 = "
+                          "MSG_STAT, 10 = /proc/sysvipc/msg)";
+  if (std::string why = SysvipcUnavailable("msg"); !why.empty())
+    NoteUnchecked("the counts in /proc/sysvipc/msg (" + why + ")");
 }
 
-// Catches: MSG_STAT without a permission check, or MSG_STAT_ANY with one (since Linux 4.17).
+// Catches: MSG_STAT without a permission check, or MSG_STAT_ANY with one (since
+// Linux 4.17).
 TEST(MsgOs, MsgStatAnyIgnoresReadPermission) {
   OwnedQueue q(0600);
   struct msginfo info {};
@@ -1753,17 +1940,20 @@ TEST(MsgOs, MsgStatAnyIgnoresReadPermission) {
     return ::msgctl(index, MSG_STAT_ANY, &ds) == q.id() ? 0 : 2;
   });
   if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = MSG_STAT allowed, 2 = MSG_STAT_ANY refused)";
+  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
+                       << " (1 = MSG_STAT allowed, 2 = MSG_STAT_ANY refused)";
 }
 
-// ---- MSG-058 a blocked receiver with a small buffer (Linux) ----------------------------------------------
+// ---- MSG-058 a blocked receiver with a small buffer (Linux) ----------------
 
-// Catches: a long message dropped, truncated or handed to a blocked receiver whose buffer is too
-// small; such a receiver left asleep. Linux wakes it with E2BIG and queues the message.
+// Catches: a long message dropped, truncated or handed to a blocked receiver
+// whose buffer is too small; such a receiver left asleep. Linux wakes it with
+// E2BIG and queues the message.
 TEST(MsgOs, BlockedReceiverWithSmallBufferWakesE2bigAndMessageStays) {
   OwnedQueue q;
   int id = q.id();
-  BackgroundCall receiver([id] { return static_cast<long>(Recv(id, 0, 4, 0)); });
+  BackgroundCall receiver(
+      [id] { return static_cast<long>(Recv(id, 0, 4, 0)); });
   RemoveAtExit unblock(q);
   ASSERT_OK(receiver.wait_blocked(SYS_msgrcv));
   ASSERT_THAT(Send(id, 1, "longer than four"), SyscallSucceeds());
@@ -1772,38 +1962,43 @@ TEST(MsgOs, BlockedReceiverWithSmallBufferWakesE2bigAndMessageStays) {
   EXPECT_EQ(Drain(id), "1:longer than four");
 }
 
-// ---- MSG-059 EFAULT on receive loses the message (Linux) ---------------------------------------------
+// ---- MSG-059 EFAULT on receive loses the message (Linux) -------------------
 
-// Catches: an OS that keeps the message when it cannot copy it out — Linux dequeues it before the
-// copy, so a receive into a bad buffer consumes the message (the caller must not retry expecting it).
+// Catches: an OS that keeps the message when it cannot copy it out — Linux
+// dequeues it before the copy, so a receive into a bad buffer consumes the
+// message (the caller must not retry expecting it).
 TEST(MsgOs, ReceiveIntoUnwritableBufferConsumesTheMessage) {
   NoAccessPage page;
   ASSERT_NE(page.p, MAP_FAILED);
   OwnedQueue q;
   ASSERT_THAT(Send(q.id(), 1, "lost"), SyscallSucceeds());
   ASSERT_THAT(Send(q.id(), 2, "kept"), SyscallSucceeds());
-  EXPECT_THAT(::msgrcv(q.id(), page.p, 8, 0, IPC_NOWAIT), SyscallFailsWithErrno(EFAULT));
+  EXPECT_THAT(::msgrcv(q.id(), page.p, 8, 0, IPC_NOWAIT),
+              SyscallFailsWithErrno(EFAULT));
   EXPECT_EQ(Drain(q.id()), "2:kept");
 }
 
-// ---- MSG-060 msgtyp LONG_MIN (Linux) -----------------------------------------------------------------
+// ---- MSG-060 msgtyp LONG_MIN (Linux) ---------------------------------------
 
-// Catches: -LONG_MIN overflow (undefined) giving no match or a negative bound; Linux takes it as
-// LONG_MAX, i.e. the lowest type of all.
+// Catches: -LONG_MIN overflow (undefined) giving no match or a negative bound;
+// Linux takes it as LONG_MAX, i.e. the lowest type of all.
 TEST(MsgOs, LongMinTypeSelectsTheLowestTypeOfAll) {
   OwnedQueue q;
-  for (auto [t, s] : {std::pair{LONG_MAX, "max"}, {7L, "seven"}, {3L, "three"}}) {
+  for (auto [t, s] :
+       {std::pair{LONG_MAX, "max"}, {7L, "seven"}, {3L, "three"}}) {
     ASSERT_THAT(Send(q.id(), t, s), SyscallSucceeds());
   }
   Received m;
-  ASSERT_THAT(Recv(q.id(), LONG_MIN, 16, IPC_NOWAIT, &m), SyscallSucceedsWithValue(5));
+  ASSERT_THAT(Recv(q.id(), LONG_MIN, 16, IPC_NOWAIT, &m),
+              SyscallSucceedsWithValue(5));
   EXPECT_EQ(m.type, 3);
-  ASSERT_THAT(Recv(q.id(), -LONG_MAX, 16, IPC_NOWAIT, &m), SyscallSucceedsWithValue(5));
+  ASSERT_THAT(Recv(q.id(), -LONG_MAX, 16, IPC_NOWAIT, &m),
+              SyscallSucceedsWithValue(5));
   EXPECT_EQ(m.type, 7);
   EXPECT_EQ(Drain(q.id()), std::to_string(LONG_MAX) + ":max");
 }
 
-// ---- MSG-061 raising msg_qbytes wakes blocked senders (Linux) ------------------------------------------
+// ---- MSG-061 raising msg_qbytes wakes blocked senders (Linux) --------------
 
 // Catches: a sender left asleep although IPC_SET made room for its message.
 TEST(MsgOs, RaisingQbytesWakesABlockedSender) {
@@ -1811,13 +2006,62 @@ TEST(MsgOs, RaisingQbytesWakesABlockedSender) {
   ASSERT_THAT(SetQbytes(q.id(), 8), SyscallSucceeds());
   int id = q.id();
   ASSERT_THAT(Send(id, 1, "12345678"), SyscallSucceeds());
-  BackgroundCall sender([id] { return static_cast<long>(Send(id, 2, "waiting")); });
+  BackgroundCall sender(
+      [id] { return static_cast<long>(Send(id, 2, "waiting")); });
   RemoveAtExit unblock(q);
   ASSERT_OK(sender.wait_blocked(SYS_msgsnd));
   ASSERT_THAT(SetQbytes(id, 100), SyscallSucceeds());
   ASSERT_TRUE(sender.wait_done());
   EXPECT_THAT(sender.result(), SyscallSucceeds());
   EXPECT_EQ(Drain(id), "1:12345678 2:waiting");
+}
+
+// ---- MSG-023 / MSG-025 through a blocked receiver --------------------------
+
+// The kernel hands a new message straight to a receiver that is already
+// waiting (ipc/msg.c pipelined_send), choosing by a second implementation of
+// the msgtyp rules; these tests check the rules on that path.
+
+// Catches: a waiting msgrcv(msgtyp < 0) woken by a message whose type is
+// above |msgtyp|, or not woken by one within it.
+TEST(MsgOs, BlockedReceiverWithNegativeTypeTakesOnlyATypeWithinItsBound) {
+  OwnedQueue q;
+  int id = q.id();
+  Received m;
+  BackgroundCall receiver(
+      [id, &m] { return static_cast<long>(Recv(id, -3, 16, 0, &m)); });
+  RemoveAtExit unblock(q);
+  ASSERT_OK(receiver.wait_blocked(SYS_msgrcv));
+  ASSERT_THAT(Send(id, 4, "above"), SyscallSucceeds());
+  EXPECT_OK(receiver.wait_blocked(SYS_msgrcv))
+      << "a type-4 arrival was handed to msgrcv(-3)";
+  ASSERT_THAT(Send(id, 2, "within"), SyscallSucceeds());
+  ASSERT_TRUE(receiver.wait_done());
+  EXPECT_THAT(receiver.result(), SyscallSucceedsWithValue(6));
+  EXPECT_EQ(m.type, 2);
+  EXPECT_EQ(m.text, "within");
+  EXPECT_EQ(Drain(id), "4:above");
+}
+
+// Catches: a waiting msgrcv(t, MSG_EXCEPT) woken by a message of type t, or
+// not woken by one of another type.
+TEST(MsgOs, BlockedReceiverWithExceptSkipsItsType) {
+  OwnedQueue q;
+  int id = q.id();
+  Received m;
+  BackgroundCall receiver(
+      [id, &m] { return static_cast<long>(Recv(id, 5, 16, MSG_EXCEPT, &m)); });
+  RemoveAtExit unblock(q);
+  ASSERT_OK(receiver.wait_blocked(SYS_msgrcv));
+  ASSERT_THAT(Send(id, 5, "excluded"), SyscallSucceeds());
+  EXPECT_OK(receiver.wait_blocked(SYS_msgrcv))
+      << "a type-5 arrival was handed to msgrcv(5, MSG_EXCEPT)";
+  ASSERT_THAT(Send(id, 7, "other"), SyscallSucceeds());
+  ASSERT_TRUE(receiver.wait_done());
+  EXPECT_THAT(receiver.result(), SyscallSucceedsWithValue(5));
+  EXPECT_EQ(m.type, 7);
+  EXPECT_EQ(m.text, "other");
+  EXPECT_EQ(Drain(id), "5:excluded");
 }
 
 }  // namespace

@@ -5,11 +5,16 @@
 //   add_gtest_json("pipe_test", json_text, outcomes);   // --gtest_output=json file
 //   BehaviourResult r = judge(*catalog.find("PIPE-004"), outcomes);
 //
-// A behaviour deviates if any of its tests failed (or did not run), is skipped
-// if every test skipped, and conforms otherwise.
+// Per behaviour, in this order: it deviates if any of its tests failed; is an
+// error if any could not be run (the suite is missing, could not start,
+// crashed before its first test, or lacks the test); is skipped if every test
+// skipped; is partial ("partly verified") if some passed and some skipped or
+// some passed test could not check everything;
+// and conforms if every test passed.
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,9 +25,13 @@
 namespace conformance {
 
 struct TestOutcome {
-  enum class Kind { kPassed, kFailed, kSkipped };
+  // kError: the test was never run because its binary could not run it
+  // (a setup or environment problem, not evidence about the OS).
+  enum class Kind { kPassed, kFailed, kSkipped, kError };
   Kind kind = Kind::kPassed;
-  std::string message;  // failure messages, or the GTEST_SKIP reason
+  std::string message;  // failure messages, the GTEST_SKIP reason, or why not
+  // kPassed: what the test could not check here (testing/unchecked.h).
+  std::string unchecked;
 };
 
 // Keyed by TestRef::str(): "pipe_test:PipeOs.WritesCoalesceIntoOneRead".
@@ -31,25 +40,51 @@ using Outcomes = std::map<std::string, TestOutcome>;
 // The property under which the conformance main records a GTEST_SKIP message
 // (GoogleTest's JSON has no field for it).
 inline constexpr const char* kSkipReasonProperty = "skip_reason";
+// The property under which a passing test records what it could not check
+// (conformance/testing/unchecked.h): its behaviour is then partial.
+inline constexpr const char* kUncheckedProperty = "unchecked";
 
 // Adds every test of one binary's --gtest_output=json file. EINVAL if the text
 // is not GoogleTest's JSON.
-ipc::Status add_gtest_json(const std::string& binary, std::string_view json_text,
-                           Outcomes& outcomes);
+ipc::Status add_gtest_json(const std::string& binary,
+                           std::string_view json_text, Outcomes& outcomes);
 
-// Marks every catalogued test of `binary` as failed with `why` (the binary
-// crashed, timed out or wrote no results), unless it already has an outcome.
-void fail_binary(const Catalog& catalog, const std::string& binary, const std::string& why,
+// What a run's result stream (conformance/testing/result_stream.h) tells.
+struct StreamSummary {
+  int started = 0;  // tests that started
+  int ended = 0;    // tests that ended (their outcomes were added)
+  // The test that started and never ended (the binary died in it); "" if
+  // none.
+  std::string unfinished;
+};
+
+// Adds the outcome of every test of `binary` that ended in the result stream
+// `text`; a torn last line is ignored.
+StreamSummary add_result_stream(const std::string& binary,
+                                std::string_view text, Outcomes& outcomes);
+
+// Gives every catalogued test of `binary` without an outcome the outcome
+// `kind` with message `why` (kError: the binary could not run; kFailed: it
+// hung or crashed inside a test).
+void mark_binary(const Catalog& catalog, const std::string& binary,
+                 TestOutcome::Kind kind, const std::string& why,
                  Outcomes& outcomes);
 
-enum class Verdict { kConforms, kDeviates, kSkipped };
-const char* verdict_name(Verdict v);  // "conforms", "deviates", "skipped"
+enum class Verdict { kConforms, kPartial, kDeviates, kSkipped, kError };
+inline constexpr Verdict kAllVerdicts[] = {
+    Verdict::kConforms, Verdict::kPartial, Verdict::kDeviates,
+    Verdict::kSkipped, Verdict::kError};
+// "conforms", "partial", "deviates", "skipped", "error" (JSON, JUnit, compare).
+const char* verdict_name(Verdict v);
+// The inverse; nullopt for anything else.
+std::optional<Verdict> verdict_from_name(std::string_view name);
 
 struct BehaviourResult {
   const Behaviour* behaviour = nullptr;
   Verdict verdict = Verdict::kConforms;
   std::string observed;  // deviates: what the failing tests saw
-  std::string reason;    // skipped (or partly skipped): why
+  // skipped, partial: why tests skipped; error: why tests could not run.
+  std::string reason;
 };
 
 BehaviourResult judge(const Behaviour& behaviour, const Outcomes& outcomes);
@@ -68,15 +103,21 @@ struct Report {
   double seconds = 0;
 
   int count(Verdict v) const;
+  // 2 if some behaviour is an error, else 1 if some deviates, else 0.
+  int exit_status() const;
 };
 
-// "46 behaviours: 44 conform, 0 deviate, 2 skipped (87 tests in 1 suite, 3.4 s)"
+// "46 behaviours: 40 conform, 2 partial, 1 deviate, 2 skipped, 1 error (87
+// tests in 1 suite, 3.4 s)"
 std::string summary_line(const Report& report);
 std::string render_markdown(const Report& report);
-// {"host": {...}, "behaviours": [{"id", "verdict", "title", "spec", "tests",
-//  "observed", "expected", "reason"}, ...]}; observed/reason are null when empty.
+// {"host": {...}, "summary": {"behaviours", "conforms", "partial",
+//  "deviates", "skipped", "error", "tests", "suites", "seconds"},
+//  "behaviours": [{"id", "verdict", "title", "spec", "tests", "observed",
+//  "expected", "reason"}, ...]}; observed/reason are null when empty.
 std::string render_json(const Report& report);
-// One <testcase> per behaviour ID.
+// One <testcase> per behaviour ID: deviates = <failure>, error = <error>,
+// skipped = <skipped>; each carries the property "verdict".
 std::string render_junit(const Report& report);
 
 // XML text/attribute escaping (also drops characters XML 1.0 forbids).

@@ -3,27 +3,32 @@
 // Shared by the two interposition mechanisms that make the real call
 // themselves: the in-process seam interceptors (inprocess.cc) and the
 // LD_PRELOAD library (preload.cc). Header-only and dependency-free beyond the
-// engine, so the preload library can compile it uninstrumented.
+// engine and fault/signal_injector.h, so the preload library can compile it
+// uninstrumented.
 //
 //   int error = fault::apply_before_call(decision, &n);   // may shorten n, sleep, signal
 //   if (error != 0) return fault::failure_value<ssize_t>(Call::read, error);
+//   if (int sig = fault::interrupt_signal(decision))       // interrupt=
+//     return fault::call_interrupted(Call::read, sig,
+//                                    [&] { return real_read(fd, buf, n); });
 //   return real_read(fd, buf, n);
 //
-// The effects use libc directly (clock_nanosleep, tgkill), never the seam: the
-// injection machinery must not inject into itself.
+// The effects (fault/effect.cc) use libc directly (clock_nanosleep, tgkill),
+// never the seam: the injection machinery must not inject into itself.
 #pragma once
 
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
+#include <semaphore.h>
 
 #include <cerrno>
 #include <cstddef>
-#include <cstdint>
 #include <tuple>
 #include <type_traits>
+#include <variant>
 
+#include "fault/blocked.h"
 #include "fault/engine.h"
+#include "fault/libc_syscalls.h"
+#include "fault/signal_injector.h"
 
 namespace fault {
 
@@ -52,52 +57,47 @@ std::size_t* size_of(Args& a) {
   }
 }
 
-// Sleeps ns nanoseconds against an absolute deadline: a signal handler in
-// between does not lengthen the delay.
-inline void sleep_ns(std::int64_t ns) {
-  struct timespec until;
-  ::clock_gettime(CLOCK_MONOTONIC, &until);
-  until.tv_sec += static_cast<time_t>(ns / 1000000000);
-  until.tv_nsec += static_cast<long>(ns % 1000000000);
-  if (until.tv_nsec >= 1000000000) {
-    until.tv_sec += 1;
-    until.tv_nsec -= 1000000000;
-  }
-  while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nullptr) == EINTR) {
-  }
-}
-
-// Applies every effect of `d` that happens before the call (shorten *size,
-// sleep, tgkill the calling thread). Returns the errno to fail with without
-// making the call, or 0 to make it.
+// Applies the effect of `d` that happens before the call (fault/effect.h:
+// shorten *size, sleep, tgkill the calling thread). Returns the errno to fail
+// with without making the call, or 0 to make it.
 inline int apply_before_call(const Decision& d, std::size_t* size) {
-  if (!d.fired()) return 0;
-  switch (d.kind) {
-    case EffectKind::kErrno:
-      return d.error;
-    case EffectKind::kShort:
-      if (size != nullptr) *size = d.size;
-      break;
-    case EffectKind::kDelay:
-      sleep_ns(d.delay_ns);
-      break;
-    case EffectKind::kSignal: {
-      int saved = errno;
-      ::syscall(SYS_tgkill, ::getpid(), cached_tid(), d.signo);
-      errno = saved;
-      break;
-    }
-    case EffectKind::kPass:
-      break;
-  }
-  return 0;
+  return d.fired() ? apply_effect(d.effect, size) : 0;
 }
 
-// The failure value of a call: -1 with errno, (void*)-1 (MAP_FAILED) for the
-// pointer-returning ones, the error number itself for pthread_sigmask.
+// The signal of an interrupt= decision, 0 for every other decision.
+inline int interrupt_signal(const Decision& d) {
+  if (!d.fired()) return 0;
+  const auto* e = std::get_if<InterruptEffect>(&d.effect);
+  return e != nullptr ? e->signo : 0;
+}
+
+// Makes call `call` by running `make_call` while a SignalInjector sends
+// `sig` to this thread once it sleeps inside the call's system call
+// (interrupt=); the injector is cancelled as soon as the call returns, so
+// no signal arrives after it. errno is the call's.
+template <typename F>
+auto call_interrupted(Call call, int sig, F make_call) {
+  auto injector = SignalInjector::when_blocked(
+      current_tid(), libc_sleeps_in(call), sig, ipc::kNoDeadline);
+  auto result = make_call();
+  int saved = errno;
+  if (injector) {
+    injector->cancel();
+    (void)injector->join();
+  }
+  errno = saved;
+  return result;
+}
+
+// The failure value of a call: -1 with errno, (void*)-1 (MAP_FAILED, shmat)
+// for the pointer-returning ones except sem_open's SEM_FAILED, the error
+// number itself for pthread_sigmask.
 template <typename R>
 R failure_value(Call call, int error) {
-  if constexpr (std::is_pointer_v<R>) {
+  if constexpr (std::is_same_v<R, sem_t*>) {
+    errno = error;
+    return SEM_FAILED;
+  } else if constexpr (std::is_pointer_v<R>) {
     errno = error;
     return reinterpret_cast<R>(-1);
   } else {

@@ -60,7 +60,8 @@ TEST(Blocked, SpinningThreadIsNotInASyscall) {
   });
   pid_t target = tid.get_future().get();
   auto st = read_task_state(0, target);
-  auto waited = wait_until_blocked(0, target, std::nullopt, ipc::deadline_in(5ms));
+  auto waited =
+      wait_until_blocked(0, target, std::nullopt, ipc::deadline_in(5ms));
   stop.store(true);
   spinner.join();
   ASSERT_THAT(st, IsOk());
@@ -77,7 +78,8 @@ TEST(Blocked, ThreadBlockedInReadIsSeenSleepingInRead) {
   EXPECT_EQ(st->state, 'S');
   EXPECT_EQ(st->syscall, SYS_read);
   // "Any call" matches as well.
-  EXPECT_THAT(wait_until_blocked(0, reader.tid(), std::nullopt, soon()), IsOk());
+  EXPECT_THAT(wait_until_blocked(0, reader.tid(), std::nullopt, soon()),
+              IsOk());
   ASSERT_EQ(reader.write("x", 1), 1);
   reader.join();
   EXPECT_EQ(reader.result(), 1);
@@ -85,15 +87,18 @@ TEST(Blocked, ThreadBlockedInReadIsSeenSleepingInRead) {
 
 TEST(Blocked, UnknownThreadIsAnError) {
   EXPECT_THAT(read_task_state(0, 2147483647), FailsWith(ENOENT));
-  EXPECT_THAT(wait_until_blocked(0, 2147483647, SYS_read, soon()), FailsWith(ESRCH));
+  EXPECT_THAT(wait_until_blocked(0, 2147483647, SYS_read, soon()),
+              FailsWith(ESRCH));
 }
 
 TEST(Blocked, WaitingForTheWrongCallTimesOut) {
   PipeReader reader;
   ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
-  auto s = wait_until_blocked(0, reader.tid(), SYS_write, ipc::deadline_in(20ms));
+  auto s =
+      wait_until_blocked(0, reader.tid(), SYS_write, ipc::deadline_in(20ms));
   ASSERT_THAT(s, FailsWith(ETIMEDOUT));
-  EXPECT_THAT(s.error().detail(), HasSubstr("last state S, syscall " + std::to_string(SYS_read)));
+  EXPECT_THAT(s.error().detail(),
+              HasSubstr("last state S, syscall " + std::to_string(SYS_read)));
   ASSERT_EQ(reader.write("x", 1), 1);
 }
 
@@ -108,7 +113,8 @@ TEST(Blocked, ThreadThatExitsWhileWatchedIsReported) {
   pid_t target = tid.get_future().get();
   go.set_value();
   t.join();
-  EXPECT_THAT(wait_until_blocked(0, target, SYS_read, soon()), FailsWith(ESRCH));
+  EXPECT_THAT(wait_until_blocked(0, target, SYS_read, soon()),
+              FailsWith(ESRCH));
 }
 
 TEST(Blocked, InterruptWhenBlockedGivesARealEintr) {
@@ -116,7 +122,9 @@ TEST(Blocked, InterruptWhenBlockedGivesARealEintr) {
   int before = handler.count();
   for (int i = 0; i < 20; ++i) {
     PipeReader reader;
-    ASSERT_THAT(interrupt_when_blocked(0, reader.tid(), SIGUSR1, SYS_read, soon()), IsOk());
+    ASSERT_THAT(
+        interrupt_when_blocked(0, reader.tid(), SIGUSR1, SYS_read, soon()),
+        IsOk());
     reader.join();
     EXPECT_EQ(reader.result(), -1);
     EXPECT_EQ(reader.error(), EINTR);
@@ -134,7 +142,8 @@ TEST(Blocked, InterruptWithABadSignalReportsTgkill) {
 
 TEST(Blocked, InterruptTimesOutIfTheThreadNeverBlocks) {
   PipeReader reader;
-  EXPECT_THAT(interrupt_when_blocked(0, reader.tid(), SIGUSR1, SYS_write, ipc::deadline_in(20ms)),
+  EXPECT_THAT(interrupt_when_blocked(0, reader.tid(), SIGUSR1, SYS_write,
+                                     ipc::deadline_in(20ms)),
               FailsWith(ETIMEDOUT));
   ASSERT_EQ(reader.write("x", 1), 1);
 }
@@ -159,6 +168,71 @@ TEST(Blocked, InterruptsAThreadOfAnotherProcess) {
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << ipc::testing::DescribeWaitStatus(status);
+}
+
+// ---- without /proc/<pid>/task/<tid>/syscall (gVisor) ------------------------
+
+// The state-only fallback, forced on a kernel that has the syscall file.
+class BlockedStateOnly : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    force_blocked_introspection_for_testing(BlockedIntrospection::kStateOnly);
+  }
+  void TearDown() override {
+    force_blocked_introspection_for_testing(BlockedIntrospection::kSyscallFile);
+  }
+};
+
+TEST(Blocked, ProbeFindsTheSyscallFileHere) {
+  // This kernel has it (CONFIG_HAVE_ARCH_TRACEHOOK); gVisor has not.
+  EXPECT_EQ(blocked_introspection(), BlockedIntrospection::kSyscallFile);
+  EXPECT_THAT(describe(BlockedIntrospection::kStateOnly), HasSubstr("'S'"));
+}
+
+TEST_F(BlockedStateOnly, SeesAThreadBlockedInRead) {
+  PipeReader reader;
+  EXPECT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
+  ASSERT_EQ(reader.write("x", 1), 1);
+  reader.join();
+  EXPECT_EQ(reader.result(), 1);
+}
+
+TEST_F(BlockedStateOnly, ASpinningThreadIsNeverTakenForBlocked) {
+  std::atomic<bool> stop{false};
+  std::promise<pid_t> tid;
+  std::thread spinner([&] {
+    tid.set_value(current_tid());
+    while (!stop.load()) {
+    }
+  });
+  pid_t target = tid.get_future().get();
+  auto waited = wait_until_blocked(0, target, SYS_read, ipc::deadline_in(50ms));
+  stop.store(true);
+  spinner.join();
+  EXPECT_THAT(waited, FailsWith(ETIMEDOUT));
+  EXPECT_THAT(waited.error().detail(), HasSubstr("no syscall file"));
+}
+
+TEST_F(BlockedStateOnly, InterruptGivesARealEintr) {
+  CountingHandler handler(SIGUSR1);
+  for (int i = 0; i < 10; ++i) {
+    PipeReader reader;
+    ASSERT_THAT(
+        interrupt_when_blocked(0, reader.tid(), SIGUSR1, SYS_read, soon()),
+        IsOk());
+    reader.join();
+    EXPECT_EQ(reader.result(), -1);
+    EXPECT_EQ(reader.error(), EINTR);
+  }
+}
+
+TEST(Blocked, WithoutAnyIntrospectionWaitingFailsAtOnce) {
+  force_blocked_introspection_for_testing(BlockedIntrospection::kNone);
+  auto start = std::chrono::steady_clock::now();
+  auto s = wait_until_blocked(0, current_tid(), SYS_read, soon());
+  force_blocked_introspection_for_testing(BlockedIntrospection::kSyscallFile);
+  EXPECT_THAT(s, FailsWith(ENOTSUP));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 //
 //   fault::Engine engine(*fault::parse_plan("read:EINTR@2"));
 //   fault::Decision d = engine.decide(fault::Call::read, fd, n);
-//   if (d.kind == fault::EffectKind::kErrno) { errno = d.error; return -1; }
+//   if (d.fired()) { int error = fault::apply_effect(d.effect, &n); ... }
 //
 // Counting: every rule that matches a call (call in its set, scopes satisfied)
 // advances its own atomic 64-bit counter; the value after the increment is the
@@ -16,17 +16,17 @@
 //
 // Randomness: decisions are a pure function of (seed, rule index, ordinal), so
 // a run replays exactly from the plan text and its seed, whatever the thread
-// interleaving does to wall-clock order:
-//   draw(stream, rule, ordinal) = sm(sm(sm(seed ^ stream) ^ rule) ^ ordinal)
-// where sm is splitmix64's finaliser applied after adding its golden gamma
-// (0x9e3779b97f4a7c15). A p= trigger fires when (draw(0,r,k) >> 11) * 2^-53 < p;
-// short=random cuts n bytes to 1 + draw(1,r,k) % n.
+// interleaving does to wall-clock order (fault::Draw, fault/effect.h). A p=
+// trigger fires when (draw(0) >> 11) * 2^-53 < p; short=random draws from its
+// own stream.
 //
 // Cost: decide() takes no lock and allocates nothing; for a call no rule names
 // it is one load and one branch; for a call of one count rule that is not yet
-// due, one increment and a compare (~2 ns single-threaded, see bump()). Firing appends to a fixed-capacity log with an
-// atomic index (entries beyond the capacity are counted, not stored). decide()
-// is async-signal-safe; the accessors and format_log() are not.
+// due, one increment and a compare (unlocked while single-threaded, see
+// bump(); figures in docs/performance.md). Firing
+// appends to a fixed-capacity log with an atomic index (entries beyond the
+// capacity are counted, not stored). decide() is async-signal-safe; the
+// accessors and format_log() are not.
 #pragma once
 
 #include <sys/single_threaded.h>
@@ -45,20 +45,13 @@
 namespace fault {
 
 // What the interceptor must do with one call. `rule < 0`: nothing fired, run
-// the call unchanged. Otherwise apply `kind`:
-//   kErrno  fail with `error` without making the call
-//   kShort  make the call with the count reduced to `size`
-//   kDelay  sleep `delay_ns`, then make the call
-//   kSignal tgkill the calling thread with `signo`, then make the call
-//   kPass   make the call
+// the call unchanged. Otherwise `effect` is the rule's effect made concrete
+// for this call (fault/effect.h: a short= holds the count to use); its apply()
+// says what to do.
 struct Decision {
   int rule = -1;
   std::uint64_t ordinal = 0;  // the call's ordinal for that rule
-  EffectKind kind = EffectKind::kPass;
-  int error = 0;
-  std::size_t size = 0;
-  std::int64_t delay_ns = 0;
-  int signo = 0;
+  Effect effect;
   bool fired() const { return rule >= 0; }
 };
 
@@ -66,9 +59,10 @@ struct Decision {
 // the run's schedule.
 struct LogEntry {
   Call call = Call::read;
-  int fd = -1;                 // -1: the call has no descriptor (or fd unknown)
-  pid_t tid = 0;               // kernel thread that made the call
-  std::size_t requested = 0;   // byte count asked for (read/write family), else 0
+  int fd = -1;    // -1: the call has no descriptor (or fd unknown)
+  pid_t tid = 0;  // kernel thread that made the call
+  std::size_t requested =
+      0;  // byte count asked for (read/write family), else 0
   Decision decision;
 };
 
@@ -93,20 +87,50 @@ class Engine {
   bool armed(Call call) const { return (armed_ & call_bit(call)) != 0; }
 
   // Decides for one call. `fd` is -1 if the call has none; `size` is the byte
-  // count of read/write/pread/pwrite (0 otherwise). Inline for the two common
-  // cases: a call no rule names (one load, one branch) and the call of a
-  // single unscoped count rule whose first due ordinal is still ahead (one
-  // counter increment and a compare).
+  // count of read/write/pread/pwrite (0 otherwise).
   Decision decide(Call call, int fd, std::size_t size) {
-    if (!armed(call)) return Decision{};
+    std::uint64_t token = triage(call);
+    return token == kNoFault ? Decision{} : decide_rest(call, fd, size, token);
+  }
+
+  // decide() in two halves, for interceptors whose path when nothing fires
+  // must stay a few instructions with no local whose address escapes (so that
+  // the real function is reached by a tail jump): triage() counts the call
+  // and is inline for the two common cases, a call no rule names (one load,
+  // one branch) and the call of a single unscoped count rule whose first due
+  // ordinal is still ahead (one counter increment and a compare). It returns
+  // kNoFault when nothing fires; otherwise decide_rest() with the same token
+  // finishes the decision (it may still be that nothing fires).
+  static constexpr std::uint64_t kNoFault = 0;
+  std::uint64_t triage(Call call) {
+    if (!armed(call)) return kNoFault;
     auto c = static_cast<std::size_t>(call);
     if (const Fast& f = fast_[c]; f.rule >= 0) {
       std::uint64_t k = bump(rule_counts_[static_cast<std::size_t>(f.rule)]);
-      if (k < f.first) return Decision{};
-      return decide_counted(call, fd, size, k);
+      return k < f.first ? kNoFault : k;
     }
-    return decide_slow(call, fd, size);
+    return kGeneralPath;
   }
+  Decision decide_rest(Call call, int fd, std::size_t size,
+                       std::uint64_t token);
+
+  // Forgets every count and logged fault, as a fresh Engine of the same plan
+  // would: what an IPCFAULT_FORK=reset child needs. Not thread-safe: only
+  // while no other thread can call decide() (a fork child's only thread).
+  // Allocates nothing, so it may run in a pthread_atfork child handler.
+  void reset_counts();
+
+  // decide() for a call made by thread `tid` of another process (the seccomp
+  // supervisor decides for the processes it watches): tid= scopes and the log
+  // use `tid` instead of the calling thread. Always the general path.
+  Decision decide_for(pid_t tid, Call call, int fd, std::size_t size) {
+    if (!armed(call)) return Decision{};
+    return decide_slow(call, fd, size, tid);
+  }
+
+  // A new engine with this one's plan, counters and log: what a fork child
+  // inherits (the seccomp supervisor keeps one engine per process).
+  std::unique_ptr<Engine> fork_copy() const;
 
   // How many calls of `call` decide() has seen; calls that no rule names are
   // not counted (they return before touching any counter).
@@ -114,13 +138,17 @@ class Engine {
   // How many calls rule `rule` has counted so far (its last ordinal).
   std::uint64_t rule_count(std::size_t rule) const;
   // Faults fired so far (log entries, including those beyond the capacity).
-  std::uint64_t injected() const { return fired_.load(std::memory_order_acquire); }
+  std::uint64_t injected() const {
+    return fired_.load(std::memory_order_acquire);
+  }
   bool reached() const { return injected() > 0; }
 
   // Completed log entries in the order they were fired; at most the capacity.
   std::vector<LogEntry> log() const;
   std::uint64_t log_dropped() const;
-  // "plan: <canonical plan>; seed=N\n" then one format_entry() line per entry.
+  // "plan: <canonical plan>; seed=N\n", "injected: N\n", "calls: read=3
+  // write=1\n" (the calls seen of each armed call, those seen at least
+  // once), then one format_entry() line per entry.
   std::string format_log() const;
 
  private:
@@ -128,6 +156,11 @@ class Engine {
     std::atomic<bool> ready{false};
     LogEntry entry;
   };
+
+  // triage()'s token for a call whose rules the general path must count and
+  // decide (a fast rule's token is the call's ordinal, which cannot reach
+  // 2^64 - 1 in practice).
+  static constexpr std::uint64_t kGeneralPath = ~std::uint64_t{0};
 
   // A call named by exactly one rule, with no fd=/tid= scope and a count
   // trigger: its counter is the call count and nothing fires before `first`.
@@ -139,7 +172,7 @@ class Engine {
   // counter + 1, returning the new value. In a single-threaded process (glibc's
   // __libc_single_threaded) this is one unlocked x86 xadd: no other thread can
   // touch the counter and a signal handler cannot split one instruction, so
-  // ordinals stay exact, for ~6 ns less per armed call than a locked xadd.
+  // ordinals stay exact, for a fraction of a locked xadd's cost.
   // Once a thread is created the flag stays false and pthread_create orders
   // every earlier increment before the new thread's.
   static std::uint64_t bump(std::atomic<std::uint64_t>& counter) {
@@ -154,12 +187,13 @@ class Engine {
     return counter.fetch_add(1, std::memory_order_relaxed) + 1;
   }
 
-  Decision decide_counted(Call call, int fd, std::size_t size, std::uint64_t ordinal);
-  Decision decide_slow(Call call, int fd, std::size_t size);
-  Decision fire(Call call, int fd, std::size_t size, std::size_t rule, std::uint64_t ordinal);
-  bool rule_matches(const Rule& rule, int fd) const;
-  std::size_t shortened(const Effect& e, std::size_t rule, std::uint64_t ordinal,
-                        std::size_t n) const;
+  Decision decide_counted(Call call, int fd, std::size_t size,
+                          std::uint64_t ordinal);
+  // `tid` 0: the calling thread (cached_tid()).
+  Decision decide_slow(Call call, int fd, std::size_t size, pid_t tid = 0);
+  Decision fire(Call call, int fd, std::size_t size, std::size_t rule,
+                std::uint64_t ordinal, pid_t tid = 0);
+  bool rule_matches(const Rule& rule, int fd, pid_t tid) const;
   void record(const LogEntry& entry);
 
   Plan plan_;
@@ -169,8 +203,7 @@ class Engine {
   std::unique_ptr<std::atomic<std::uint64_t>[]> rule_counts_;
   // Calls of each kind seen while armed. If a rule names only that call and
   // has no fd/tid filter, its own count is the call count and call_counts_
-  // is not touched (one atomic increment per call instead of two: ~10 ns on
-  // an armed call, measured with bench/fault_overhead_bench).
+  // is not touched (one atomic increment per call instead of two).
   std::array<int, ipc::sys::kCallCount> counted_by_rule_{};
   std::array<Fast, ipc::sys::kCallCount> fast_{};
   std::array<std::atomic<std::uint64_t>, ipc::sys::kCallCount> call_counts_{};

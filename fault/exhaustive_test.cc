@@ -49,21 +49,25 @@ TEST(ForEachSingleFault, RunsUntilTheFaultIsNoLongerReached) {
   });
   // Schedules @1..@3 each hit one of the 3 reads (+1 retry); @4 is not reached.
   EXPECT_EQ(runs, 4);
-  EXPECT_EQ(plans, (std::vector<std::string>{"read:EINTR@1", "read:EINTR@2", "read:EINTR@3",
-                                             "read:EINTR@4"}));
+  EXPECT_EQ(plans, (std::vector<std::string>{"read:EINTR@1", "read:EINTR@2",
+                                             "read:EINTR@3", "read:EINTR@4"}));
 }
 
 TEST(ForEachSingleFault, KeepsScopesAndSeed) {
   std::vector<std::string> plans;
-  int runs = ForEachSingleFault("write:short=random,fd=999; seed=5",
-                                [&](const std::string& plan) { plans.push_back(plan); });
+  int runs = ForEachSingleFault(
+      "write:short=random,fd=999; seed=5",
+      [&](const std::string& plan) { plans.push_back(plan); });
   EXPECT_EQ(runs, 1);
-  EXPECT_EQ(plans, (std::vector<std::string>{"write:short=random@1,fd=999; seed=5"}));
+  EXPECT_EQ(plans,
+            (std::vector<std::string>{"write:short=random@1,fd=999; seed=5"}));
 }
 
 TEST(ForEachSingleFault, BodyThatNeverReachesTheFaultRunsOnce) {
   int calls = 0;
-  EXPECT_EQ(ForEachSingleFault("msgsnd:EAGAIN", [&](const std::string&) { ++calls; }), 1);
+  EXPECT_EQ(
+      ForEachSingleFault("msgsnd:EAGAIN", [&](const std::string&) { ++calls; }),
+      1);
   EXPECT_EQ(calls, 1);
 }
 
@@ -74,11 +78,14 @@ std::vector<std::string> capture_failures(F f) {
   ::testing::TestPartResultArray results;
   {
     ::testing::ScopedFakeTestPartResultReporter reporter(
-        ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &results);
+        ::testing::ScopedFakeTestPartResultReporter::
+            INTERCEPT_ONLY_CURRENT_THREAD,
+        &results);
     f();
   }
   std::vector<std::string> messages;
-  for (int i = 0; i < results.size(); ++i) messages.push_back(results.GetTestPartResult(i).message());
+  for (int i = 0; i < results.size(); ++i)
+    messages.push_back(results.GetTestPartResult(i).message());
   return messages;
 }
 
@@ -107,7 +114,8 @@ TEST(ForEachSingleFault, RejectedRulesAreTestFailures) {
     int runs = -1;
     bool body_ran = false;
     auto results = capture_failures([&] {
-      runs = ForEachSingleFault(c.rule, [&](const std::string&) { body_ran = true; });
+      runs = ForEachSingleFault(c.rule,
+                                [&](const std::string&) { body_ran = true; });
     });
     EXPECT_EQ(runs, 0);
     EXPECT_FALSE(body_ran);
@@ -119,7 +127,8 @@ TEST(ForEachSingleFault, RejectedRulesAreTestFailures) {
 TEST(ForEachSingleFault, GivesUpAfterMaxSchedules) {
   int runs = 0;
   auto results = capture_failures([&] {
-    runs = ForEachSingleFault("read:EINTR", [](const std::string&) { read_n_bytes(10); }, 3);
+    runs = ForEachSingleFault(
+        "read:EINTR", [](const std::string&) { read_n_bytes(10); }, 3);
   });
   EXPECT_EQ(runs, 3);
   ASSERT_EQ(results.size(), 1u);
@@ -132,7 +141,8 @@ TEST(ForEachSingleFault, StopsAfterAFatalFailureInTheBody) {
   // exit code is the number of schedules run.
   int status = ipc::testing::RunInChild([] {
     auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
-    delete listeners.Release(listeners.default_result_printer());  // keep the log clean
+    delete listeners.Release(
+        listeners.default_result_printer());  // keep the log clean
     return ForEachSingleFault("read:EINTR", [](const std::string& plan) {
       read_n_bytes(5);
       if (plan == "read:EINTR@3") FAIL() << "planted";
@@ -142,10 +152,10 @@ TEST(ForEachSingleFault, StopsAfterAFatalFailureInTheBody) {
   EXPECT_EQ(WEXITSTATUS(status), 3);
 }
 
-// ---- the IPC layer under every single fault -------------------------------
+// ---- the IPC layer under every single fault --------------------------------
 
-const std::vector<std::string> kMessages = {"a", "hello", std::string(300, 'z'), "",
-                                            std::string(5000, 'q'), "end"};
+const std::vector<std::string> kMessages = {
+    "a", "hello", std::string(300, 'z'), "", std::string(5000, 'q'), "end"};
 
 std::string expected_stream(std::size_t messages) {
   std::string all;
@@ -164,7 +174,8 @@ void transfer_all(int expected_error) {
     if (!n.ok()) {
       ASSERT_NE(expected_error, 0) << n.error().message();
       EXPECT_EQ(n.error().code(), expected_error) << n.error().message();
-      EXPECT_EQ(n.error().transferred(), 0u);  // the first write failed: nothing went
+      EXPECT_EQ(n.error().transferred(),
+                0u);  // the first write failed: nothing went
       break;
     }
     EXPECT_EQ(*n, m.size());
@@ -172,7 +183,8 @@ void transfer_all(int expected_error) {
   }
   std::string want = expected_stream(written);
   std::string got(want.size(), '\0');
-  auto n = ipc::read_full(p.read.get(), std::as_writable_bytes(std::span(got.data(), got.size())));
+  auto n = ipc::read_full(
+      p.read.get(), std::as_writable_bytes(std::span(got.data(), got.size())));
   if (!n.ok()) {
     ASSERT_NE(expected_error, 0) << n.error().message();
     EXPECT_EQ(n.error().code(), expected_error) << n.error().message();
@@ -183,18 +195,23 @@ void transfer_all(int expected_error) {
 }
 
 TEST(SingleFaultIo, ReadEintrIsRetried) {
-  int runs = ForEachSingleFault("read:EINTR", [](const std::string&) { transfer_all(0); });
-  EXPECT_EQ(runs, 2);  // one read_full of the whole stream: one read, then not reached
+  int runs = ForEachSingleFault("read:EINTR",
+                                [](const std::string&) { transfer_all(0); });
+  EXPECT_EQ(
+      runs,
+      2);  // one read_full of the whole stream: one read, then not reached
 }
 
 TEST(SingleFaultIo, ReadShortCountsAreCompleted) {
-  int runs = ForEachSingleFault("read:short=1", [](const std::string&) { transfer_all(0); });
+  int runs = ForEachSingleFault("read:short=1",
+                                [](const std::string&) { transfer_all(0); });
   EXPECT_EQ(runs, 2);
 }
 
 TEST(SingleFaultIo, WriteShortCountsAreCompleted) {
   // Six write_full calls, one write each: schedules @1..@6 hit one, @7 none.
-  int runs = ForEachSingleFault("write:short=1", [](const std::string&) { transfer_all(0); });
+  int runs = ForEachSingleFault("write:short=1",
+                                [](const std::string&) { transfer_all(0); });
   EXPECT_EQ(runs, 7);
 }
 
@@ -205,22 +222,26 @@ TEST(SingleFaultIo, WriteRandomShortCountsAreCompleted) {
 }
 
 TEST(SingleFaultIo, ReadEagainIsWaitedOut) {
-  int runs = ForEachSingleFault("read:EAGAIN", [](const std::string&) { transfer_all(0); });
+  int runs = ForEachSingleFault("read:EAGAIN",
+                                [](const std::string&) { transfer_all(0); });
   EXPECT_EQ(runs, 2);
 }
 
 TEST(SingleFaultIo, IoEintrAnywhereIsRetried) {
-  int runs = ForEachSingleFault("io:EINTR", [](const std::string&) { transfer_all(0); });
+  int runs = ForEachSingleFault("io:EINTR",
+                                [](const std::string&) { transfer_all(0); });
   EXPECT_EQ(runs, 8);  // 6 writes + 1 read
 }
 
 TEST(SingleFaultIo, HardWriteErrorSurfacesWithNothingLost) {
-  int runs = ForEachSingleFault("write:ENOSPC", [](const std::string&) { transfer_all(ENOSPC); });
+  int runs = ForEachSingleFault(
+      "write:ENOSPC", [](const std::string&) { transfer_all(ENOSPC); });
   EXPECT_EQ(runs, 7);
 }
 
 TEST(SingleFaultIo, HardReadErrorSurfaces) {
-  int runs = ForEachSingleFault("read:EIO", [](const std::string&) { transfer_all(EIO); });
+  int runs = ForEachSingleFault("read:EIO",
+                                [](const std::string&) { transfer_all(EIO); });
   EXPECT_EQ(runs, 2);
 }
 
@@ -229,14 +250,16 @@ TEST(SingleFaultIo, HardReadErrorSurfaces) {
 void threaded_transfer() {
   RawPipe p;
   std::string data(256 * 1024, '\0');
-  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 + i / 251);
+  for (std::size_t i = 0; i < data.size(); ++i)
+    data[i] = static_cast<char>(i * 7 + i / 251);
   ipc::Result<std::size_t> wrote = std::size_t{0};
   std::thread writer([&] {
     wrote = ipc::write_full(p.write.get(), ipc::as_bytes(data));
     p.write.reset();
   });
   std::string got(data.size(), '\0');
-  auto n = ipc::read_full(p.read.get(), std::as_writable_bytes(std::span(got.data(), got.size())));
+  auto n = ipc::read_full(
+      p.read.get(), std::as_writable_bytes(std::span(got.data(), got.size())));
   writer.join();
   ASSERT_THAT(wrote, IsOk());
   ASSERT_THAT(n, IsOk());
@@ -245,10 +268,14 @@ void threaded_transfer() {
 }
 
 TEST(SingleFaultIo, ThreadedTransferUnderEintrAndShortCounts) {
-  EXPECT_GE(ForEachSingleFault("io:EINTR", [](const std::string&) { threaded_transfer(); }), 3);
-  EXPECT_GE(ForEachSingleFault("io:short=half", [](const std::string&) { threaded_transfer(); }),
+  EXPECT_GE(ForEachSingleFault("io:EINTR",
+                               [](const std::string&) { threaded_transfer(); }),
             3);
-  EXPECT_GE(ForEachSingleFault("read:EAGAIN", [](const std::string&) { threaded_transfer(); }),
+  EXPECT_GE(ForEachSingleFault("io:short=half",
+                               [](const std::string&) { threaded_transfer(); }),
+            3);
+  EXPECT_GE(ForEachSingleFault("read:EAGAIN",
+                               [](const std::string&) { threaded_transfer(); }),
             2);
 }
 

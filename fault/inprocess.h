@@ -43,11 +43,13 @@ class ScopedFaultPlan {
   // log() keeps (later ones are only counted: injected(), "(N more not
   // logged)"). The log is allocated up front, so code that makes a plan per
   // iteration and reads few entries (a fuzz target) should ask for a small one.
-  explicit ScopedFaultPlan(Plan plan, std::size_t log_capacity = Engine::kDefaultLogCapacity);
+  explicit ScopedFaultPlan(
+      Plan plan, std::size_t log_capacity = Engine::kDefaultLogCapacity);
   // Parses and installs; aborts with the parse error if the text is invalid.
   // Meant for literal plans in tests; use parse_plan() for untrusted text.
-  explicit ScopedFaultPlan(std::string_view plan_text,
-                           std::size_t log_capacity = Engine::kDefaultLogCapacity);
+  explicit ScopedFaultPlan(
+      std::string_view plan_text,
+      std::size_t log_capacity = Engine::kDefaultLogCapacity);
   // Restores the table entries it replaced, waiting for interceptors that are
   // still deciding.
   ~ScopedFaultPlan();
@@ -59,7 +61,8 @@ class ScopedFaultPlan {
   // Faults injected so far, oldest first, and the same as text (with the seed).
   std::vector<LogEntry> log() const { return engine_->log(); }
   std::string format_log() const { return engine_->format_log(); }
-  // Calls of `call` seen by the interceptors (0 for calls the plan does not name).
+  // Calls of `call` seen by the interceptors (0 for calls the plan does not
+  // name).
   std::uint64_t count(Call call) const { return engine_->calls(call); }
   std::uint64_t injected() const { return engine_->injected(); }
   // Whether some rule's trigger was reached (some fault, or pass, fired).

@@ -84,7 +84,8 @@ TEST(ScopedFaultPlan, RestoresThePreviousEntryNotLibc) {
 TEST(ScopedFaultPlan, ShortWritesStillDeliverEveryByteThroughWriteFull) {
   RawPipe p;
   std::string data(100, '\0');
-  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('A' + i % 26);
+  for (std::size_t i = 0; i < data.size(); ++i)
+    data[i] = static_cast<char>('A' + i % 26);
   {
     ScopedFaultPlan faults("write:short=1");
     auto n = ipc::write_full(p.write.get(), ipc::as_bytes(data));
@@ -103,26 +104,31 @@ TEST(ScopedFaultPlan, ShortHalfAndRandomCutTheRealCall) {
   char buf[100] = {};
   {
     ScopedFaultPlan faults("write:short=half");
-    EXPECT_THAT(sys::write(p.write.get(), buf, 100), SyscallSucceedsWithValue(50));
+    EXPECT_THAT(sys::write(p.write.get(), buf, 100),
+                SyscallSucceedsWithValue(50));
   }
   {
     ScopedFaultPlan faults("write:short=random; seed=77");
     ssize_t n = sys::write(p.write.get(), buf, 100);
     ASSERT_EQ(faults.log().size(), 1u);
-    EXPECT_EQ(n, static_cast<ssize_t>(faults.log()[0].decision.size));
+    EXPECT_EQ(n,
+              static_cast<ssize_t>(
+                  std::get<ShortEffect>(faults.log()[0].decision.effect).max));
     EXPECT_GE(n, 1);
     EXPECT_LE(n, 100);
     EXPECT_EQ(faults.log()[0].requested, 100u);
   }
   {
     ScopedFaultPlan faults("read:short=3");
-    EXPECT_THAT(sys::read(p.read.get(), buf, sizeof buf), SyscallSucceedsWithValue(3));
+    EXPECT_THAT(sys::read(p.read.get(), buf, sizeof buf),
+                SyscallSucceedsWithValue(3));
   }
   {
     ScopedFaultPlan faults("pread:short=2");
     // A pipe is not seekable: the call is still made (with the cut count).
-    EXPECT_THAT(sys::pread(p.read.get(), buf, sizeof buf, 0), SyscallFailsWithErrno(ESPIPE));
-    EXPECT_EQ(faults.log()[0].decision.size, 2u);
+    EXPECT_THAT(sys::pread(p.read.get(), buf, sizeof buf, 0),
+                SyscallFailsWithErrno(ESPIPE));
+    EXPECT_EQ(std::get<ShortEffect>(faults.log()[0].decision.effect).max, 2u);
   }
 }
 
@@ -140,6 +146,43 @@ TEST(ScopedFaultPlan, SignalEffectRunsTheHandlerThenTheCall) {
   // A self-directed signal is handled on the way back from tgkill (under TSan,
   // at the latest at the next intercepted libc call: the read).
   EXPECT_EQ(handler.count(), before + 1);
+}
+
+TEST(ScopedFaultPlan, InterruptEffectInterruptsTheCallOnceAsleep) {
+  // The pipe stays empty until the handler has run, so only a signal that
+  // arrives while the read sleeps lets it end: EINTR (no SA_RESTART). The
+  // byte written afterwards is still there.
+  CountingHandler handler(SIGUSR1);
+  RawPipe p;
+  int before = handler.count();
+  std::thread peer([&] {
+    while (handler.count() == before) std::this_thread::yield();
+    EXPECT_EQ(::write(p.write.get(), "z", 1), 1);
+  });
+  char c = 0;
+  {
+    ScopedFaultPlan faults("read:interrupt=SIGUSR1@1");
+    EXPECT_THAT(sys::read(p.read.get(), &c, 1), SyscallFailsWithErrno(EINTR));
+    EXPECT_EQ(faults.log().size(), 1u);
+  }
+  peer.join();
+  EXPECT_EQ(handler.count(), before + 1);
+  EXPECT_EQ(::read(p.read.get(), &c, 1), 1);
+  EXPECT_EQ(c, 'z');
+}
+
+TEST(ScopedFaultPlan, InterruptEffectSendsNothingIfTheCallDoesNotSleep) {
+  CountingHandler handler(SIGUSR1);
+  RawPipe p;
+  ASSERT_EQ(::write(p.write.get(), "z", 1), 1);
+  int before = handler.count();
+  char c = 0;
+  {
+    ScopedFaultPlan faults("read:interrupt=SIGUSR1@1");
+    EXPECT_THAT(sys::read(p.read.get(), &c, 1), SyscallSucceedsWithValue(1));
+  }
+  EXPECT_EQ(c, 'z');
+  EXPECT_EQ(handler.count(), before);
 }
 
 TEST(ScopedFaultPlan, DelayDelaysTheCall) {
@@ -163,9 +206,13 @@ TEST(ScopedFaultPlan, PassRunsTheCallAndCountsAsReached) {
 }
 
 TEST(ScopedFaultPlan, FailureValuesOfEveryReturnKind) {
-  ScopedFaultPlan faults("mmap:ENOMEM; shmat:EIDRM; pthread_sigmask:EINVAL; ftok:ENOENT; open:EMFILE");
+  ScopedFaultPlan faults(
+      "mmap:ENOMEM; shmat:EIDRM; pthread_sigmask:EINVAL; ftok:ENOENT; "
+      "open:EMFILE");
   errno = 0;
-  EXPECT_EQ(sys::mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), MAP_FAILED);
+  EXPECT_EQ(
+      sys::mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+      MAP_FAILED);
   EXPECT_EQ(errno, ENOMEM);
   errno = 0;
   EXPECT_EQ(sys::shmat(12345, nullptr, 0), reinterpret_cast<void*>(-1));
@@ -173,10 +220,12 @@ TEST(ScopedFaultPlan, FailureValuesOfEveryReturnKind) {
   errno = 0;
   sigset_t set;
   sigemptyset(&set);
-  EXPECT_EQ(sys::pthread_sigmask(SIG_BLOCK, &set, nullptr), EINVAL);  // error number, errno untouched
+  EXPECT_EQ(sys::pthread_sigmask(SIG_BLOCK, &set, nullptr),
+            EINVAL);  // error number, errno untouched
   EXPECT_EQ(errno, 0);
   EXPECT_THAT(sys::ftok("/", 1), SyscallFailsWithErrno(ENOENT));
-  EXPECT_THAT(sys::open("/", O_RDONLY | O_CLOEXEC, 0), SyscallFailsWithErrno(EMFILE));
+  EXPECT_THAT(sys::open("/", O_RDONLY | O_CLOEXEC, 0),
+              SyscallFailsWithErrno(EMFILE));
   EXPECT_EQ(faults.injected(), 5u);
 }
 
@@ -231,7 +280,8 @@ TEST(ScopedFaultPlan, TeardownWhileOtherThreadsCallTheSeam) {
       RawPipe p;
       char c = 'x';
       while (!stop.load()) {
-        if (sys::write(p.write.get(), &c, 1) == 1) (void)::read(p.read.get(), &c, 1);
+        if (sys::write(p.write.get(), &c, 1) == 1)
+          (void)::read(p.read.get(), &c, 1);
       }
     });
   }
@@ -253,7 +303,8 @@ TEST(ScopedFaultPlanDeathTest, SecondPlanAborts) {
 }
 
 TEST(ScopedFaultPlanDeathTest, InvalidLiteralAbortsWithTheParseError) {
-  EXPECT_DEATH({ ScopedFaultPlan a("reed:EINTR"); }, "unknown call 'reed' at column 1");
+  EXPECT_DEATH({ ScopedFaultPlan a("reed:EINTR"); },
+               "unknown call 'reed' at column 1");
 }
 
 TEST(ScopedFaultPlan, PlanObjectConstructor) {

@@ -1,12 +1,11 @@
 // fault/plan.cc — parser and canonical printer of the fault plan language.
 #include "fault/plan.h"
 
-#include <signal.h>
-#include <string.h>
-
-#include <cctype>
 #include <charconv>
 #include <cmath>
+#include <limits>
+
+#include "fault/plan_text.h"
 
 namespace fault {
 namespace {
@@ -18,61 +17,42 @@ struct Group {
 
 // Printed in this order when folding a call set back into names.
 const Group kGroups[] = {
-    {"io", call_bit(Call::read) | call_bit(Call::write) | call_bit(Call::pread) |
-               call_bit(Call::pwrite)},
-    {"msg", call_bit(Call::msgget) | call_bit(Call::msgsnd) | call_bit(Call::msgrcv) |
-                call_bit(Call::msgctl)},
-    {"shm", call_bit(Call::shmget) | call_bit(Call::shmat) | call_bit(Call::shmdt) |
-                call_bit(Call::shmctl) | call_bit(Call::shm_open) | call_bit(Call::shm_unlink) |
-                call_bit(Call::ftruncate) | call_bit(Call::mmap) | call_bit(Call::munmap)},
+    {"io", call_bit(Call::read) | call_bit(Call::write) |
+               call_bit(Call::pread) | call_bit(Call::pwrite)},
+    {"msg", call_bit(Call::msgget) | call_bit(Call::msgsnd) |
+                call_bit(Call::msgrcv) | call_bit(Call::msgctl)},
+    {"shm", call_bit(Call::shmget) | call_bit(Call::shmat) |
+                call_bit(Call::shmdt) | call_bit(Call::shmctl) |
+                call_bit(Call::shm_open) | call_bit(Call::shm_unlink) |
+                call_bit(Call::ftruncate) | call_bit(Call::mmap) |
+                call_bit(Call::munmap)},
     {"sig", call_bit(Call::sigaction) | call_bit(Call::pthread_sigmask) |
                 call_bit(Call::sigtimedwait)},
+    {"sem", call_bit(Call::semget) | call_bit(Call::semop) |
+                call_bit(Call::semtimedop) | call_bit(Call::semctl) |
+                call_bit(Call::sem_open) | call_bit(Call::sem_close) |
+                call_bit(Call::sem_unlink) | call_bit(Call::sem_init) |
+                call_bit(Call::sem_destroy) | call_bit(Call::sem_wait) |
+                call_bit(Call::sem_trywait) | call_bit(Call::sem_timedwait) |
+                call_bit(Call::sem_post) | call_bit(Call::sem_getvalue)},
 };
-
-// Names that strerrorname_np/sigabbrev_np do not return for their number.
-struct Alias {
-  const char* name;
-  int value;
-};
-const Alias kErrnoAliases[] = {{"EWOULDBLOCK", EWOULDBLOCK}, {"EDEADLOCK", EDEADLOCK},
-                               {"ENOTSUP", ENOTSUP}};
-
-constexpr int kMaxErrno = 4095;  // the kernel's -MAX_ERRNO
-
-bool errno_from_name(std::string_view name, int* out) {
-  for (const Alias& a : kErrnoAliases) {
-    if (name == a.name) return (*out = a.value), true;
-  }
-  for (int e = 1; e <= kMaxErrno; ++e) {
-    const char* n = ::strerrorname_np(e);
-    if (n != nullptr && name == n) return (*out = e), true;
-  }
-  return false;
-}
-
-bool is_word_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
-}
 
 class Parser {
  public:
-  explicit Parser(std::string_view text) : s_(text) {}
+  explicit Parser(std::string_view text) : t_(text) {}
 
   ipc::Result<Plan> parse() {
     Plan plan;
     bool have_seed = false;
     for (;;) {
-      skip_blanks();
-      if (at_end()) break;
-      if (peek() == ';') {  // empty rule
-        ++pos_;
-        continue;
-      }
-      if (s_.substr(pos_, 5) == "seed=") {
-        std::size_t col = pos_;
-        if (have_seed) return fail(col, "seed given twice");
-        pos_ += 5;
-        auto n = number("seed");
+      t_.skip_blanks();
+      if (t_.at_end()) break;
+      if (t_.eat(';')) continue;  // empty rule
+      if (t_.starts_with("seed=")) {
+        std::size_t col = t_.pos();
+        if (have_seed) return t_.fail(col, "seed given twice");
+        t_.skip(5);
+        auto n = t_.number("seed");
         if (!n) return std::move(n).error();
         plan.seed = *n;
         have_seed = true;
@@ -81,10 +61,11 @@ class Parser {
         if (!rule) return std::move(rule).error();
         plan.rules.push_back(*rule);
       }
-      skip_blanks();
-      if (at_end()) break;
-      if (peek() != ';') return fail(pos_, "expected ';' or end of plan, found " + token_at(pos_));
-      ++pos_;
+      t_.skip_blanks();
+      if (t_.at_end()) break;
+      if (!t_.eat(';'))
+        return t_.fail(t_.pos(), "expected ';' or end of plan, found " +
+                                     t_.token_at(t_.pos()));
     }
     return plan;
   }
@@ -94,71 +75,79 @@ class Parser {
     Rule rule;
     // calls
     for (;;) {
-      skip_blanks();
-      std::size_t col = pos_;
-      std::string_view name = word();
-      if (name.empty()) return fail(col, "expected a call name, found " + token_at(col));
+      t_.skip_blanks();
+      std::size_t col = t_.pos();
+      std::string_view name = t_.word();
+      if (name.empty())
+        return t_.fail(col, "expected a call name, found " + t_.token_at(col));
       CallSet set = 0;
       if (name == "all") set = kAllCalls;
       for (const Group& g : kGroups) {
         if (name == g.name) set = g.calls;
       }
       if (set == 0) set = call_named(name);
-      if (set == 0) return fail(col, "unknown call '" + std::string(name) + "'");
+      if (set == 0)
+        return t_.fail(col, "unknown call " + cli::quote(name, t_.kTokenBytes));
       rule.calls |= set;
-      skip_blanks();
-      if (!eat('|')) break;
+      t_.skip_blanks();
+      if (!t_.eat('|')) break;
     }
-    if (!eat(':')) return fail(pos_, "expected ':' after the call names, found " + token_at(pos_));
+    if (!t_.eat(':'))
+      return t_.fail(t_.pos(), "expected ':' after the call names, found " +
+                                   t_.token_at(t_.pos()));
     // effect
-    skip_blanks();
-    std::size_t effect_col = pos_;
-    auto effect = parse_effect();
+    t_.skip_blanks();
+    std::size_t effect_col = t_.pos();
+    std::string_view word = t_.word();
+    auto effect = parse_effect(t_, word, effect_col);
     if (!effect) return std::move(effect).error();
     rule.effect = *effect;
-    if (rule.effect.kind == EffectKind::kShort) {
-      for (std::size_t i = 0; i < ipc::sys::kCallCount; ++i) {
-        Call c = static_cast<Call>(i);
-        if (rule.names(c) && !call_can_short(c)) {
-          return fail(effect_col, std::string("short= applies only to read/write/pread/pwrite, not ") +
-                                      ipc::sys::call_name(c));
-        }
+    for (std::size_t i = 0; i < ipc::sys::kCallCount; ++i) {
+      Call c = static_cast<Call>(i);
+      if (rule.names(c) && !effect_applies_to(rule.effect, c)) {
+        return t_.fail(effect_col, effect_restriction(rule.effect) + ", not " +
+                                       ipc::sys::call_name(c));
       }
     }
     // trigger
-    skip_blanks();
-    if (eat('@')) {
+    t_.skip_blanks();
+    if (t_.eat('@')) {
       auto trigger = parse_trigger();
       if (!trigger) return std::move(trigger).error();
       rule.trigger = *trigger;
     }
     // scopes
     for (;;) {
-      skip_blanks();
-      if (!eat(',')) break;
-      skip_blanks();
-      std::size_t col = pos_;
-      std::string_view key = word();
+      t_.skip_blanks();
+      if (!t_.eat(',')) break;
+      t_.skip_blanks();
+      std::size_t col = t_.pos();
+      std::string_view key = t_.word();
       if (key != "fd" && key != "tid") {
-        return fail(col, "expected a scope 'fd=' or 'tid=', found " + token_at(col));
+        return t_.fail(
+            col, "expected a scope 'fd=' or 'tid=', found " + t_.token_at(col));
       }
-      if (!eat('=')) return fail(pos_, "expected '=' after '" + std::string(key) + "'");
-      std::size_t value_col = pos_;
-      auto n = number(key == "fd" ? "fd" : "tid");
+      if (!t_.eat('='))
+        return t_.fail(t_.pos(),
+                       "expected '=' after '" + std::string(key) + "'");
+      std::size_t value_col = t_.pos();
+      auto n = t_.number(key == "fd" ? "fd" : "tid");
       if (!n) return std::move(n).error();
       if (key == "fd") {
-        if (rule.fd) return fail(col, "fd= given twice");
+        if (rule.fd) return t_.fail(col, "fd= given twice");
         if (*n > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
-          return fail(value_col, "fd out of range");
+          return t_.fail(value_col, "fd out of range");
         }
         if ((rule.calls & fd_calls()) == 0) {
-          return fail(col, "fd= applies only to calls that take a descriptor");
+          return t_.fail(col,
+                         "fd= applies only to calls that take a descriptor");
         }
         rule.fd = static_cast<int>(*n);
       } else {
-        if (rule.tid) return fail(col, "tid= given twice");
-        if (*n == 0 || *n > static_cast<std::uint64_t>(std::numeric_limits<pid_t>::max())) {
-          return fail(value_col, "tid out of range");
+        if (rule.tid) return t_.fail(col, "tid= given twice");
+        if (*n == 0 || *n > static_cast<std::uint64_t>(
+                                std::numeric_limits<pid_t>::max())) {
+          return t_.fail(value_col, "tid out of range");
         }
         rule.tid = static_cast<pid_t>(*n);
       }
@@ -166,130 +155,48 @@ class Parser {
     return rule;
   }
 
-  ipc::Result<Effect> parse_effect() {
-    std::size_t col = pos_;
-    std::string_view name = word();
-    Effect e;
-    if (name == "pass") {
-      e.kind = EffectKind::kPass;
-    } else if (name == "short") {
-      if (!eat('=')) return fail(pos_, "expected '=' after 'short'");
-      e.kind = EffectKind::kShort;
-      std::size_t value_col = pos_;
-      if (at_digit()) {
-        auto n = number("short");
-        if (!n) return std::move(n).error();
-        if (*n == 0) return fail(value_col, "short= needs a count of at least 1");
-        e.short_mode = ShortMode::kAtMost;
-        e.short_max = *n;
-      } else {
-        std::string_view mode = word();
-        if (mode == "half") {
-          e.short_mode = ShortMode::kHalf;
-        } else if (mode == "random") {
-          e.short_mode = ShortMode::kRandom;
-        } else {
-          return fail(value_col, "short= takes a count, 'half' or 'random', found " +
-                                     token_at(value_col));
-        }
-      }
-    } else if (name == "delay") {
-      if (!eat('=')) return fail(pos_, "expected '=' after 'delay'");
-      std::size_t value_col = pos_;
-      auto n = number("delay");
-      if (!n) return std::move(n).error();
-      std::size_t unit_col = pos_;
-      std::string_view unit = word();
-      std::uint64_t scale = unit == "ns" ? 1 : unit == "us" ? 1000 : unit == "ms" ? 1000000
-                          : unit == "s"  ? 1000000000
-                                         : 0;
-      if (scale == 0) return fail(unit_col, "delay needs a unit ns, us, ms or s, found " + token_at(unit_col));
-      if (*n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / scale) {
-        return fail(value_col, "delay out of range");
-      }
-      e.kind = EffectKind::kDelay;
-      e.delay_ns = static_cast<std::int64_t>(*n * scale);
-    } else if (name == "signal") {
-      if (!eat('=')) return fail(pos_, "expected '=' after 'signal'");
-      auto sig = parse_signal();
-      if (!sig) return std::move(sig).error();
-      e.kind = EffectKind::kSignal;
-      e.signo = *sig;
-    } else if (!name.empty() && name[0] == 'E') {
-      if (!errno_from_name(name, &e.error)) return fail(col, "unknown errno '" + std::string(name) + "'");
-      e.kind = EffectKind::kErrno;
-    } else {
-      return fail(col, "unknown effect " + token_at(col) +
-                           " (expected an errno name, short=, delay=, signal= or pass)");
-    }
-    return e;
-  }
-
-  ipc::Result<int> parse_signal() {
-    std::size_t col = pos_;
-    std::string_view name = word();
-    if (name == "SIGRTMIN" || name == "SIGRTMAX") {
-      bool min = name == "SIGRTMIN";
-      int base = min ? SIGRTMIN : SIGRTMAX;
-      std::int64_t off = 0;
-      if (peek() == '+' || peek() == '-') {
-        bool plus = s_[pos_++] == '+';
-        if (plus != min) return fail(pos_ - 1, "write SIGRTMIN+N or SIGRTMAX-N");
-        auto n = number("signal offset");
-        if (!n) return std::move(n).error();
-        if (*n > static_cast<std::uint64_t>(SIGRTMAX - SIGRTMIN)) {
-          return fail(col, "real-time signal out of range (SIGRTMIN..SIGRTMAX)");
-        }
-        off = plus ? static_cast<std::int64_t>(*n) : -static_cast<std::int64_t>(*n);
-      }
-      return static_cast<int>(base + off);
-    }
-    if (name.size() > 3 && name.substr(0, 3) == "SIG") {
-      for (int s = 1; s < SIGRTMIN; ++s) {
-        const char* abbrev = ::sigabbrev_np(s);
-        if (abbrev != nullptr && name.substr(3) == abbrev) return s;
-      }
-    }
-    return fail(col, "unknown signal " + token_at(col));
-  }
-
   ipc::Result<Trigger> parse_trigger() {
-    skip_blanks();
+    t_.skip_blanks();
     Trigger t;
-    std::size_t col = pos_;
-    if (s_.substr(pos_, 2) == "p=") {
-      pos_ += 2;
-      std::size_t value_col = pos_;
+    std::size_t col = t_.pos();
+    if (t_.starts_with("p=")) {
+      t_.skip(2);
+      std::size_t value_col = t_.pos();
+      std::string_view rest = t_.rest();
       double p = 0;
-      auto [end, ec] = std::from_chars(s_.data() + pos_, s_.data() + s_.size(), p);
+      auto [end, ec] =
+          std::from_chars(rest.data(), rest.data() + rest.size(), p);
       if (ec != std::errc() || !std::isfinite(p) || p < 0 || p > 1) {
-        return fail(value_col, "p= needs a probability between 0 and 1, found " + token_at(value_col));
+        return t_.fail(value_col,
+                       "p= needs a probability between 0 and 1, found " +
+                           t_.token_at(value_col));
       }
-      pos_ = static_cast<std::size_t>(end - s_.data());
+      t_.skip(static_cast<std::size_t>(end - rest.data()));
       t.probability = p;
       return t;
     }
-    auto first = number("trigger");
+    auto first = t_.number("trigger");
     if (!first) return std::move(first).error();
-    if (*first == 0) return fail(col, "calls are counted from 1");
+    if (*first == 0) return t_.fail(col, "calls are counted from 1");
     t.first = t.last = *first;
     bool range = false;
-    if (s_.substr(pos_, 2) == "..") {
+    if (t_.starts_with("..")) {
       range = true;
-      pos_ += 2;
-      std::size_t last_col = pos_;
-      auto last = number("trigger");
+      t_.skip(2);
+      std::size_t last_col = t_.pos();
+      auto last = t_.number("trigger");
       if (!last) return std::move(last).error();
-      if (*last < *first) return fail(last_col, "range end is before its start");
+      if (*last < *first)
+        return t_.fail(last_col, "range end is before its start");
       t.last = *last;
     }
-    if (eat('+')) {
+    if (t_.eat('+')) {
       if (!range) t.last = kForever;
-      if (at_digit()) {
-        std::size_t step_col = pos_;
-        auto step = number("step");
+      if (t_.at_digit()) {
+        std::size_t step_col = t_.pos();
+        auto step = t_.number("step");
         if (!step) return std::move(step).error();
-        if (*step == 0) return fail(step_col, "step must be at least 1");
+        if (*step == 0) return t_.fail(step_col, "step must be at least 1");
         t.step = *step;
       }
     }
@@ -297,90 +204,31 @@ class Parser {
     return t;
   }
 
-  // Unsigned decimal number, 64-bit.
-  ipc::Result<std::uint64_t> number(const char* what) {
-    std::size_t col = pos_;
-    if (!at_digit()) return fail(col, std::string("expected a number for ") + what + ", found " + token_at(col));
-    std::uint64_t v = 0;
-    auto [end, ec] = std::from_chars(s_.data() + pos_, s_.data() + s_.size(), v);
-    pos_ = static_cast<std::size_t>(end - s_.data());
-    if (ec != std::errc()) {
-      while (at_digit()) ++pos_;
-      return fail(col, std::string(what) + " number out of range");
-    }
-    return v;
-  }
-
   static CallSet fd_calls() {
     CallSet s = 0;
     for (std::size_t i = 0; i < ipc::sys::kCallCount; ++i) {
-      if (call_takes_fd(static_cast<Call>(i))) s |= call_bit(static_cast<Call>(i));
+      if (call_takes_fd(static_cast<Call>(i)))
+        s |= call_bit(static_cast<Call>(i));
     }
     return s;
-  }
-
-  // The word at pos_ (a view into the text: no allocation per token).
-  std::string_view word() {
-    std::size_t start = pos_;
-    while (!at_end() && is_word_char(s_[pos_])) ++pos_;
-    return s_.substr(start, pos_ - start);
   }
 
   // The call named `name`, as a one-call set; 0 if there is none.
   static CallSet call_named(std::string_view name) {
     for (std::size_t i = 0; i < ipc::sys::kCallCount; ++i) {
-      if (name == ipc::sys::call_name(static_cast<Call>(i))) return call_bit(static_cast<Call>(i));
+      if (name == ipc::sys::call_name(static_cast<Call>(i)))
+        return call_bit(static_cast<Call>(i));
     }
     return 0;
   }
 
-  // The token starting at `col`, quoted, for messages; "end of plan" at the end.
-  std::string token_at(std::size_t col) const {
-    if (col >= s_.size()) return "end of plan";
-    std::size_t end = col;
-    while (end < s_.size() && is_word_char(s_[end])) ++end;
-    if (end == col) end = col + 1;
-    return "'" + std::string(s_.substr(col, end - col)) + "'";
-  }
-
-  ipc::Error fail(std::size_t col, const std::string& what) const {
-    std::string shown(s_.substr(0, 80));
-    if (s_.size() > 80) shown += "...";
-    return ipc::Error(EINVAL, "parse_plan", "\"" + shown + "\"",
-                      what + " at column " + std::to_string(col + 1));
-  }
-
-  void skip_blanks() {
-    while (!at_end() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n')) ++pos_;
-  }
-  bool eat(char c) {
-    if (at_end() || s_[pos_] != c) return false;
-    ++pos_;
-    return true;
-  }
-  bool at_end() const { return pos_ >= s_.size(); }
-  bool at_digit() const { return !at_end() && s_[pos_] >= '0' && s_[pos_] <= '9'; }
-  char peek() const { return at_end() ? '\0' : s_[pos_]; }
-
-  std::string_view s_;
-  std::size_t pos_ = 0;
+  PlanText t_;
 };
 
 }  // namespace
 
-ipc::Result<Plan> parse_plan(std::string_view text) { return Parser(text).parse(); }
-
-std::string errno_name(int error) {
-  const char* n = error > 0 ? ::strerrorname_np(error) : nullptr;
-  return n != nullptr ? n : "errno " + std::to_string(error);
-}
-
-std::string signal_name(int signo) {
-  if (signo >= SIGRTMIN && signo <= SIGRTMAX) {
-    return signo == SIGRTMIN ? "SIGRTMIN" : "SIGRTMIN+" + std::to_string(signo - SIGRTMIN);
-  }
-  const char* abbrev = signo > 0 ? ::sigabbrev_np(signo) : nullptr;
-  return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(signo);
+ipc::Result<Plan> parse_plan(std::string_view text) {
+  return Parser(text).parse();
 }
 
 std::string calls_to_string(CallSet calls) {
@@ -397,48 +245,17 @@ std::string calls_to_string(CallSet calls) {
     }
   }
   for (std::size_t i = 0; i < ipc::sys::kCallCount; ++i) {
-    if (calls & call_bit(static_cast<Call>(i))) add(ipc::sys::call_name(static_cast<Call>(i)));
+    if (calls & call_bit(static_cast<Call>(i)))
+      add(ipc::sys::call_name(static_cast<Call>(i)));
   }
   return out;
-}
-
-std::string effect_to_string(const Effect& e) {
-  switch (e.kind) {
-    case EffectKind::kPass:
-      return "pass";
-    case EffectKind::kErrno:
-      return errno_name(e.error);
-    case EffectKind::kShort:
-      switch (e.short_mode) {
-        case ShortMode::kAtMost:
-          return "short=" + std::to_string(e.short_max);
-        case ShortMode::kHalf:
-          return "short=half";
-        case ShortMode::kRandom:
-          return "short=random";
-      }
-      break;
-    case EffectKind::kDelay: {
-      // The largest unit that divides the delay exactly.
-      static const struct { std::int64_t ns; const char* unit; } kUnits[] = {
-          {1000000000, "s"}, {1000000, "ms"}, {1000, "us"}, {1, "ns"}};
-      for (const auto& u : kUnits) {
-        if (e.delay_ns % u.ns == 0 && (e.delay_ns != 0 || u.ns == 1)) {
-          return "delay=" + std::to_string(e.delay_ns / u.ns) + u.unit;
-        }
-      }
-      break;
-    }
-    case EffectKind::kSignal:
-      return "signal=" + signal_name(e.signo);
-  }
-  return "?";
 }
 
 std::string trigger_to_string(const Trigger& t) {
   if (t.probability) {
     char buf[64];
-    auto r = std::to_chars(buf, buf + sizeof buf, *t.probability);  // shortest round-trip form
+    auto r = std::to_chars(buf, buf + sizeof buf,
+                           *t.probability);  // shortest round-trip form
     return "p=" + std::string(buf, r.ptr);
   }
   if (t.every_call()) return "";
@@ -464,7 +281,9 @@ std::string Plan::to_string() const {
     if (r.fd) out += ",fd=" + std::to_string(*r.fd);
     if (r.tid) out += ",tid=" + std::to_string(*r.tid);
   }
-  if (seed != 0) out += (out.empty() ? "" : "; ") + std::string("seed=") + std::to_string(seed);
+  if (seed != 0)
+    out +=
+        (out.empty() ? "" : "; ") + std::string("seed=") + std::to_string(seed);
   return out;
 }
 

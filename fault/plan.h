@@ -10,14 +10,22 @@
 //              msg = msgget msgsnd msgrcv msgctl
 //              shm = shmget shmat shmdt shmctl shm_open shm_unlink ftruncate mmap munmap
 //              sig = sigaction pthread_sigmask sigtimedwait
+//              sem = semget semop semtimedop semctl sem_open sem_close sem_unlink
+//                    sem_init sem_destroy sem_wait sem_trywait sem_timedwait
+//                    sem_post sem_getvalue
 //              all = every call of the seam
-//   effect  := ERRNO               fail with that errno (any name: EINTR, EAGAIN, ENOMEM, EIDRM, ...);
+//   effect  := one of fault/effect.h (a struct each):
+//              ERRNO               fail with that errno (any name: EINTR, EAGAIN, ENOMEM, EIDRM, ...);
 //                                  the real call is not made
 //            | 'short=' (N|'half'|'random')   read/write/pread/pwrite only: run the call with
 //                                  the count cut to min(n,N), max(1,n/2) or 1 + rng % n
 //            | 'delay=' N ('ns'|'us'|'ms'|'s')  sleep, then run the call
 //            | 'signal=' SIGNAME   tgkill the calling thread at entry (SIGUSR1, SIGRTMIN+2, ...),
 //                                  then run the call
+//            | 'interrupt=' SIGNAME  run the call; once the calling thread is seen asleep
+//                                  inside it (fault/blocked.h), tgkill it: the kernel
+//                                  returns EINTR or restarts the call (SA_RESTART);
+//                                  nothing is sent if the call does not sleep
 //            | 'pass'              run the call (counts as reached; shadows later rules)
 //   trigger := N          the N-th matching call (1-based)
 //            | N '..' M   calls N to M
@@ -36,6 +44,7 @@
 //   msgrcv|msgsnd:EIDRM@10..20      msgsnd/msgrcv calls 10..20 (counted together) fail EIDRM
 //   write:short=random@p=0.25; seed=42
 //   read:signal=SIGUSR1@1,fd=3      the first read on fd 3 is preceded by a real SIGUSR1
+//   msgrcv:interrupt=SIGUSR1@1      the 1st msgrcv, once asleep, gets a real SIGUSR1
 //   read:pass@1; read:EAGAIN        the 1st read runs, every later one fails EAGAIN
 //
 // Counting: each rule counts the calls that match it (any of its calls, within
@@ -45,10 +54,11 @@
 // match a call, all of them count it and the first one, in plan order, whose
 // trigger fires decides the effect.
 //
-// Canonical form: Plan::to_string() prints rules as "calls:effect[@trigger][,fd=N][,tid=N]"
-// joined by "; ", then "; seed=N" if the seed is not 0; calls in list order with
-// groups folded back; the trigger omitted when it is "every call". Parsing the
-// canonical form gives an equal Plan.
+// Canonical form: Plan::to_string() prints rules as
+// "calls:effect[@trigger][,fd=N][,tid=N]" joined by "; ", then "; seed=N" if
+// the seed is not 0; calls in list order with groups folded back; the trigger
+// omitted when it is "every call". Parsing the canonical form gives an equal
+// Plan.
 #pragma once
 
 #include <sys/types.h>
@@ -60,6 +70,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fault/effect.h"
 #include "ipc/result.h"
 #include "ipc/sys.h"
 
@@ -69,17 +80,31 @@ using ipc::sys::Call;
 
 // A set of calls: bit i is Call i.
 using CallSet = std::uint64_t;
-static_assert(ipc::sys::kCallCount <= 64, "CallSet holds one bit per seam call");
-constexpr CallSet call_bit(Call c) { return CallSet{1} << static_cast<unsigned>(c); }
-constexpr CallSet kAllCalls =
-    ipc::sys::kCallCount == 64 ? ~CallSet{0} : (CallSet{1} << ipc::sys::kCallCount) - 1;
+static_assert(ipc::sys::kCallCount <= 64,
+              "CallSet holds one bit per seam call");
+constexpr CallSet call_bit(Call c) {
+  return CallSet{1} << static_cast<unsigned>(c);
+}
+constexpr CallSet kAllCalls = ipc::sys::kCallCount == 64
+                                  ? ~CallSet{0}
+                                  : (CallSet{1} << ipc::sys::kCallCount) - 1;
 
 // Calls with a descriptor argument (what fd= scopes look at).
 constexpr bool call_takes_fd(Call c) {
   switch (c) {
-    case Call::read: case Call::write: case Call::pread: case Call::pwrite: case Call::lseek:
-    case Call::poll: case Call::close: case Call::fstat: case Call::fcntl: case Call::ioctl:
-    case Call::ftruncate: case Call::mmap: case Call::signalfd:
+    case Call::read:
+    case Call::write:
+    case Call::pread:
+    case Call::pwrite:
+    case Call::lseek:
+    case Call::poll:
+    case Call::close:
+    case Call::fstat:
+    case Call::fcntl:
+    case Call::ioctl:
+    case Call::ftruncate:
+    case Call::mmap:
+    case Call::signalfd:
       return true;
     default:
       return false;
@@ -87,27 +112,14 @@ constexpr bool call_takes_fd(Call c) {
 }
 
 // Calls whose byte count short= may reduce.
-constexpr bool call_can_short(Call c) {
-  return c == Call::read || c == Call::write || c == Call::pread || c == Call::pwrite;
-}
+constexpr bool call_can_short(Call c) { return ShortEffect::applies_to(c); }
 
-enum class EffectKind { kPass, kErrno, kShort, kDelay, kSignal };
-enum class ShortMode { kAtMost, kHalf, kRandom };
-
-struct Effect {
-  EffectKind kind = EffectKind::kPass;
-  int error = 0;                              // kErrno
-  ShortMode short_mode = ShortMode::kAtMost;  // kShort
-  std::uint64_t short_max = 0;                // kShort with kAtMost: N >= 1
-  std::int64_t delay_ns = 0;                  // kDelay
-  int signo = 0;                              // kSignal
-  bool operator==(const Effect&) const = default;
-};
-
-inline constexpr std::uint64_t kForever = std::numeric_limits<std::uint64_t>::max();
+inline constexpr std::uint64_t kForever =
+    std::numeric_limits<std::uint64_t>::max();
 
 // Count trigger: ordinals first, first+step, ... up to last. Probability
-// trigger: when `probability` is set (first/last/step then keep their defaults).
+// trigger: when `probability` is set (first/last/step then keep their
+// defaults).
 struct Trigger {
   std::uint64_t first = 1;
   std::uint64_t last = kForever;
@@ -119,7 +131,9 @@ struct Trigger {
   bool selects(std::uint64_t ordinal) const {
     return ordinal >= first && ordinal <= last && (ordinal - first) % step == 0;
   }
-  bool every_call() const { return !probability && first == 1 && last == kForever && step == 1; }
+  bool every_call() const {
+    return !probability && first == 1 && last == kForever && step == 1;
+  }
   bool operator==(const Trigger&) const = default;
 };
 
@@ -146,11 +160,9 @@ struct Plan {
 // its 1-based column, e.g. "unknown call 'reed' at column 1".
 ipc::Result<Plan> parse_plan(std::string_view text);
 
-// Pieces of the canonical form, also used by logs.
+// Pieces of the canonical form, also used by logs (effect_to_string,
+// errno_name and signal_name: fault/effect.h).
 std::string calls_to_string(CallSet calls);
-std::string effect_to_string(const Effect& effect);
 std::string trigger_to_string(const Trigger& trigger);  // "" for every call
-std::string errno_name(int error);                      // "EINTR"; "errno 999" if unknown
-std::string signal_name(int signo);                     // "SIGUSR1", "SIGRTMIN+2"
 
 }  // namespace fault

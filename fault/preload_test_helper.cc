@@ -6,7 +6,15 @@
 //   forkread FILE   reads 1 byte, forks, parent and child each read 1 byte;
 //                   prints "parent=ok|EIO|... child=ok|EIO|..." (the child
 //                   leaves with exit(3) so that its ipcfault log is written)
+//   sem NAME        the variadic semctl and sem_open: SETVAL 7, GETVAL,
+//                   IPC_STAT and IPC_RMID on a private set; sem_open(NAME,
+//                   O_CREAT|O_EXCL, 0640, 5), its value and file mode; prints
+//                   "setval=ok getval=7 nsems=2 sem_open=ok value=5 mode=640"
+//                   (an errno name in place of "ok" for a failed call)
 #include <fcntl.h>
+#include <semaphore.h>
+#include <sys/sem.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,7 +31,8 @@ namespace {
 
 int do_write(long n) {
   std::vector<std::byte> data(static_cast<std::size_t>(n));
-  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::byte>(i % 251);
+  for (std::size_t i = 0; i < data.size(); ++i)
+    data[i] = static_cast<std::byte>(i % 251);
   auto written = ipc::write_full(1, data);
   if (!written.ok()) {
     std::fprintf(stderr, "%s\n", written.error().message().c_str());
@@ -63,13 +72,58 @@ int do_forkread(const char* path) {
   if (pid < 0) return 1;
   if (pid == 0) {
     const char* r = read_one(fd);
-    std::exit(std::strcmp(r, "ok") == 0 ? 0 : std::strcmp(r, "EIO") == 0 ? 5 : 1);
+    std::exit(std::strcmp(r, "ok") == 0    ? 0
+              : std::strcmp(r, "EIO") == 0 ? 5
+                                           : 1);
   }
   const char* parent = read_one(fd);
   int status = 0;
   if (::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return 1;
   int code = WEXITSTATUS(status);
-  std::printf("parent=%s child=%s\n", parent, code == 0 ? "ok" : code == 5 ? "EIO" : "other");
+  std::printf("parent=%s child=%s\n", parent,
+              code == 0   ? "ok"
+              : code == 5 ? "EIO"
+                          : "other");
+  return 0;
+}
+
+union semun {
+  int val;
+  struct semid_ds* buf;
+  unsigned short* array;
+};
+
+const char* result_name(int r) {
+  return r == -1 ? strerrorname_np(errno) : "ok";
+}
+
+int do_sem(const char* name) {
+  ::umask(0);
+  int id = ::semget(IPC_PRIVATE, 2, 0600);
+  if (id < 0) return 1;
+  union semun arg;
+  arg.val = 7;
+  const char* setval = result_name(::semctl(id, 1, SETVAL, arg));
+  int getval = ::semctl(id, 1, GETVAL);
+  struct semid_ds ds {};
+  arg.buf = &ds;
+  if (::semctl(id, 0, IPC_STAT, arg) != 0) ds.sem_nsems = 0;
+  ::semctl(id, 0, IPC_RMID);
+  std::printf("setval=%s getval=%d nsems=%lu ", setval, getval,
+              static_cast<unsigned long>(ds.sem_nsems));
+  sem_t* sem = ::sem_open(name, O_CREAT | O_EXCL, 0640, 5u);
+  if (sem == SEM_FAILED) {
+    std::printf("sem_open=%s\n", strerrorname_np(errno));
+    return 0;
+  }
+  int value = -1;
+  ::sem_getvalue(sem, &value);
+  struct stat st {};
+  ::stat((std::string("/dev/shm/sem.") + (name + 1)).c_str(), &st);
+  ::sem_close(sem);
+  ::sem_unlink(name);
+  std::printf("sem_open=ok value=%d mode=%o\n", value,
+              static_cast<unsigned>(st.st_mode & 0777));
   return 0;
 }
 
@@ -80,6 +134,9 @@ int main(int argc, char** argv) {
   if (mode == "write" && argc == 3) return do_write(std::atol(argv[2]));
   if (mode == "rawread" && argc == 3) return do_rawread(argv[2]);
   if (mode == "forkread" && argc == 3) return do_forkread(argv[2]);
-  std::fprintf(stderr, "usage: preload_test_helper write N | rawread FILE | forkread FILE\n");
+  if (mode == "sem" && argc == 3) return do_sem(argv[2]);
+  std::fprintf(stderr,
+               "usage: preload_test_helper write N | rawread FILE | forkread "
+               "FILE | sem NAME\n");
   return 2;
 }

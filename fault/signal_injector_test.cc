@@ -1,6 +1,6 @@
-// fault/signal_injector_test.cc — real signals into a thread blocked in read(2):
-// EINTR without SA_RESTART (100/100), restart with SA_RESTART, timed delivery,
-// cancellation, deadlines and argument errors.
+// fault/signal_injector_test.cc — real signals into a thread blocked in
+// read(2): EINTR without SA_RESTART (100/100), restart with SA_RESTART, timed
+// delivery, cancellation, deadlines and argument errors.
 #include "fault/signal_injector.h"
 
 #include <fcntl.h>
@@ -51,7 +51,8 @@ TEST(SignalInjector, BlockedReadGetsARealEintrEveryTime) {
       int report[2];
       report[0] = static_cast<int>(::read(data.read.get(), &c, 1));
       report[1] = errno;
-      if (::write(results.write.get(), report, sizeof report) != sizeof report) return;
+      if (::write(results.write.get(), report, sizeof report) != sizeof report)
+        return;
     }
   });
   pid_t reader_tid = tid.get_future().get();
@@ -66,12 +67,14 @@ TEST(SignalInjector, BlockedReadGetsARealEintrEveryTime) {
   } cleanup{data, reader};
   int eintr = 0;
   for (int i = 0; i < kRounds; ++i) {
-    auto inj = SignalInjector::when_blocked(reader_tid, SYS_read, SIGUSR1, soon());
+    auto inj =
+        SignalInjector::when_blocked(reader_tid, SYS_read, SIGUSR1, soon());
     ASSERT_THAT(inj, IsOk());
     ASSERT_THAT(inj->join(), IsOk());
     ASSERT_TRUE(inj->delivered());  // else the read below would wait forever
     int report[2] = {0, 0};
-    ASSERT_EQ(::read(results.read.get(), report, sizeof report), static_cast<ssize_t>(sizeof report));
+    ASSERT_EQ(::read(results.read.get(), report, sizeof report),
+              static_cast<ssize_t>(sizeof report));
     if (report[0] == -1 && report[1] == EINTR) ++eintr;
   }
   reader.join();
@@ -79,7 +82,8 @@ TEST(SignalInjector, BlockedReadGetsARealEintrEveryTime) {
   EXPECT_EQ(handler.count() - before, kRounds);
 }
 
-// Whether `sig` is pending for thread `tid` (SigPnd in /proc/self/task/<tid>/status).
+// Whether `sig` is pending for thread `tid` (SigPnd in
+// /proc/self/task/<tid>/status).
 bool thread_signal_pending(pid_t tid, int sig) {
   std::string path = "/proc/self/task/" + std::to_string(tid) + "/status";
   std::FILE* f = std::fopen(path.c_str(), "re");
@@ -97,7 +101,8 @@ TEST(SignalInjector, WithSaRestartTheReadRestartsAndReturnsLaterData) {
   CountingHandler handler(SIGUSR2, SA_RESTART);
   int before = handler.count();
   PipeReader reader;
-  auto inj = SignalInjector::when_blocked(reader.tid(), SYS_read, SIGUSR2, soon());
+  auto inj =
+      SignalInjector::when_blocked(reader.tid(), SYS_read, SIGUSR2, soon());
   ASSERT_THAT(inj, IsOk());
   ASSERT_THAT(inj->join(), IsOk());
   // Once the kernel has taken the signal off the thread's pending set, the read
@@ -106,7 +111,8 @@ TEST(SignalInjector, WithSaRestartTheReadRestartsAndReturnsLaterData) {
   // read returns, so it cannot be waited for here.)
   auto deadline = soon();
   while (thread_signal_pending(reader.tid(), SIGUSR2)) {
-    ASSERT_LT(ipc::Clock::now(), *deadline) << "SIGUSR2 never taken by the reader";
+    ASSERT_LT(ipc::Clock::now(), *deadline)
+        << "SIGUSR2 never taken by the reader";
     std::this_thread::yield();
   }
   ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
@@ -139,7 +145,8 @@ TEST(SignalInjector, CancelWhileWaitingForAnotherCall) {
   ASSERT_THAT(wait_until_blocked(0, reader.tid(), SYS_read, soon()), IsOk());
   int before = handler.count();
   // The reader is in read, never in write: the injector keeps waiting.
-  auto inj = SignalInjector::when_blocked(reader.tid(), SYS_write, SIGUSR1, soon());
+  auto inj =
+      SignalInjector::when_blocked(reader.tid(), SYS_write, SIGUSR1, soon());
   ASSERT_THAT(inj, IsOk());
   inj->cancel();
   EXPECT_THAT(inj->join(), FailsWith(ECANCELED));
@@ -152,7 +159,8 @@ TEST(SignalInjector, CancelWhileWaitingForAnotherCall) {
 }
 
 TEST(SignalInjector, CancelATimedInjection) {
-  auto inj = SignalInjector::after(current_tid(), SIGUSR1, std::chrono::hours(1));
+  auto inj =
+      SignalInjector::after(current_tid(), SIGUSR1, std::chrono::hours(1));
   ASSERT_THAT(inj, IsOk());
   inj->cancel();
   auto status = inj->join();
@@ -165,7 +173,8 @@ TEST(SignalInjector, DestructorCancelsAndJoins) {
   CountingHandler handler(SIGUSR1, 0);
   int before = handler.count();
   {
-    auto inj = SignalInjector::after(current_tid(), SIGUSR1, std::chrono::hours(1));
+    auto inj =
+        SignalInjector::after(current_tid(), SIGUSR1, std::chrono::hours(1));
     ASSERT_THAT(inj, IsOk());
   }
   EXPECT_EQ(handler.count(), before);
@@ -200,19 +209,25 @@ TEST(SignalInjector, ThreadThatExitsWithoutBlockingIsReported) {
 }
 
 TEST(SignalInjector, RejectsBadArguments) {
-  auto bad_sig = SignalInjector::when_blocked(current_tid(), SYS_read, 0, soon());
+  auto bad_sig =
+      SignalInjector::when_blocked(current_tid(), SYS_read, 0, soon());
   EXPECT_THAT(bad_sig, FailsWith(EINVAL));
-  EXPECT_THAT(SignalInjector::after(current_tid(), NSIG, 1ms), FailsWith(EINVAL));
-  auto no_thread = SignalInjector::when_blocked(2147483647, SYS_read, SIGUSR1, soon());
+  EXPECT_THAT(SignalInjector::after(current_tid(), NSIG, 1ms),
+              FailsWith(EINVAL));
+  auto no_thread =
+      SignalInjector::when_blocked(2147483647, SYS_read, SIGUSR1, soon());
   ASSERT_THAT(no_thread, FailsWith(ESRCH));
-  EXPECT_THAT(no_thread.error().message(), HasSubstr("when_blocked(tid=2147483647, SIGUSR1)"));
-  EXPECT_THAT(SignalInjector::after(2147483647, SIGUSR1, 1ms), FailsWith(ESRCH));
+  EXPECT_THAT(no_thread.error().message(),
+              HasSubstr("when_blocked(tid=2147483647, SIGUSR1)"));
+  EXPECT_THAT(SignalInjector::after(2147483647, SIGUSR1, 1ms),
+              FailsWith(ESRCH));
 }
 
 TEST(SignalInjector, MovedInjectorKeepsItsHelper) {
   CountingHandler handler(SIGUSR1, 0);
   PipeReader reader;
-  auto inj = SignalInjector::when_blocked(reader.tid(), SYS_read, SIGUSR1, soon());
+  auto inj =
+      SignalInjector::when_blocked(reader.tid(), SYS_read, SIGUSR1, soon());
   ASSERT_THAT(inj, IsOk());
   SignalInjector moved = std::move(*inj);
   EXPECT_THAT(inj->join(), FailsWith(EINVAL));  // moved-from

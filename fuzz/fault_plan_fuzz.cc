@@ -7,27 +7,28 @@
 //      or gives a plan whose printed form parses back to an equal plan and
 //      prints identically (print is a fixed point);
 //   2. as choices (fuzz::FuzzInput) that build a valid Plan directly, field by
-//      field (every effect, trigger, scope and seed the grammar can express),
+//      field (every trigger, scope and seed the grammar can express, and every
+//      effect from its own arbitrary(), fault/effect.h),
 //      which must print to text that parses back to the same Plan. This reaches
 //      printer cases (large delays, odd errnos and signals, p= values) that
 //      text mutation finds slowly.
-#include <signal.h>
-#include <string.h>
-
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <limits>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
 
 #include "fault/plan.h"
 #include "fuzz/fuzz_input.h"
 
 namespace {
 
-std::uint64_t u64(fuzz::FuzzInput& in) { return in.u32() | (std::uint64_t{in.u32()} << 32); }
+std::uint64_t u64(fuzz::FuzzInput& in) {
+  return in.u32() | (std::uint64_t{in.u32()} << 32);
+}
 
 // Strings are built only on the way to abort(): under ASan every allocation
 // costs about as much as parsing a short rule, so the passing path makes none
@@ -43,42 +44,50 @@ void check_round_trip(const fault::Plan& plan, std::string_view origin) {
   const std::string printed = plan.to_string();
   auto again = fault::parse_plan(printed);
   if (!again.ok()) {
-    fail("the printed form does not parse: " + again.error().message() + "\n  printed: \"" +
-             printed + "\"",
+    fail("the printed form does not parse: " + again.error().message() +
+             "\n  printed: \"" + printed + "\"",
          origin);
   }
-  if (!(*again == plan)) fail("parse(print(plan)) != plan; printed: \"" + printed + "\"", origin);
+  if (!(*again == plan))
+    fail("parse(print(plan)) != plan; printed: \"" + printed + "\"", origin);
   if (again->to_string() != printed) {
-    fail("print is not a fixed point: \"" + printed + "\" -> \"" + again->to_string() + "\"",
+    fail("print is not a fixed point: \"" + printed + "\" -> \"" +
+             again->to_string() + "\"",
          origin);
   }
 }
 
 // A parse error must say what is wrong and where.
 void check_error(const ipc::Error& e, std::string_view text) {
-  if (e.code() != EINVAL) fail("parse error with errno " + std::to_string(e.code()), text);
+  if (e.code() != EINVAL)
+    fail("parse error with errno " + std::to_string(e.code()), text);
   const std::string_view d = e.detail();
   auto at = d.rfind(" at column ");
   if (d.empty() || at == std::string_view::npos || at == 0) {
-    fail("parse error without a problem and a column: \"" + e.message() + "\"", text);
+    fail("parse error without a problem and a column: \"" + e.message() + "\"",
+         text);
   }
-  const std::string col(d.substr(at + 11));  // a few digits: no allocation (short string)
+  const std::string col(
+      d.substr(at + 11));  // a few digits: no allocation (short string)
   if (col.empty() || col.find_first_not_of("0123456789") != std::string::npos) {
     fail("parse error column is not a number: \"" + e.message() + "\"", text);
   }
   unsigned long n = std::strtoul(col.c_str(), nullptr, 10);
   if (n < 1 || n > text.size() + 1) {
-    fail("parse error column " + col + " outside the text: \"" + e.message() + "\"", text);
+    fail("parse error column " + col + " outside the text: \"" + e.message() +
+             "\"",
+         text);
   }
 }
 
-// ---- building a valid Plan from choices -------------------------------------
+// ---- building a valid Plan from choices ------------------------------------
 
 fault::CallSet pick_calls(fuzz::FuzzInput& in, bool short_only) {
   using fault::Call;
   if (short_only) {
     // A non-empty subset of read/write/pread/pwrite.
-    static const Call kShortCalls[] = {Call::read, Call::write, Call::pread, Call::pwrite};
+    static const Call kShortCalls[] = {Call::read, Call::write, Call::pread,
+                                       Call::pwrite};
     unsigned mask = 1 + in.u8() % 15;
     fault::CallSet s = 0;
     for (unsigned i = 0; i < 4; ++i) {
@@ -86,7 +95,9 @@ fault::CallSet pick_calls(fuzz::FuzzInput& in, bool short_only) {
     }
     return s;
   }
-  auto one = [&in] { return fault::call_bit(static_cast<Call>(in.u8() % ipc::sys::kCallCount)); };
+  auto one = [&in] {
+    return fault::call_bit(static_cast<Call>(in.u8() % ipc::sys::kCallCount));
+  };
   // Any subset for 1 choice byte in 16, else one, two or a group (equally
   // often): a random subset prints ~18 names, each looked up by name when
   // parsed back: at 1 in 4 they took a fifth of the target's time.
@@ -98,8 +109,10 @@ fault::CallSet pick_calls(fuzz::FuzzInput& in, bool short_only) {
       return one() | one();
     case 2: {  // a whole group (printed folded back), maybe with one more call
       fault::CallSet s = 0;
-      static const Call kIo[] = {Call::read, Call::write, Call::pread, Call::pwrite};
-      static const Call kSig[] = {Call::sigaction, Call::pthread_sigmask, Call::sigtimedwait};
+      static const Call kIo[] = {Call::read, Call::write, Call::pread,
+                                 Call::pwrite};
+      static const Call kSig[] = {Call::sigaction, Call::pthread_sigmask,
+                                  Call::sigtimedwait};
       if (in.boolean()) {
         for (Call c : kIo) s |= fault::call_bit(c);
       } else {
@@ -114,68 +127,30 @@ fault::CallSet pick_calls(fuzz::FuzzInput& in, bool short_only) {
   }
 }
 
-int pick_errno(fuzz::FuzzInput& in) {
-  // Only errnos with a name: the printer writes names.
-  for (int tries = 0; tries < 4; ++tries) {
-    int e = in.boolean() ? 1 + in.u8() % 140 : 1 + static_cast<int>(in.u16() % 4095);
-    if (::strerrorname_np(e) != nullptr) return e;
+// Alternative I of fault::Effect, from its own arbitrary() (fault/effect.h).
+template <std::size_t I = 0>
+fault::Effect arbitrary_effect(fuzz::FuzzInput& in, std::size_t index) {
+  if constexpr (I + 1 == std::variant_size_v<fault::Effect>) {
+    return fault::Effect(
+        std::in_place_index<I>,
+        std::variant_alternative_t<I, fault::Effect>::arbitrary(in));
+  } else {
+    if (index != I) return arbitrary_effect<I + 1>(in, index);
+    return fault::Effect(
+        std::in_place_index<I>,
+        std::variant_alternative_t<I, fault::Effect>::arbitrary(in));
   }
-  return EINTR;
 }
 
-int pick_signal(fuzz::FuzzInput& in) {
-  if (in.boolean()) return SIGRTMIN + static_cast<int>(in.u8() % (SIGRTMAX - SIGRTMIN + 1));
-  for (int tries = 0; tries < 4; ++tries) {
-    int s = 1 + in.u8() % (SIGRTMIN - 1);
-    if (::sigabbrev_np(s) != nullptr) return s;
-  }
-  return SIGUSR1;
-}
-
+// Any effect that every call of the rule may have (else pass).
 fault::Effect pick_effect(fuzz::FuzzInput& in, fault::CallSet calls) {
-  fault::Effect e;
-  bool can_short = true;  // short= needs every call of the rule to take a byte count
+  fault::Effect e =
+      arbitrary_effect(in, in.u8() % std::variant_size_v<fault::Effect>);
   for (std::size_t c = 0; c < ipc::sys::kCallCount; ++c) {
     auto call = static_cast<fault::Call>(c);
-    if ((calls & fault::call_bit(call)) != 0 && !fault::call_can_short(call)) can_short = false;
-  }
-  switch (in.u8() % 5) {
-    case 0:
-      e.kind = fault::EffectKind::kPass;
-      break;
-    case 1:
-      e.kind = fault::EffectKind::kErrno;
-      e.error = pick_errno(in);
-      break;
-    case 2:
-      if (!can_short) break;  // pass
-      e.kind = fault::EffectKind::kShort;
-      switch (in.u8() % 3) {
-        case 0:
-          e.short_mode = fault::ShortMode::kAtMost;
-          e.short_max = in.boolean() ? 1 + in.u8() : std::max<std::uint64_t>(1, u64(in));
-          break;
-        case 1:
-          e.short_mode = fault::ShortMode::kHalf;
-          break;
-        default:
-          e.short_mode = fault::ShortMode::kRandom;
-          break;
-      }
-      break;
-    case 3: {
-      e.kind = fault::EffectKind::kDelay;
-      static const std::int64_t kScale[] = {1, 1000, 1000000, 1000000000, 7};
-      std::int64_t scale = kScale[in.u8() % 5];
-      std::uint64_t v = in.boolean() ? in.u16() : u64(in);
-      v %= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() / scale) + 1;
-      e.delay_ns = static_cast<std::int64_t>(v) * scale;
-      break;
-    }
-    default:
-      e.kind = fault::EffectKind::kSignal;
-      e.signo = pick_signal(in);
-      break;
+    if ((calls & fault::call_bit(call)) != 0 &&
+        !fault::effect_applies_to(e, call))
+      return fault::PassEffect{};
   }
   return e;
 }
@@ -221,14 +196,16 @@ fault::Trigger pick_trigger(fuzz::FuzzInput& in) {
       break;
     }
   }
-  if (t.first == t.last) t.step = 1;  // what the parser stores for a single call
+  if (t.first == t.last)
+    t.step = 1;  // what the parser stores for a single call
   return t;
 }
 
 fault::Plan build_plan(fuzz::FuzzInput& in) {
   fault::Plan plan;
   int n = in.u8() % 4;
-  plan.rules.reserve(static_cast<std::size_t>(n));  // one allocation, not up to three
+  plan.rules.reserve(
+      static_cast<std::size_t>(n));  // one allocation, not up to three
   for (int i = 0; i < n; ++i) {
     fault::Rule r;
     bool short_only = in.u8() % 4 == 0;
@@ -241,7 +218,8 @@ fault::Plan build_plan(fuzz::FuzzInput& in) {
       auto call = static_cast<fault::Call>(c);
       if (r.names(call) && fault::call_takes_fd(call)) takes_fd = true;
     }
-    if ((scopes & 1) && takes_fd) r.fd = static_cast<int>(in.u32() & 0x7fffffff);
+    if ((scopes & 1) && takes_fd)
+      r.fd = static_cast<int>(in.u32() & 0x7fffffff);
     if (scopes & 2) r.tid = static_cast<pid_t>(1 + in.u32() % 0x7fffffff);
     plan.rules.push_back(r);
   }
@@ -251,7 +229,8 @@ fault::Plan build_plan(fuzz::FuzzInput& in) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
+                                      std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
 
   // 1. The bytes as plan text.

@@ -13,14 +13,17 @@ namespace fuzz {
 
 class FuzzInput {
  public:
-  FuzzInput(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
+  FuzzInput(const std::uint8_t* data, std::size_t size)
+      : data_(data), size_(size) {}
 
   std::size_t remaining() const { return size_ - pos_; }
   bool empty() const { return pos_ >= size_; }
 
   std::uint8_t u8() { return empty() ? 0 : data_[pos_++]; }
   std::uint16_t u16() { return static_cast<std::uint16_t>(u8() | (u8() << 8)); }
-  std::uint32_t u32() { return u16() | (static_cast<std::uint32_t>(u16()) << 16); }
+  std::uint32_t u32() {
+    return u16() | (static_cast<std::uint32_t>(u16()) << 16);
+  }
   bool boolean() { return (u8() & 1) != 0; }
   // A value in [lo, hi] (inclusive), using as few bytes as the range needs.
   std::uint64_t range(std::uint64_t lo, std::uint64_t hi) {
@@ -32,7 +35,8 @@ class FuzzInput {
   // Up to n bytes (fewer if the input runs out).
   std::span<const std::byte> bytes(std::size_t n) {
     if (n > remaining()) n = remaining();
-    auto out = std::span<const std::byte>(reinterpret_cast<const std::byte*>(data_ + pos_), n);
+    auto out = std::span<const std::byte>(
+        reinterpret_cast<const std::byte*>(data_ + pos_), n);
     pos_ += n;
     return out;
   }

@@ -42,7 +42,9 @@ struct Model {
   std::size_t qbytes = 0;
   std::size_t cbytes = 0;
 
-  bool fits(std::size_t size) const { return cbytes + size <= qbytes && queue.size() + 1 <= qbytes; }
+  bool fits(std::size_t size) const {
+    return cbytes + size <= qbytes && queue.size() + 1 <= qbytes;
+  }
 
   // Index of the message msgrcv(msgtyp, flags) selects, if any.
   std::optional<std::size_t> select(long msgtyp, bool except) const {
@@ -69,7 +71,9 @@ struct Env {
 Env* g_env = nullptr;
 
 [[noreturn]] void diverged(const std::string& what) {
-  std::fprintf(stderr, "msg_queue_model_fuzz: kernel/layer and model diverge: %s\n", what.c_str());
+  std::fprintf(stderr,
+               "msg_queue_model_fuzz: kernel/layer and model diverge: %s\n",
+               what.c_str());
   std::abort();
 }
 
@@ -90,19 +94,22 @@ Env& env() {
 
 std::vector<std::byte> payload(std::uint32_t seq, std::size_t size) {
   std::vector<std::byte> p(size);
-  for (std::size_t i = 0; i < size; ++i) p[i] = static_cast<std::byte>((seq + i) & 0xff);
+  for (std::size_t i = 0; i < size; ++i)
+    p[i] = static_cast<std::byte>((seq + i) & 0xff);
   return p;
 }
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
+                                      std::size_t size) {
   Env& e = env();
   const ipc::MessageQueue& q = e.queue;
   const std::size_t msgmax = e.limits.msgmax;
 
   // Start from an empty queue with the default capacity.
-  if (auto s = q.set_qbytes(e.limits.msgmnb); !s.ok()) diverged("reset: " + s.error().message());
+  if (auto s = q.set_qbytes(e.limits.msgmnb); !s.ok())
+    diverged("reset: " + s.error().message());
   for (;;) {
     auto r = q.receive(0, e.buffer, {.nowait = true, .truncate = true});
     if (!r.ok()) {
@@ -119,8 +126,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     switch (in.u8() % 4) {
       case 0: {  // send
         std::uint8_t t = in.u8();
-        long type = t >= 250 ? static_cast<long>(t) - 251 : 1 + t % 8;  // -1, 0 (invalid) or 1..8
-        std::size_t len = in.boolean() ? in.range(0, 64) : in.range(0, msgmax + 16);
+        long type = t >= 250 ? static_cast<long>(t) - 251
+                             : 1 + t % 8;  // -1, 0 (invalid) or 1..8
+        std::size_t len =
+            in.boolean() ? in.range(0, 64) : in.range(0, msgmax + 16);
         bool nowait = in.boolean();
         bool valid = type >= 1 && len <= msgmax;
         bool fits = m.fits(len);
@@ -130,8 +139,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         int want = !valid ? EINVAL : !fits ? EAGAIN : 0;
         int got = s.ok() ? 0 : s.error().code();
         if (got != want) {
-          diverged("send(type=" + std::to_string(type) + ", " + std::to_string(len) +
-                   " bytes): model errno " + std::to_string(want) + ", got " +
+          diverged("send(type=" + std::to_string(type) + ", " +
+                   std::to_string(len) + " bytes): model errno " +
+                   std::to_string(want) + ", got " +
                    (s.ok() ? "success" : s.error().message()));
         }
         if (want == 0) {
@@ -145,34 +155,45 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         bool except = in.boolean();
         bool truncate = in.boolean();
         bool nowait = in.boolean();
-        std::size_t bufsize = in.boolean() ? in.range(0, 64) : in.range(0, msgmax + 16);
+        std::size_t bufsize =
+            in.boolean() ? in.range(0, 64) : in.range(0, msgmax + 16);
         auto pick = m.select(msgtyp, except);
         if (!pick && !nowait) break;  // would block
         ipc::MessageBuffer buf(bufsize);
-        auto r = q.receive(msgtyp, buf, {.nowait = nowait, .except = except, .truncate = truncate});
-        std::string call = "receive(msgtyp=" + std::to_string(msgtyp) + (except ? ", EXCEPT" : "") +
-                           (truncate ? ", NOERROR" : "") + ", buf " + std::to_string(bufsize) + ")";
+        auto r = q.receive(
+            msgtyp, buf,
+            {.nowait = nowait, .except = except, .truncate = truncate});
+        std::string call = "receive(msgtyp=" + std::to_string(msgtyp) +
+                           (except ? ", EXCEPT" : "") +
+                           (truncate ? ", NOERROR" : "") + ", buf " +
+                           std::to_string(bufsize) + ")";
         if (!pick) {
           if (r.ok() || r.error().code() != ENOMSG) {
-            diverged(call + ": model ENOMSG, got " + (r.ok() ? "a message" : r.error().message()));
+            diverged(call + ": model ENOMSG, got " +
+                     (r.ok() ? "a message" : r.error().message()));
           }
           break;
         }
         const ModelMessage want = m.queue[*pick];
         if (want.size > bufsize && !truncate) {
           if (r.ok() || r.error().code() != E2BIG) {
-            diverged(call + ": model E2BIG, got " + (r.ok() ? "a message" : r.error().message()));
+            diverged(call + ": model E2BIG, got " +
+                     (r.ok() ? "a message" : r.error().message()));
           }
           break;  // the message stays queued
         }
-        if (!r.ok()) diverged(call + ": model a message, got " + r.error().message());
+        if (!r.ok())
+          diverged(call + ": model a message, got " + r.error().message());
         std::size_t n = std::min(want.size, bufsize);
         if (r->type != want.type || r->data.size() != n) {
-          diverged(call + ": model type " + std::to_string(want.type) + " size " + std::to_string(n) +
-                   ", got type " + std::to_string(r->type) + " size " + std::to_string(r->data.size()));
+          diverged(call + ": model type " + std::to_string(want.type) +
+                   " size " + std::to_string(n) + ", got type " +
+                   std::to_string(r->type) + " size " +
+                   std::to_string(r->data.size()));
         }
         auto expect = payload(want.seq, n);
-        if (!std::equal(expect.begin(), expect.end(), r->data.begin())) diverged(call + ": payload differs");
+        if (!std::equal(expect.begin(), expect.end(), r->data.begin()))
+          diverged(call + ": payload differs");
         m.cbytes -= want.size;
         m.queue.erase(m.queue.begin() + static_cast<std::ptrdiff_t>(*pick));
         break;
@@ -180,17 +201,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case 2: {  // lower (or restore) msg_qbytes
         std::size_t qbytes = in.range(0, e.limits.msgmnb);
         auto s = q.set_qbytes(qbytes);
-        if (!s.ok()) diverged("set_qbytes(" + std::to_string(qbytes) + "): " + s.error().message());
+        if (!s.ok())
+          diverged("set_qbytes(" + std::to_string(qbytes) +
+                   "): " + s.error().message());
         m.qbytes = qbytes;
         break;
       }
       case 3: {  // stat
         auto st = q.stat();
         if (!st.ok()) diverged("stat: " + st.error().message());
-        if (st->qnum != m.queue.size() || st->cbytes != m.cbytes || st->qbytes != m.qbytes) {
-          diverged("stat: model qnum/cbytes/qbytes " + std::to_string(m.queue.size()) + "/" +
-                   std::to_string(m.cbytes) + "/" + std::to_string(m.qbytes) + ", got " +
-                   std::to_string(st->qnum) + "/" + std::to_string(st->cbytes) + "/" +
+        if (st->qnum != m.queue.size() || st->cbytes != m.cbytes ||
+            st->qbytes != m.qbytes) {
+          diverged("stat: model qnum/cbytes/qbytes " +
+                   std::to_string(m.queue.size()) + "/" +
+                   std::to_string(m.cbytes) + "/" + std::to_string(m.qbytes) +
+                   ", got " + std::to_string(st->qnum) + "/" +
+                   std::to_string(st->cbytes) + "/" +
                    std::to_string(st->qbytes));
         }
         break;

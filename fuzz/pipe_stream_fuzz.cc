@@ -21,13 +21,14 @@
 //      the main thread runs up to 16 reads (read_full / read_some, same
 //      choices), then drains to EOF.
 // Invariants: the reader sees exactly the bytes the writer's results say were
-// written, in order (byte i of the stream is stream()[i]); write_full returns the
-// whole size; read_full is short only at EOF; *_some never exceed the request
-// (at most PIPE_BUF per write with a deadline) and make progress; EAGAIN only
-// from a *_some call on a non-blocking end without a deadline; EINTR only from
-// Eintr::kSurface calls; no other error (ETIMEDOUT from a 5 s deadline is a hang).
-// Bounded blocking: the writer always closes its end and the reader always
-// drains to EOF, so no blocking call can wait forever.
+// written, in order (byte i of the stream is stream()[i]); write_full returns
+// the whole size; read_full is short only at EOF; *_some never exceed the
+// request and make progress (a write with a deadline takes what fits through
+// a non-blocking twin of the pipe, ipc/fd.h: more than PIPE_BUF is allowed);
+// EAGAIN only from a *_some call on a non-blocking end without a deadline;
+// EINTR only from Eintr::kSurface calls; no other error (ETIMEDOUT from a 5 s
+// deadline is a hang). Bounded blocking: the writer always closes its end and
+// the reader always drains to EOF, so no blocking call can wait forever.
 //
 // Per process, not per input (throughput: docs/fuzzing.md): the writer thread
 // (created once; each input hands it a job and waits for it, where it used to
@@ -80,7 +81,8 @@ constexpr std::size_t kFaultLogCapacity = 64;
 std::atomic<const fault::ScopedFaultPlan*> g_faults{nullptr};
 
 [[noreturn]] void diverged(const std::string& what, const std::string& plan) {
-  std::fprintf(stderr, "pipe_stream_fuzz: %s\n  fault plan: \"%s\"\n", what.c_str(), plan.c_str());
+  std::fprintf(stderr, "pipe_stream_fuzz: %s\n  fault plan: \"%s\"\n",
+               what.c_str(), plan.c_str());
   if (const fault::ScopedFaultPlan* f = g_faults.load()) {
     std::fprintf(stderr, "  injected so far:\n%s", f->format_log().c_str());
   }
@@ -116,12 +118,15 @@ struct Op {
 };
 
 const char* api_name(Api a) {
-  return a == Api::kFull ? "full" : a == Api::kSomeSurface ? "some/surface" : "some/retry";
+  return a == Api::kFull          ? "full"
+         : a == Api::kSomeSurface ? "some/surface"
+                                  : "some/retry";
 }
 
 std::string describe(const char* side, const Op& op) {
-  return std::string(side) + "(" + api_name(op.api) + (op.deadline ? ", deadline" : "") + ", " +
-         std::to_string(op.size) + " bytes)";
+  return std::string(side) + "(" + api_name(op.api) +
+         (op.deadline ? ", deadline" : "") + ", " + std::to_string(op.size) +
+         " bytes)";
 }
 
 // A size relative to the capacity: 0, small, around PIPE_BUF, around the
@@ -140,7 +145,8 @@ std::size_t pick_size(fuzz::FuzzInput& in, std::size_t cap) {
     case 3:
       return static_cast<std::size_t>(static_cast<long>(cap) + delta);
     case 4:
-      return static_cast<std::size_t>(static_cast<long>(cap * (1 + (v >> 8) % 4)) + delta);
+      return static_cast<std::size_t>(
+          static_cast<long>(cap * (1 + (v >> 8) % 4)) + delta);
     default:
       return v % (4 * cap + 1);
   }
@@ -148,7 +154,8 @@ std::size_t pick_size(fuzz::FuzzInput& in, std::size_t cap) {
 
 // Up to kMaxOps operations; with `budget`, sizes are clipped so that they add
 // up to at most *budget bytes.
-std::vector<Op> pick_ops(fuzz::FuzzInput& in, std::size_t cap, std::size_t* budget) {
+std::vector<Op> pick_ops(fuzz::FuzzInput& in, std::size_t cap,
+                         std::size_t* budget) {
   std::vector<Op> ops(in.u8() % (kMaxOps + 1));
   for (Op& op : ops) {
     std::uint8_t k = in.u8();
@@ -189,8 +196,9 @@ std::string pick_plan(fuzz::FuzzInput& in) {
     std::uint8_t k = in.u8();
     const char* call = (k & 0x10) ? "read" : "write";
     std::string rule;
-    switch ((k & 0x0f) % 5) {  // 0x10: read instead of write; 0x20: short= on every call
-      case 0: {                // at least 256 bytes a call on every call: bounded call count
+    switch ((k & 0x0f) %
+            5) {  // 0x10: read instead of write; 0x20: short= on every call
+      case 0: {   // at least 256 bytes a call on every call: bounded call count
         bool every = (k & 0x20) != 0;
         std::size_t n = every ? 256 + in.u16() % 8192 : 1 + in.u16() % 8192;
         rule = std::string(call) + ":short=" + std::to_string(n) +
@@ -223,29 +231,33 @@ struct Setup {
 };
 
 // Checks an error against what the layer promises for this op.
-void check_error(const char* side, const Op& op, bool nonblocking, const ipc::Error& e,
-                 const std::string& plan) {
+void check_error(const char* side, const Op& op, bool nonblocking,
+                 const ipc::Error& e, const std::string& plan) {
   int code = e.code();
   bool some = op.api != Api::kFull;
   if (code == EAGAIN && some && nonblocking && !op.deadline) return;
   if (code == EINTR && op.api == Api::kSomeSurface) return;
-  diverged(describe(side, op) + (nonblocking ? " on a non-blocking end" : " on a blocking end") +
+  diverged(describe(side, op) +
+               (nonblocking ? " on a non-blocking end" : " on a blocking end") +
                ": unexpected error " + e.message(),
            plan);
 }
 
 // The writer's part of an input: runs its ops, counting what the results say
 // was written.
-std::uint64_t run_writer(ipc::Fd fd, const std::vector<Op>& ops, std::uint64_t pos,
-                         bool nonblocking, const std::string& plan) {
+std::uint64_t run_writer(ipc::Fd fd, const std::vector<Op>& ops,
+                         std::uint64_t pos, bool nonblocking,
+                         const std::string& plan) {
   for (const Op& op : ops) {
     auto buf = stream().subspan(pos, op.size);
-    ipc::Deadline deadline = op.deadline ? ipc::deadline_in(kHangLimit) : ipc::kNoDeadline;
+    ipc::Deadline deadline =
+        op.deadline ? ipc::deadline_in(kHangLimit) : ipc::kNoDeadline;
     ipc::Result<std::size_t> r =
         op.api == Api::kFull
             ? ipc::write_full(fd.get(), buf, deadline)
             : ipc::write_some(fd.get(), buf,
-                              op.api == Api::kSomeRetry ? ipc::Eintr::kRetry : ipc::Eintr::kSurface,
+                              op.api == Api::kSomeRetry ? ipc::Eintr::kRetry
+                                                        : ipc::Eintr::kSurface,
                               deadline);
     if (!r.ok()) {
       check_error("write", op, nonblocking, r.error(), plan);
@@ -255,8 +267,7 @@ std::uint64_t run_writer(ipc::Fd fd, const std::vector<Op>& ops, std::uint64_t p
     if (op.api == Api::kFull && n != op.size) {
       diverged(describe("write", op) + " returned " + std::to_string(n), plan);
     }
-    if (n > op.size || (op.api != Api::kFull && op.deadline && n > PIPE_BUF) ||
-        (op.size > 0 && n == 0)) {
+    if (n > op.size || (op.size > 0 && n == 0)) {
       diverged(describe("write", op) + " returned " + std::to_string(n), plan);
     }
     pos += n;
@@ -317,8 +328,8 @@ class Writer {
         cv_.wait(lock, [this] { return job_ != nullptr; });
         job = job_;
       }
-      std::uint64_t end =
-          run_writer(std::move(job->fd), *job->ops, job->start, job->nonblocking, *job->plan);
+      std::uint64_t end = run_writer(std::move(job->fd), *job->ops, job->start,
+                                     job->nonblocking, *job->plan);
       {
         std::lock_guard lock(mu_);
         job->end = end;
@@ -341,24 +352,28 @@ class Writer {
 // large part of an input's time under ASan).
 std::span<std::byte> read_buffer(std::size_t n) {
   static std::vector<std::byte> buffer(kMaxRead);
-  if (n > buffer.size()) diverged("read of " + std::to_string(n) + " bytes: above kMaxRead", "");
+  if (n > buffer.size())
+    diverged("read of " + std::to_string(n) + " bytes: above kMaxRead", "");
   return std::span(buffer).last(n);
 }
 
-void check_bytes(std::span<const std::byte> got, std::uint64_t pos, const std::string& what,
-                 const std::string& plan) {
+void check_bytes(std::span<const std::byte> got, std::uint64_t pos,
+                 const std::string& what, const std::string& plan) {
   if (got.empty()) return;
   if (pos + got.size() > kStreamBudget ||
       std::memcmp(got.data(), stream().data() + pos, got.size()) != 0) {
     diverged(what + ": stream bytes [" + std::to_string(pos) + ", " +
-                 std::to_string(pos + got.size()) + ") differ from what was written",
+                 std::to_string(pos + got.size()) +
+                 ") differ from what was written",
              plan);
   }
 }
 
 void check_closed(int fd) {
   if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) {
-    std::fprintf(stderr, "pipe_stream_fuzz: descriptor %d still open after the input\n", fd);
+    std::fprintf(stderr,
+                 "pipe_stream_fuzz: descriptor %d still open after the input\n",
+                 fd);
     std::abort();
   }
 }
@@ -366,11 +381,13 @@ void check_closed(int fd) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  ::signal(SIGPIPE, SIG_IGN);  // a bug that closes the read end early shows as EPIPE
+  ::signal(SIGPIPE,
+           SIG_IGN);  // a bug that closes the read end early shows as EPIPE
   return 0;
 }
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
+                                      std::size_t size) {
   fuzz::FuzzInput in(data, size);
   const std::uint8_t flags = in.u8();
   auto p = ipc::make_pipe({.nonblocking = (flags & 1) != 0});
@@ -383,34 +400,42 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::size_t request = in.u16() % (32 * 1024 + 1);
     auto c = ipc::set_pipe_capacity(wfd, request);
     if (!c.ok())
-      diverged("set_pipe_capacity(" + std::to_string(request) + "): " + c.error().message(), "");
+      diverged("set_pipe_capacity(" + std::to_string(request) +
+                   "): " + c.error().message(),
+               "");
     if (*c != round_capacity(request)) {
-      diverged("set_pipe_capacity(" + std::to_string(request) + ") = " + std::to_string(*c) +
-                   ", expected " + std::to_string(round_capacity(request)),
+      diverged("set_pipe_capacity(" + std::to_string(request) +
+                   ") = " + std::to_string(*c) + ", expected " +
+                   std::to_string(round_capacity(request)),
                "");
     }
     cap = *c;
   }
   auto now = ipc::pipe_capacity(rfd);
-  if (!now.ok() || *now != cap) diverged("pipe_capacity disagrees with set_pipe_capacity", "");
+  if (!now.ok() || *now != cap)
+    diverged("pipe_capacity disagrees with set_pipe_capacity", "");
 
-  // 2. Prefill (one write into the empty pipe) and a resize that may be refused.
+  // 2. Prefill (one write into the empty pipe) and a resize that may be
+  //    refused.
   std::uint64_t written = 0;
   if (flags & 4) {
     std::size_t k = in.u16() % (cap + 1);
     auto w = ipc::write_full(wfd, stream().first(k));
-    if (!w.ok() || *w != k) diverged("prefill of " + std::to_string(k) + " bytes failed", "");
+    if (!w.ok() || *w != k)
+      diverged("prefill of " + std::to_string(k) + " bytes failed", "");
     written = k;
     std::size_t request = in.u16();
     std::size_t used_pages = (k + kPage - 1) / kPage;
     std::size_t new_cap = round_capacity(request);
     auto c = ipc::set_pipe_capacity(rfd, request);
-    std::string call = "set_pipe_capacity(" + std::to_string(request) + ") with " +
-                       std::to_string(k) + " bytes buffered: ";
+    std::string call = "set_pipe_capacity(" + std::to_string(request) +
+                       ") with " + std::to_string(k) + " bytes buffered: ";
     if (new_cap / kPage < used_pages) {
-      if (c.ok() || c.error().code() != EBUSY) diverged(call + "expected EBUSY", "");
+      if (c.ok() || c.error().code() != EBUSY)
+        diverged(call + "expected EBUSY", "");
     } else {
-      if (!c.ok() || *c != new_cap) diverged(call + "expected " + std::to_string(new_cap), "");
+      if (!c.ok() || *c != new_cap)
+        diverged(call + "expected " + std::to_string(new_cap), "");
       cap = new_cap;
     }
   }
@@ -433,30 +458,37 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // 4. Writer thread and reader.
   Writer& writer = Writer::get();
-  Writer::Job job{std::move(p->write), &writes, written, setup.writer_nonblocking, &plan_text};
+  Writer::Job job{std::move(p->write), &writes, written,
+                  setup.writer_nonblocking, &plan_text};
   writer.start(&job);
   std::uint64_t pos = 0;
   bool eof = false;
   for (const Op& op : reads) {
     if (eof) break;
     std::span<std::byte> buf = read_buffer(op.size);
-    ipc::Deadline deadline = op.deadline ? ipc::deadline_in(kHangLimit) : ipc::kNoDeadline;
+    ipc::Deadline deadline =
+        op.deadline ? ipc::deadline_in(kHangLimit) : ipc::kNoDeadline;
     ipc::Result<std::size_t> r =
         op.api == Api::kFull
             ? ipc::read_full(rfd, buf, deadline)
             : ipc::read_some(rfd, buf,
-                             op.api == Api::kSomeRetry ? ipc::Eintr::kRetry : ipc::Eintr::kSurface,
+                             op.api == Api::kSomeRetry ? ipc::Eintr::kRetry
+                                                       : ipc::Eintr::kSurface,
                              deadline);
     if (!r.ok()) {
       check_error("read", op, setup.reader_nonblocking, r.error(), plan_text);
       continue;
     }
     std::size_t n = *r;
-    if (n > op.size) diverged(describe("read", op) + " returned " + std::to_string(n), plan_text);
+    if (n > op.size)
+      diverged(describe("read", op) + " returned " + std::to_string(n),
+               plan_text);
     check_bytes(buf.first(n), pos, describe("read", op), plan_text);
     pos += n;
-    // read_full is short only at EOF; read_some returns 0 for a non-empty buffer only at EOF.
-    if ((op.api == Api::kFull && n < op.size) || (op.size > 0 && n == 0)) eof = true;
+    // read_full is short only at EOF; read_some returns 0 for a non-empty
+    // buffer only at EOF.
+    if ((op.api == Api::kFull && n < op.size) || (op.size > 0 && n == 0))
+      eof = true;
   }
   // Drain to EOF (bounded: the writer closes its end when done).
   const std::span<std::byte> drain = read_buffer(2 * kPage + 1);
@@ -471,8 +503,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   g_faults.store(nullptr);
   faults.reset();
   if (pos != job.end) {
-    diverged("the reader saw " + std::to_string(pos) + " bytes, the writer's results say " +
-                 std::to_string(job.end),
+    diverged("the reader saw " + std::to_string(pos) +
+                 " bytes, the writer's results say " + std::to_string(job.end),
              plan_text);
   }
 

@@ -16,8 +16,10 @@
 #include <string>
 #include <vector>
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
-extern "C" __attribute__((weak)) int LLVMFuzzerInitialize(int* argc, char*** argv);
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
+                                      std::size_t size);
+extern "C" __attribute__((weak)) int LLVMFuzzerInitialize(int* argc,
+                                                          char*** argv);
 
 namespace {
 
@@ -58,7 +60,9 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "replay: %zu inputs, all passed\n", inputs.size());
   if (inputs.empty()) {
-    std::fprintf(stderr, "replay: no inputs found: a regression test needs a seed corpus\n");
+    std::fprintf(
+        stderr,
+        "replay: no inputs found: a regression test needs a seed corpus\n");
     return 1;
   }
   return 0;

@@ -9,7 +9,8 @@
 //   handling is what gets checked.
 // signal: SIGRTMIN+2..+7, never SIGUSR1/2 or SIGALRM (libFuzzer's); a handler
 //   with or without SA_RESTART.
-// when: before the call (pthread_kill to self: the handler runs before the call,
+// when: before the call (pthread_kill to self: the handler runs before the
+// call,
 //   which then proceeds), while blocked (fault::interrupt_when_blocked from a
 //   helper thread, once /proc shows the call asleep), or after the call.
 // The helper thread then unblocks the call (writes the bytes, drains the pipe,
@@ -27,8 +28,9 @@
 // Kernel objects (pipe, queue, FIFO) are made once per process and reused; the
 // queue and the FIFO are removed at exit and before a failure aborts. Every
 // wait is bounded: the helper aborts (a crash the fuzzer reports) if a call is
-// still blocked 10 s after being unblocked. SIGALRM (libFuzzer's -timeout, no SA_RESTART) is
-// blocked in the calling thread during an input so it cannot add an EINTR.
+// still blocked 10 s after being unblocked. SIGALRM (libFuzzer's -timeout, no
+// SA_RESTART) is blocked in the calling thread during an input so it cannot add
+// an EINTR.
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -64,30 +66,46 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr int kMaxScenarios = 4;
-constexpr std::size_t kPipeSize = 4096;  // one page: a 4096-byte filler makes it full
+constexpr std::size_t kPipeSize =
+    4096;  // one page: a 4096-byte filler makes it full
 constexpr long kFillerType = 1;
 constexpr long kMessageType = 2;
 
-enum Call : int { kPipeRead, kPipeWrite, kMsgRcv, kMsgSnd, kSigTimedWait, kFifoOpen, kCallCount };
+enum Call : int {
+  kPipeRead,
+  kPipeWrite,
+  kMsgRcv,
+  kMsgSnd,
+  kSigTimedWait,
+  kFifoOpen,
+  kCallCount
+};
 enum When : int { kBefore, kWhileBlocked, kAfter };
 
-const char* const kCallNames[] = {"pipe read", "pipe write", "msgrcv", "msgsnd", "sigtimedwait",
-                                  "FIFO open"};
+const char* const kCallNames[] = {"pipe read", "pipe write",   "msgrcv",
+                                  "msgsnd",    "sigtimedwait", "FIFO open"};
 const char* const kWhenNames[] = {"before", "while blocked", "after"};
 
 // The system call /proc shows while each call sleeps (glibc's open is openat).
 long syscall_of(Call c) {
   switch (c) {
-    case kPipeRead: return SYS_read;
-    case kPipeWrite: return SYS_write;
-    case kMsgRcv: return SYS_msgrcv;
-    case kMsgSnd: return SYS_msgsnd;
-    case kSigTimedWait: return SYS_rt_sigtimedwait;
-    default: return SYS_openat;
+    case kPipeRead:
+      return SYS_read;
+    case kPipeWrite:
+      return SYS_write;
+    case kMsgRcv:
+      return SYS_msgrcv;
+    case kMsgSnd:
+      return SYS_msgsnd;
+    case kSigTimedWait:
+      return SYS_rt_sigtimedwait;
+    default:
+      return SYS_openat;
   }
 }
 
-// signal(7): SysV IPC and sigtimedwait never restart; the others do with SA_RESTART.
+// signal(7): SysV IPC and sigtimedwait never restart; the others do with
+// SA_RESTART.
 bool restarts(Call c, bool sa_restart) {
   return sa_restart && (c == kPipeRead || c == kPipeWrite || c == kFifoOpen);
 }
@@ -99,7 +117,8 @@ std::string g_scenario;  // description of the running scenario, for failures
 void remove_objects();   // the queue and the FIFO (abort skips atexit)
 
 [[noreturn]] void fail(const std::string& what) {
-  std::fprintf(stderr, "signal_timing_fuzz: %s: %s\n", g_scenario.c_str(), what.c_str());
+  std::fprintf(stderr, "signal_timing_fuzz: %s: %s\n", g_scenario.c_str(),
+               what.c_str());
   remove_objects();
   std::abort();
 }
@@ -116,11 +135,12 @@ void must(const ipc::Status& s, const char* what) {
 // Payload byte i of scenario `seq`.
 std::vector<std::byte> payload(std::uint32_t seq, std::size_t n) {
   std::vector<std::byte> p(n);
-  for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<std::byte>((seq * 131 + i) & 0xff);
+  for (std::size_t i = 0; i < n; ++i)
+    p[i] = static_cast<std::byte>((seq * 131 + i) & 0xff);
   return p;
 }
 
-// ---- the handler --------------------------------------------------------------
+// ---- the handler -----------------------------------------------------------
 
 std::atomic<int> g_handled[65];
 ipc::Notifier* g_notifier = nullptr;
@@ -130,7 +150,7 @@ void on_signal(int sig) {
   g_notifier->notify();  // async-signal-safe, keeps errno
 }
 
-// ---- what the helper thread does for one scenario --------------------------------
+// ---- what the helper thread does for one scenario --------------------------
 
 struct Job {
   Call call = kPipeRead;
@@ -139,13 +159,14 @@ struct Job {
   pid_t tid = 0;          // the calling thread
   pthread_t thread = {};  // the same, for pthread_sigqueue
   std::uint32_t seq = 0;
-  std::size_t len = 0;    // bytes to write (pipe read), message size (msgrcv)
-  int handled_before = 0; // g_handled[sig] before the scenario
+  std::size_t len = 0;     // bytes to write (pipe read), message size (msgrcv)
+  int handled_before = 0;  // g_handled[sig] before the scenario
   // Results, written by the helper before `unblocked`.
   bool signal_sent = false;
-  bool ordered = true;    // the call had returned or the handler had run before the unblock
-  std::string error;      // the helper's own failure, reported by the caller
-  int fifo_fd = -1;       // the FIFO's other end, opened by the helper
+  bool ordered =
+      true;  // the call had returned or the handler had run before the unblock
+  std::string error;  // the helper's own failure, reported by the caller
+  int fifo_fd = -1;   // the FIFO's other end, opened by the helper
 };
 
 struct Env {
@@ -161,9 +182,9 @@ struct Env {
 
   std::mutex mu;
   std::condition_variable cv;
-  Job* job = nullptr;        // posted by the caller, taken by the helper
-  bool unblocked = false;    // the helper has done its part
-  bool done = false;         // the caller has finished the scenario
+  Job* job = nullptr;      // posted by the caller, taken by the helper
+  bool unblocked = false;  // the helper has done its part
+  bool done = false;       // the caller has finished the scenario
   std::atomic<bool> call_returned{false};
 };
 
@@ -192,12 +213,15 @@ void unblock(Env& e, Job& j) {
     case kPipeWrite: {  // drain the filler
       std::vector<std::byte> got(kPipeSize);
       auto r = ipc::read_full(e.pipe.read.get(), got, deadline);
-      if (!r.ok()) complain(r.error().message());
-      else if (*r != kPipeSize || got != payload(~j.seq, kPipeSize)) complain("filler corrupted");
+      if (!r.ok())
+        complain(r.error().message());
+      else if (*r != kPipeSize || got != payload(~j.seq, kPipeSize))
+        complain("filler corrupted");
       break;
     }
     case kMsgRcv: {
-      auto s = e.queue.send(kMessageType, payload(j.seq, j.len), {.nowait = true});
+      auto s =
+          e.queue.send(kMessageType, payload(j.seq, j.len), {.nowait = true});
       if (!s.ok()) complain(s.error().message());
       break;
     }
@@ -222,7 +246,8 @@ void unblock(Env& e, Job& j) {
         break;
       }
       auto b = payload(j.seq, 1);
-      if (::write(fd, b.data(), 1) != 1) complain(std::string("write FIFO: ") + std::strerror(errno));
+      if (::write(fd, b.data(), 1) != 1)
+        complain(std::string("write FIFO: ") + std::strerror(errno));
       j.fifo_fd = fd;
       break;
     }
@@ -253,9 +278,10 @@ bool restarted(pid_t tid, int sig, long nr) {
 void run_job(Env& e, Job& j) {
   const long nr = syscall_of(j.call);
   const auto deadline = ipc::deadline_in(5s);
-  ipc::Status s = j.when == kWhileBlocked
-                      ? fault::interrupt_when_blocked(0, j.tid, j.sig, nr, deadline)
-                      : fault::wait_until_blocked(0, j.tid, nr, deadline);
+  ipc::Status s =
+      j.when == kWhileBlocked
+          ? fault::interrupt_when_blocked(0, j.tid, j.sig, nr, deadline)
+          : fault::wait_until_blocked(0, j.tid, nr, deadline);
   if (!s.ok()) {
     j.error = "the call never blocked: " + s.error().message();
   } else if (j.when == kWhileBlocked) {
@@ -267,7 +293,8 @@ void run_job(Env& e, Job& j) {
     // deferred until the call returns. After 2 s go on regardless and say so
     // (the caller then accepts either outcome).
     auto until = ipc::Clock::now() + 2s;
-    while (!e.call_returned.load() && g_handled[j.sig].load() == j.handled_before &&
+    while (!e.call_returned.load() &&
+           g_handled[j.sig].load() == j.handled_before &&
            !restarted(j.tid, j.sig, nr)) {
       if (ipc::Clock::now() > until) {
         j.ordered = false;
@@ -304,16 +331,22 @@ void helper_main(Env* e) {
 
 Env& env() {
   if (g_env != nullptr) return *g_env;
-  auto* e = new Env(must(ipc::make_pipe(), "pipe"), must(ipc::MessageQueue::create_private(), "msgget"),
-                    must(ipc::msg_limits(), "msg limits").msgmnb, must(ipc::Notifier::create(), "eventfd"));
+  auto* e = new Env(must(ipc::make_pipe(), "pipe"),
+                    must(ipc::MessageQueue::create_private(), "msgget"),
+                    must(ipc::msg_limits(), "msg limits").msgmnb,
+                    must(ipc::Notifier::create(), "eventfd"));
   g_env = e;
   std::atexit(remove_objects);
-  if (must(ipc::set_pipe_capacity(e->pipe.write.get(), kPipeSize), "F_SETPIPE_SZ") != kPipeSize) {
+  if (must(ipc::set_pipe_capacity(e->pipe.write.get(), kPipeSize),
+           "F_SETPIPE_SZ") != kPipeSize) {
     fail("pipe capacity is not one page");
   }
   const char* tmp = std::getenv("TMPDIR");
-  std::string templ = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/sigfuzz.XXXXXX";
-  if (::mkdtemp(templ.data()) == nullptr) fail("mkdtemp " + templ + ": " + std::strerror(errno));
+  std::string templ =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
+      "/sigfuzz.XXXXXX";
+  if (::mkdtemp(templ.data()) == nullptr)
+    fail("mkdtemp " + templ + ": " + std::strerror(errno));
   e->dir = templ;
   e->fifo = templ + "/fifo";
   must(ipc::make_fifo(e->fifo), "mkfifo");
@@ -322,7 +355,8 @@ Env& env() {
   return *e;
 }
 
-// Waits (bounded) until the handler for `sig` has run `want` times since `base`.
+// Waits (bounded) until the handler for `sig` has run `want` times since
+// `base`.
 int handled_since(Env& e, int sig, int base, int want) {
   auto deadline = ipc::deadline_in(5s);
   while (g_handled[sig].load() - base < want) {
@@ -340,10 +374,12 @@ void run_scenario(Env& e, fuzz::FuzzInput& in, std::uint32_t seq) {
   const int sig = interrupt_signal(mode >> 3);
   const std::uint8_t len_byte = in.u8();
   const std::uint8_t aux = in.u8();
-  g_scenario = std::string(kCallNames[call]) + ", " + ipc::signal_name(sig) + " " + kWhenNames[when] +
+  g_scenario = std::string(kCallNames[call]) + ", " + ipc::signal_name(sig) +
+               " " + kWhenNames[when] +
                (sa_restart ? ", SA_RESTART" : ", no SA_RESTART");
 
-  auto action = must(ipc::ScopedSigaction::install(sig, on_signal, sa_restart ? SA_RESTART : 0),
+  auto action = must(ipc::ScopedSigaction::install(sig, on_signal,
+                                                   sa_restart ? SA_RESTART : 0),
                      "sigaction");
   std::optional<ipc::ScopedSignalMask> awaited_blocked;
   (void)e.notifier.drain();
@@ -362,12 +398,14 @@ void run_scenario(Env& e, fuzz::FuzzInput& in, std::uint32_t seq) {
   long msgtyp = 0;
   switch (call) {
     case kPipeRead:
-      len = 1 + len_byte * 16u;    // 1..4081 bytes arrive
-      bufsize = 1 + aux * 16u;     // read buffer: shorter reads leave the rest queued
+      len = 1 + len_byte * 16u;  // 1..4081 bytes arrive
+      bufsize =
+          1 + aux * 16u;  // read buffer: shorter reads leave the rest queued
       break;
     case kPipeWrite:
-      len = 1 + len_byte * 16u;    // <= PIPE_BUF: atomic, never a short count
-      must(ipc::write_full(e.pipe.write.get(), payload(~seq, kPipeSize), ipc::deadline_in(5s)),
+      len = 1 + len_byte * 16u;  // <= PIPE_BUF: atomic, never a short count
+      must(ipc::write_full(e.pipe.write.get(), payload(~seq, kPipeSize),
+                           ipc::deadline_in(5s)),
            "fill the pipe");
       break;
     case kMsgRcv:
@@ -375,14 +413,16 @@ void run_scenario(Env& e, fuzz::FuzzInput& in, std::uint32_t seq) {
       msgtyp = aux % 3 == 0 ? 0 : aux % 3 == 1 ? kMessageType : -kMessageType;
       break;
     case kMsgSnd:
-      filler = 1 + aux % 64;       // qbytes = filler: the queue is full
-      len = 1 + len_byte % filler; // fits once the filler is gone
+      filler = 1 + aux % 64;        // qbytes = filler: the queue is full
+      len = 1 + len_byte % filler;  // fits once the filler is gone
       must(e.queue.set_qbytes(filler), "set qbytes");
-      must(e.queue.send(kFillerType, payload(~seq, filler), {.nowait = true}), "send filler");
+      must(e.queue.send(kFillerType, payload(~seq, filler), {.nowait = true}),
+           "send filler");
       break;
     case kSigTimedWait:
-      awaited_blocked.emplace(must(ipc::ScopedSignalMask::block(ipc::make_sigset({awaited_signal()})),
-                                   "block the awaited signal"));
+      awaited_blocked.emplace(must(
+          ipc::ScopedSignalMask::block(ipc::make_sigset({awaited_signal()})),
+          "block the awaited signal"));
       break;
     default:
       break;
@@ -400,7 +440,8 @@ void run_scenario(Env& e, fuzz::FuzzInput& in, std::uint32_t seq) {
 
   if (when == kBefore) {
     ::pthread_kill(::pthread_self(), sig);
-    if (g_handled[sig].load() - job.handled_before != 1) fail("handler did not run before the call");
+    if (g_handled[sig].load() - job.handled_before != 1)
+      fail("handler did not run before the call");
   }
 
   bool completed = false;
@@ -429,17 +470,21 @@ void run_scenario(Env& e, fuzz::FuzzInput& in, std::uint32_t seq) {
       auto r = ipc::write_some(e.pipe.write.get(), bytes, ipc::Eintr::kSurface);
       if (r.ok()) {
         completed = true;
-        if (*r != len) fail("short write of " + std::to_string(*r) + " of " + std::to_string(len) + " bytes");
+        if (*r != len)
+          fail("short write of " + std::to_string(*r) + " of " +
+               std::to_string(len) + " bytes");
       } else {
         note(r.error());
       }
       break;
     }
     case kMsgRcv: {
-      auto r = e.queue.receive(msgtyp, e.buffer, {.eintr = ipc::Eintr::kSurface});
+      auto r =
+          e.queue.receive(msgtyp, e.buffer, {.eintr = ipc::Eintr::kSurface});
       if (r.ok()) {
         completed = true;
-        if (r->type != kMessageType) fail("received type " + std::to_string(r->type));
+        if (r->type != kMessageType)
+          fail("received type " + std::to_string(r->type));
         got.assign(r->data.begin(), r->data.end());
       } else {
         note(r.error());
@@ -447,16 +492,21 @@ void run_scenario(Env& e, fuzz::FuzzInput& in, std::uint32_t seq) {
       break;
     }
     case kMsgSnd: {
-      auto s = e.queue.send(kMessageType, payload(seq, len), {.eintr = ipc::Eintr::kSurface});
-      if (s.ok()) completed = true;
-      else note(s.error());
+      auto s = e.queue.send(kMessageType, payload(seq, len),
+                            {.eintr = ipc::Eintr::kSurface});
+      if (s.ok())
+        completed = true;
+      else
+        note(s.error());
       break;
     }
     case kSigTimedWait: {
-      auto r = ipc::wait_signal(ipc::make_sigset({awaited_signal()}), 5s, ipc::Eintr::kSurface);
+      auto r = ipc::wait_signal(ipc::make_sigset({awaited_signal()}), 5s,
+                                ipc::Eintr::kSurface);
       if (r.ok()) {
         completed = true;
-        if (r->si_signo != awaited_signal() || r->si_value.sival_int != static_cast<int>(seq)) {
+        if (r->si_signo != awaited_signal() ||
+            r->si_value.sival_int != static_cast<int>(seq)) {
           fail("sigtimedwait returned the wrong signal or value");
         }
       } else {
@@ -465,7 +515,8 @@ void run_scenario(Env& e, fuzz::FuzzInput& in, std::uint32_t seq) {
       break;
     }
     default: {
-      auto r = ipc::open_fifo(e.fifo, ipc::FifoEnd::kRead, {.eintr = ipc::Eintr::kSurface});
+      auto r = ipc::open_fifo(e.fifo, ipc::FifoEnd::kRead,
+                              {.eintr = ipc::Eintr::kSurface});
       if (r.ok()) {
         completed = true;
         fifo_end.emplace(std::move(r).value());
@@ -478,7 +529,8 @@ void run_scenario(Env& e, fuzz::FuzzInput& in, std::uint32_t seq) {
   e.call_returned.store(true);
   if (when == kAfter) {
     ::pthread_kill(::pthread_self(), sig);
-    if (g_handled[sig].load() - job.handled_before != 1) fail("handler did not run for the late signal");
+    if (g_handled[sig].load() - job.handled_before != 1)
+      fail("handler did not run for the late signal");
   }
 
   // Wait for the helper's unblock, then judge the outcome.
@@ -491,8 +543,10 @@ void run_scenario(Env& e, fuzz::FuzzInput& in, std::uint32_t seq) {
   if (!completed && call_errno != EINTR) fail("the call failed: " + call_error);
   const bool want_eintr = when == kWhileBlocked && !restarts(call, sa_restart);
   if (job.ordered && completed == want_eintr) {
-    fail(want_eintr ? "the call completed; signal(7) says EINTR"
-                    : "the call failed with EINTR; signal(7) says it completes (" + call_error + ")");
+    fail(want_eintr
+             ? "the call completed; signal(7) says EINTR"
+             : "the call failed with EINTR; signal(7) says it completes (" +
+                   call_error + ")");
   }
 
   // Nothing lost, nothing duplicated: finish the transfer after an EINTR and
@@ -503,19 +557,23 @@ void run_scenario(Env& e, fuzz::FuzzInput& in, std::uint32_t seq) {
       std::vector<std::byte> rest(len - got.size());
       must(ipc::read_full(e.pipe.read.get(), rest, deadline), "read the rest");
       got.insert(got.end(), rest.begin(), rest.end());
-      if (got != payload(seq, len)) fail("pipe bytes differ from what was written");
-      if (must(ipc::bytes_available(e.pipe.read.get()), "FIONREAD") != 0) fail("extra bytes in the pipe");
+      if (got != payload(seq, len))
+        fail("pipe bytes differ from what was written");
+      if (must(ipc::bytes_available(e.pipe.read.get()), "FIONREAD") != 0)
+        fail("extra bytes in the pipe");
       break;
     }
     case kPipeWrite: {
       if (!completed) {
-        auto n = must(ipc::write_some(e.pipe.write.get(), payload(seq, len), ipc::Eintr::kSurface),
+        auto n = must(ipc::write_some(e.pipe.write.get(), payload(seq, len),
+                                      ipc::Eintr::kSurface),
                       "write again after EINTR");
         if (n != len) fail("short write after EINTR");
       }
       std::vector<std::byte> back(len);
       must(ipc::read_full(e.pipe.read.get(), back, deadline), "read back");
-      if (back != payload(seq, len)) fail("pipe bytes differ from what was written");
+      if (back != payload(seq, len))
+        fail("pipe bytes differ from what was written");
       if (must(ipc::bytes_available(e.pipe.read.get()), "FIONREAD") != 0) {
         fail("the message was written twice (extra bytes in the pipe)");
       }
@@ -523,51 +581,63 @@ void run_scenario(Env& e, fuzz::FuzzInput& in, std::uint32_t seq) {
     }
     case kMsgRcv: {
       if (!completed) {
-        auto r = must(e.queue.receive(msgtyp, e.buffer, {.nowait = true}), "receive after EINTR");
+        auto r = must(e.queue.receive(msgtyp, e.buffer, {.nowait = true}),
+                      "receive after EINTR");
         got.assign(r.data.begin(), r.data.end());
       }
       if (got != payload(seq, len)) fail("message payload differs");
       auto again = e.queue.receive(0, e.buffer, {.nowait = true});
-      if (again.ok() || again.error().code() != ENOMSG) fail("queue not empty after the receive");
+      if (again.ok() || again.error().code() != ENOMSG)
+        fail("queue not empty after the receive");
       break;
     }
     case kMsgSnd: {
       if (!completed) {
-        must(e.queue.send(kMessageType, payload(seq, len), {.nowait = true}), "send again after EINTR");
+        must(e.queue.send(kMessageType, payload(seq, len), {.nowait = true}),
+             "send again after EINTR");
       }
-      auto r = must(e.queue.receive(0, e.buffer, {.nowait = true}), "receive the sent message");
+      auto r = must(e.queue.receive(0, e.buffer, {.nowait = true}),
+                    "receive the sent message");
       std::vector<std::byte> data(r.data.begin(), r.data.end());
-      if (r.type != kMessageType || data != payload(seq, len)) fail("sent message differs");
+      if (r.type != kMessageType || data != payload(seq, len))
+        fail("sent message differs");
       auto again = e.queue.receive(0, e.buffer, {.nowait = true});
-      if (again.ok() || again.error().code() != ENOMSG) fail("message queued twice");
+      if (again.ok() || again.error().code() != ENOMSG)
+        fail("message queued twice");
       must(e.queue.set_qbytes(e.msgmnb), "restore qbytes");
       break;
     }
     case kSigTimedWait: {
       if (!completed) {
-        auto r = must(ipc::wait_signal(ipc::make_sigset({awaited_signal()}), 5s, ipc::Eintr::kSurface),
+        auto r = must(ipc::wait_signal(ipc::make_sigset({awaited_signal()}), 5s,
+                                       ipc::Eintr::kSurface),
                       "sigtimedwait after EINTR");
-        if (r.si_value.sival_int != static_cast<int>(seq)) fail("wrong value after EINTR");
+        if (r.si_value.sival_int != static_cast<int>(seq))
+          fail("wrong value after EINTR");
       }
       auto again = ipc::wait_signal(ipc::make_sigset({awaited_signal()}), 0ns);
-      if (again.ok() || again.error().code() != EAGAIN) fail("the awaited signal arrived twice");
+      if (again.ok() || again.error().code() != EAGAIN)
+        fail("the awaited signal arrived twice");
       break;
     }
     default: {
       if (!completed) {
-        fifo_end.emplace(must(ipc::open_fifo(e.fifo, ipc::FifoEnd::kRead, {.eintr = ipc::Eintr::kSurface}),
+        fifo_end.emplace(must(ipc::open_fifo(e.fifo, ipc::FifoEnd::kRead,
+                                             {.eintr = ipc::Eintr::kSurface}),
                               "open the FIFO after EINTR"));
       }
       std::vector<std::byte> b(1);
       must(ipc::read_full(fifo_end->get(), b, deadline), "read the FIFO");
       if (b != payload(seq, 1)) fail("FIFO byte differs");
-      if (must(ipc::bytes_available(fifo_end->get()), "FIONREAD") != 0) fail("extra bytes in the FIFO");
+      if (must(ipc::bytes_available(fifo_end->get()), "FIONREAD") != 0)
+        fail("extra bytes in the FIFO");
       break;
     }
   }
 
   int runs = handled_since(e, sig, job.handled_before, 1);
-  if (runs != 1) fail("the handler ran " + std::to_string(runs) + " times, not once");
+  if (runs != 1)
+    fail("the handler ran " + std::to_string(runs) + " times, not once");
 
   {
     std::lock_guard<std::mutex> lock(e.mu);
@@ -578,13 +648,18 @@ void run_scenario(Env& e, fuzz::FuzzInput& in, std::uint32_t seq) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
+                                      std::size_t size) {
   Env& e = env();
-  // libFuzzer's -timeout SIGALRM has no SA_RESTART: keep it away from the calls.
-  // It stays pending and is delivered to this thread when the mask is restored.
-  auto no_alarm = must(ipc::ScopedSignalMask::block(ipc::make_sigset({SIGALRM})), "block SIGALRM");
+  // libFuzzer's -timeout SIGALRM has no SA_RESTART: keep it away from the
+  // calls. It stays pending and is delivered to this thread when the mask is
+  // restored.
+  auto no_alarm =
+      must(ipc::ScopedSignalMask::block(ipc::make_sigset({SIGALRM})),
+           "block SIGALRM");
   fuzz::FuzzInput in(data, size);
   static std::uint32_t seq = 0;
-  for (int i = 0; i < kMaxScenarios && in.remaining() >= 4; ++i) run_scenario(e, in, ++seq);
+  for (int i = 0; i < kMaxScenarios && in.remaining() >= 4; ++i)
+    run_scenario(e, in, ++seq);
   return 0;
 }

@@ -22,27 +22,35 @@ constexpr Tables make_tables() {
   Tables t{};
   for (std::uint32_t i = 0; i < 256; ++i) {
     std::uint32_t c = i;
-    for (int bit = 0; bit < 8; ++bit) c = (c & 1) ? (kPoly ^ (c >> 1)) : (c >> 1);
+    for (int bit = 0; bit < 8; ++bit)
+      c = (c & 1) ? (kPoly ^ (c >> 1)) : (c >> 1);
     t[0][i] = c;
   }
   for (std::size_t k = 1; k < 8; ++k) {
-    for (std::uint32_t i = 0; i < 256; ++i) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
+    for (std::uint32_t i = 0; i < 256; ++i)
+      t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
   }
   return t;
 }
 constexpr Tables kTables = make_tables();
 
 // The register (no pre/post inversion) after `data`, starting from `state`.
-std::uint32_t portable_raw(const std::byte* p, std::size_t n, std::uint32_t state) {
-  auto byte = [&](std::size_t i) { return std::to_integer<std::uint32_t>(p[i]); };
+std::uint32_t portable_raw(const std::byte* p, std::size_t n,
+                           std::uint32_t state) {
+  auto byte = [&](std::size_t i) {
+    return std::to_integer<std::uint32_t>(p[i]);
+  };
   const Tables& t = kTables;
   for (; n >= 8; p += 8, n -= 8) {
-    std::uint32_t lo = state ^ (byte(0) | byte(1) << 8 | byte(2) << 16 | byte(3) << 24);
+    std::uint32_t lo =
+        state ^ (byte(0) | byte(1) << 8 | byte(2) << 16 | byte(3) << 24);
     std::uint32_t hi = byte(4) | byte(5) << 8 | byte(6) << 16 | byte(7) << 24;
-    state = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^ t[4][lo >> 24] ^
-            t[3][hi & 0xff] ^ t[2][(hi >> 8) & 0xff] ^ t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
+    state = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^
+            t[4][lo >> 24] ^ t[3][hi & 0xff] ^ t[2][(hi >> 8) & 0xff] ^
+            t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
   }
-  for (std::size_t i = 0; i < n; ++i) state = t[0][(state ^ byte(i)) & 0xff] ^ (state >> 8);
+  for (std::size_t i = 0; i < n; ++i)
+    state = t[0][(state ^ byte(i)) & 0xff] ^ (state >> 8);
   return state;
 }
 
@@ -58,13 +66,15 @@ constexpr std::size_t kStripe = 256;
 using ShiftTables = std::array<std::array<std::uint32_t, 256>, 4>;
 
 constexpr std::uint32_t append_zeros(std::uint32_t state, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) state = kTables[0][state & 0xff] ^ (state >> 8);
+  for (std::size_t i = 0; i < n; ++i)
+    state = kTables[0][state & 0xff] ^ (state >> 8);
   return state;
 }
 
 constexpr ShiftTables make_shift_tables() {
   std::array<std::uint32_t, 32> basis{};
-  for (int bit = 0; bit < 32; ++bit) basis[bit] = append_zeros(std::uint32_t{1} << bit, kStripe);
+  for (int bit = 0; bit < 32; ++bit)
+    basis[bit] = append_zeros(std::uint32_t{1} << bit, kStripe);
   ShiftTables t{};
   for (int k = 0; k < 4; ++k) {
     for (std::uint32_t b = 0; b < 256; ++b) {
@@ -80,8 +90,8 @@ constexpr ShiftTables make_shift_tables() {
 constexpr ShiftTables kShift = make_shift_tables();
 
 std::uint32_t shift(std::uint32_t s) {
-  return kShift[0][s & 0xff] ^ kShift[1][(s >> 8) & 0xff] ^ kShift[2][(s >> 16) & 0xff] ^
-         kShift[3][s >> 24];
+  return kShift[0][s & 0xff] ^ kShift[1][(s >> 8) & 0xff] ^
+         kShift[2][(s >> 16) & 0xff] ^ kShift[3][s >> 24];
 }
 
 std::uint64_t load64(const std::byte* p) {
@@ -90,8 +100,8 @@ std::uint64_t load64(const std::byte* p) {
   return v;
 }
 
-__attribute__((target("sse4.2"))) std::uint32_t hardware_raw(const std::byte* p, std::size_t n,
-                                                            std::uint32_t state) {
+__attribute__((target("sse4.2"))) std::uint32_t hardware_raw(
+    const std::byte* p, std::size_t n, std::uint32_t state) {
   std::uint64_t a = state;
   while (n >= 3 * kStripe) {
     std::uint64_t b = 0, c = 0;
@@ -100,14 +110,16 @@ __attribute__((target("sse4.2"))) std::uint32_t hardware_raw(const std::byte* p,
       b = _mm_crc32_u64(b, load64(p + kStripe + i));
       c = _mm_crc32_u64(c, load64(p + 2 * kStripe + i));
     }
-    a = shift(shift(static_cast<std::uint32_t>(a)) ^ static_cast<std::uint32_t>(b)) ^
+    a = shift(shift(static_cast<std::uint32_t>(a)) ^
+              static_cast<std::uint32_t>(b)) ^
         static_cast<std::uint32_t>(c);
     p += 3 * kStripe;
     n -= 3 * kStripe;
   }
   for (; n >= 8; p += 8, n -= 8) a = _mm_crc32_u64(a, load64(p));
   auto s = static_cast<std::uint32_t>(a);
-  for (; n > 0; ++p, --n) s = _mm_crc32_u8(s, std::to_integer<std::uint8_t>(*p));
+  for (; n > 0; ++p, --n)
+    s = _mm_crc32_u8(s, std::to_integer<std::uint8_t>(*p));
   return s;
 }
 
@@ -118,14 +130,16 @@ const bool kHardware = [] {
 }();
 #else
 const bool kHardware = false;
-std::uint32_t hardware_raw(const std::byte* p, std::size_t n, std::uint32_t state) {
+std::uint32_t hardware_raw(const std::byte* p, std::size_t n,
+                           std::uint32_t state) {
   return portable_raw(p, n, state);
 }
 #endif
 
 }  // namespace
 
-std::uint32_t crc32c_portable(std::span<const std::byte> data, std::uint32_t crc) {
+std::uint32_t crc32c_portable(std::span<const std::byte> data,
+                              std::uint32_t crc) {
   return ~portable_raw(data.data(), data.size(), ~crc);
 }
 

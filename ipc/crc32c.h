@@ -18,8 +18,10 @@ namespace ipc {
 
 std::uint32_t crc32c(std::span<const std::byte> data, std::uint32_t crc = 0);
 
-// The table method alone (what crc32c() falls back to); for tests and benchmarks.
-std::uint32_t crc32c_portable(std::span<const std::byte> data, std::uint32_t crc = 0);
+// The table method alone (what crc32c() falls back to); for tests and
+// benchmarks.
+std::uint32_t crc32c_portable(std::span<const std::byte> data,
+                              std::uint32_t crc = 0);
 
 // Whether crc32c() runs on the CPU's crc32 instruction.
 bool crc32c_uses_hardware();

@@ -22,7 +22,8 @@ std::uint32_t bitwise(std::span<const std::byte> d) {
   std::uint32_t c = 0xFFFFFFFFu;
   for (std::byte b : d) {
     c ^= std::to_integer<std::uint32_t>(b);
-    for (int bit = 0; bit < 8; ++bit) c = (c & 1) ? (0x82F63B78u ^ (c >> 1)) : (c >> 1);
+    for (int bit = 0; bit < 8; ++bit)
+      c = (c & 1) ? (0x82F63B78u ^ (c >> 1)) : (c >> 1);
   }
   return ~c;
 }
@@ -45,11 +46,14 @@ TEST(Crc32cTest, BothMethodsMatchTheDefinitionAtEveryLengthAndAlignment) {
   std::mt19937 rng(11);
   for (std::byte& b : buf) b = static_cast<std::byte>(rng() & 0xff);
   for (std::size_t start = 0; start < 8; ++start) {
-    for (std::size_t len = 0; len <= 2300; len += (len < 80 || (len > 740 && len < 800)) ? 1 : 37) {
+    for (std::size_t len = 0; len <= 2300;
+         len += (len < 80 || (len > 740 && len < 800)) ? 1 : 37) {
       std::span<const std::byte> d(buf.data() + start, len);
       std::uint32_t want = bitwise(d);
-      ASSERT_EQ(crc32c_portable(d), want) << "portable, start " << start << " length " << len;
-      ASSERT_EQ(crc32c(d), want) << "crc32c, start " << start << " length " << len;
+      ASSERT_EQ(crc32c_portable(d), want)
+          << "portable, start " << start << " length " << len;
+      ASSERT_EQ(crc32c(d), want)
+          << "crc32c, start " << start << " length " << len;
     }
   }
 }
@@ -61,8 +65,12 @@ TEST(Crc32cTest, ContinuesAcrossPiecesOfAnySplit) {
   const std::uint32_t whole = bitwise(buf);
   for (std::size_t cut : {0, 1, 7, 8, 767, 768, 769, 1536, 2999, 3000}) {
     std::span<const std::byte> all(buf);
-    EXPECT_EQ(crc32c(all.subspan(cut), crc32c(all.first(cut))), whole) << "cut " << cut;
-    EXPECT_EQ(crc32c_portable(all.subspan(cut), crc32c_portable(all.first(cut))), whole) << "cut " << cut;
+    EXPECT_EQ(crc32c(all.subspan(cut), crc32c(all.first(cut))), whole)
+        << "cut " << cut;
+    EXPECT_EQ(
+        crc32c_portable(all.subspan(cut), crc32c_portable(all.first(cut))),
+        whole)
+        << "cut " << cut;
   }
 }
 

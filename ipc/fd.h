@@ -5,10 +5,16 @@
 //   read_full / write_full  loop over short counts and EINTR until the whole
 //                           buffer moved, EOF (read), or an error; on error the
 //                           Error records how many bytes had moved.
-// A Deadline bounds the time spent blocked (poll(2) before each call; writes
-// then go in pieces of at most PIPE_BUF so that a blocking write(2) cannot
-// outlast it); a non-blocking descriptor is waited on with poll(2) instead of
-// failing EAGAIN in the *_full functions.
+// A Deadline bounds the time spent blocked. Reads poll(2) before each read(2).
+// Writes to a pipe or FIFO go through a non-blocking twin of the descriptor
+// (/proc/self/fd/N reopened O_NONBLOCK; the caller's descriptor and flags are
+// untouched) and poll(2) with the time left when the pipe is full, so the
+// deadline holds even when other writers compete for the space. Where that
+// twin cannot be had (no /proc; not a pipe), writes poll(2) first and go in
+// pieces of at most PIPE_BUF, which hold the deadline unless another writer
+// takes the space between the poll and the write. A read with a deadline has
+// the same window against a competing reader. A non-blocking descriptor is
+// waited on with poll(2) instead of failing EAGAIN in the *_full functions.
 #pragma once
 
 #include <chrono>
@@ -64,14 +70,17 @@ Status set_nonblocking(int fd, bool on);
 Result<bool> is_nonblocking(int fd);
 
 // One read(2). Returns the count (0 = EOF or empty request).
-Result<std::size_t> read_some(int fd, std::span<std::byte> buf, Eintr eintr = Eintr::kSurface,
+Result<std::size_t> read_some(int fd, std::span<std::byte> buf,
+                              Eintr eintr = Eintr::kSurface,
                               Deadline deadline = kNoDeadline);
 // One write(2). Returns the count, which may be short.
 Result<std::size_t> write_some(int fd, std::span<const std::byte> buf,
-                               Eintr eintr = Eintr::kSurface, Deadline deadline = kNoDeadline);
+                               Eintr eintr = Eintr::kSurface,
+                               Deadline deadline = kNoDeadline);
 
 // Reads until `buf` is full or EOF; returns the count (short only at EOF).
-Result<std::size_t> read_full(int fd, std::span<std::byte> buf, Deadline deadline = kNoDeadline);
+Result<std::size_t> read_full(int fd, std::span<std::byte> buf,
+                              Deadline deadline = kNoDeadline);
 // Writes all of `buf`; returns buf.size() or an Error whose transferred() says
 // how much was written.
 Result<std::size_t> write_full(int fd, std::span<const std::byte> buf,

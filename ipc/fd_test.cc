@@ -1,5 +1,5 @@
-// ipc/fd_test.cc — Fd ownership, descriptor flags, and the EINTR / short-count /
-// deadline / EAGAIN handling of read_some, write_some, read_full, write_full.
+// ipc/fd_test.cc — Fd ownership, descriptor flags, and the EINTR / short-count
+// / deadline / EAGAIN handling of read_some, write_some, read_full, write_full.
 //
 // Short counts and injected errors come from swapping sys::table() entries
 // (restored in TearDown); real EINTR comes from a signal delivered with
@@ -7,12 +7,14 @@
 #include "ipc/fd.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <functional>
 #include <future>
 #include <numeric>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "fault/blocked.h"
+#include "fault/libc_syscalls.h"
 #include "ipc/sys.h"
 #include "ipc/testing/test_util.h"
 
@@ -39,13 +42,15 @@ using ::ipc::testing::Worker;
 using ::testing::HasSubstr;
 
 constexpr auto kBlockTimeout = std::chrono::seconds(20);
-constexpr int kSmallPipe = 4096;  // one page: the smallest capacity F_SETPIPE_SZ gives
+constexpr int kSmallPipe =
+    4096;  // one page: the smallest capacity F_SETPIPE_SZ gives
 
 bool is_open(int fd) { return ::fcntl(fd, F_GETFD) >= 0; }
 
 std::vector<std::byte> pattern(std::size_t n) {
   std::vector<std::byte> v(n);
-  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::byte>((i * 7 + i / 251) & 0xff);
+  for (std::size_t i = 0; i < n; ++i)
+    v[i] = static_cast<std::byte>((i * 7 + i / 251) & 0xff);
   return v;
 }
 
@@ -132,7 +137,7 @@ class FdTest : public ::testing::Test {
   void TearDown() override { sys::reset_table(); }
 };
 
-// ---- Fd ---------------------------------------------------------------------
+// ---- Fd --------------------------------------------------------------------
 
 TEST_F(FdTest, DefaultIsInvalid) {
   Fd fd;
@@ -159,7 +164,8 @@ TEST_F(FdTest, MoveConstructionTransfersOwnership) {
   {
     Fd moved(std::move(p.read));
     EXPECT_EQ(moved.get(), raw);
-    EXPECT_FALSE(p.read.valid());  // NOLINT(bugprone-use-after-move): checking the moved-from state
+    EXPECT_FALSE(p.read.valid());  // NOLINT(bugprone-use-after-move): checking
+                                   // the moved-from state
   }
   EXPECT_FALSE(is_open(raw));
 }
@@ -207,11 +213,12 @@ TEST_F(FdTest, ResetClosesAndTakesTheNewDescriptor) {
   EXPECT_FALSE(is_open(second));
 }
 
-// ---- flags ------------------------------------------------------------------
+// ---- flags -----------------------------------------------------------------
 
 TEST_F(FdTest, SetCloexecSetsTheFlag) {
   int fds[2];
-  ASSERT_THAT(::pipe(fds), SyscallSucceeds());  // deliberately without O_CLOEXEC
+  ASSERT_THAT(::pipe(fds),
+              SyscallSucceeds());  // deliberately without O_CLOEXEC
   Fd r(fds[0]), w(fds[1]);
   ASSERT_EQ(::fcntl(r.get(), F_GETFD) & FD_CLOEXEC, 0);
   EXPECT_OK(set_cloexec(r.get()));
@@ -244,7 +251,7 @@ TEST_F(FdTest, FlagFunctionsOnBadDescriptorFail) {
   EXPECT_THAT(is_nonblocking(-1), FailsWith(EBADF));
 }
 
-// ---- read_some / write_some -------------------------------------------------
+// ---- read_some / write_some ------------------------------------------------
 
 TEST_F(FdTest, WriteSomeThenReadSomeRoundTrip) {
   RawPipe p;
@@ -291,7 +298,8 @@ TEST_F(FdTest, ReadSomeSurfacesEintrFromARealSignal) {
     std::byte buf[8];
     result = read_some(p.read.get(), buf, Eintr::kSurface);
   });
-  ASSERT_OK(fault::interrupt_when_blocked(0, w.tid(), SIGUSR1, SYS_read, deadline_in(kBlockTimeout)));
+  ASSERT_OK(fault::interrupt_when_blocked(0, w.tid(), SIGUSR1, SYS_read,
+                                          deadline_in(kBlockTimeout)));
   w.join();
   EXPECT_THAT(result, FailsWith(EINTR));
 }
@@ -304,9 +312,11 @@ TEST_F(FdTest, ReadSomeRetriesEintrFromARealSignal) {
     std::byte buf[8];
     result = read_some(p.read.get(), buf, Eintr::kRetry);
   });
-  ASSERT_OK(fault::interrupt_when_blocked(0, w.tid(), SIGUSR1, SYS_read, deadline_in(kBlockTimeout)));
+  ASSERT_OK(fault::interrupt_when_blocked(0, w.tid(), SIGUSR1, SYS_read,
+                                          deadline_in(kBlockTimeout)));
   // Interrupted, and blocked in read(2) again: the retry.
-  ASSERT_OK(fault::wait_until_blocked(0, w.tid(), SYS_read, deadline_in(kBlockTimeout)));
+  ASSERT_OK(fault::wait_until_blocked(0, w.tid(), SYS_read,
+                                      deadline_in(kBlockTimeout)));
   ASSERT_THAT(::write(p.write.get(), "z", 1), SyscallSucceeds());
   w.join();
   ASSERT_OK(result);
@@ -320,8 +330,11 @@ TEST_F(FdTest, WriteSomeSurfacesEintrOnAFullPipe) {
   fill(p.write.get());
   ASSERT_OK(set_nonblocking(p.write.get(), false));
   Result<std::size_t> result = Error(0, "unset");
-  Worker w([&] { result = write_some(p.write.get(), as_bytes("x"), Eintr::kSurface); });
-  ASSERT_OK(fault::interrupt_when_blocked(0, w.tid(), SIGUSR1, SYS_write, deadline_in(kBlockTimeout)));
+  Worker w([&] {
+    result = write_some(p.write.get(), as_bytes("x"), Eintr::kSurface);
+  });
+  ASSERT_OK(fault::interrupt_when_blocked(0, w.tid(), SIGUSR1, SYS_write,
+                                          deadline_in(kBlockTimeout)));
   w.join();
   EXPECT_THAT(result, FailsWith(EINTR));
 }
@@ -332,11 +345,16 @@ TEST_F(FdTest, WriteSomeRetriesEintrOnAFullPipe) {
   fill(p.write.get());
   ASSERT_OK(set_nonblocking(p.write.get(), false));
   Result<std::size_t> result = Error(0, "unset");
-  Worker w([&] { result = write_some(p.write.get(), as_bytes("x"), Eintr::kRetry); });
-  ASSERT_OK(fault::interrupt_when_blocked(0, w.tid(), SIGUSR1, SYS_write, deadline_in(kBlockTimeout)));
-  ASSERT_OK(fault::wait_until_blocked(0, w.tid(), SYS_write, deadline_in(kBlockTimeout)));
+  Worker w([&] {
+    result = write_some(p.write.get(), as_bytes("x"), Eintr::kRetry);
+  });
+  ASSERT_OK(fault::interrupt_when_blocked(0, w.tid(), SIGUSR1, SYS_write,
+                                          deadline_in(kBlockTimeout)));
+  ASSERT_OK(fault::wait_until_blocked(0, w.tid(), SYS_write,
+                                      deadline_in(kBlockTimeout)));
   std::vector<char> drain(1 << 20);
-  ASSERT_THAT(::read(p.read.get(), drain.data(), drain.size()), SyscallSucceeds());
+  ASSERT_THAT(::read(p.read.get(), drain.data(), drain.size()),
+              SyscallSucceeds());
   w.join();
   ASSERT_OK(result);
   EXPECT_EQ(*result, 1u);
@@ -345,7 +363,8 @@ TEST_F(FdTest, WriteSomeRetriesEintrOnAFullPipe) {
 TEST_F(FdTest, ReadSomeAndWriteSomeDeadlinesTimeOut) {
   RawPipe p(O_NONBLOCK);
   std::byte buf[4];
-  auto r = read_some(p.read.get(), buf, Eintr::kSurface, deadline_in(std::chrono::milliseconds(20)));
+  auto r = read_some(p.read.get(), buf, Eintr::kSurface,
+                     deadline_in(std::chrono::milliseconds(20)));
   EXPECT_THAT(r, FailsWith(ETIMEDOUT));
   EXPECT_THAT(r.error().message(), HasSubstr("waiting to read"));
   fill(p.write.get());
@@ -359,22 +378,27 @@ TEST_F(FdTest, ReadSomeWithDeadlineReturnsDataAlreadyThere) {
   RawPipe p;
   ASSERT_THAT(::write(p.write.get(), "ab", 2), SyscallSucceeds());
   std::byte buf[4];
-  EXPECT_EQ(read_some(p.read.get(), buf, Eintr::kSurface, deadline_in(kBlockTimeout)).value(), 2u);
+  EXPECT_EQ(
+      read_some(p.read.get(), buf, Eintr::kSurface, deadline_in(kBlockTimeout))
+          .value(),
+      2u);
 }
 
 TEST_F(FdTest, WriteSomeWithDeadlineNeverBlocksPastItOnABlockingPipe) {
   // A blocking write(2) larger than the free space waits for a reader; with a
   // deadline, write_some must return what fitted instead of blocking.
   RawPipe p;
-  ASSERT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, kSmallPipe), SyscallSucceeds());
+  ASSERT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, kSmallPipe),
+              SyscallSucceeds());
   auto data = pattern(3 * kSmallPipe);
-  auto n = write_some(p.write.get(), data, Eintr::kSurface, deadline_in(kBlockTimeout));
+  auto n = write_some(p.write.get(), data, Eintr::kSurface,
+                      deadline_in(kBlockTimeout));
   ASSERT_OK(n);
   EXPECT_GT(*n, 0u);
   EXPECT_LE(*n, static_cast<std::size_t>(kSmallPipe));
 }
 
-// ---- read_full ----------------------------------------------------------------
+// ---- read_full -------------------------------------------------------------
 
 TEST_F(FdTest, ReadFullLoopsOverShortCounts) {
   sys::table().read.store(&read_one_byte);
@@ -423,7 +447,8 @@ TEST_F(FdTest, ReadFullDeadlineReportsTransferred) {
   RawPipe p;
   ASSERT_THAT(::write(p.write.get(), "0123456789", 10), SyscallSucceeds());
   std::byte buf[20];
-  auto n = read_full(p.read.get(), buf, deadline_in(std::chrono::milliseconds(30)));
+  auto n =
+      read_full(p.read.get(), buf, deadline_in(std::chrono::milliseconds(30)));
   ASSERT_THAT(n, FailsWith(ETIMEDOUT));
   EXPECT_EQ(n.error().transferred(), 10u);
 }
@@ -439,11 +464,12 @@ TEST_F(FdTest, ReadFullErrorReportsTransferred) {
   EXPECT_THAT(n.error().message(), HasSubstr("after 1 bytes"));
 }
 
-// ---- write_full ---------------------------------------------------------------
+// ---- write_full ------------------------------------------------------------
 
 TEST_F(FdTest, WriteFullOverASmallPipeWithAReaderChild) {
   RawPipe p;
-  ASSERT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, kSmallPipe), SyscallSucceeds());
+  ASSERT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, kSmallPipe),
+              SyscallSucceeds());
   const auto data = pattern(64 * kSmallPipe);
   Child reader([&] {
     p.write.reset();
@@ -462,12 +488,14 @@ TEST_F(FdTest, WriteFullOverASmallPipeWithAReaderChild) {
   EXPECT_EQ(*n, data.size());
   p.write.reset();
   int status = reader.wait();
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << DescribeWaitStatus(status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << DescribeWaitStatus(status);
 }
 
 TEST_F(FdTest, WriteFullOnANonblockingDescriptorWaitsInPollAndCompletes) {
   RawPipe p(O_NONBLOCK);
-  ASSERT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, kSmallPipe), SyscallSucceeds());
+  ASSERT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, kSmallPipe),
+              SyscallSucceeds());
   const auto data = pattern(16 * kSmallPipe);
   pid_t writer_tid = fault::current_tid();
   Status saw_poll = Error(0, "unset");
@@ -475,7 +503,8 @@ TEST_F(FdTest, WriteFullOnANonblockingDescriptorWaitsInPollAndCompletes) {
   Result<std::size_t> drained = Error(0, "unset");
   Worker reader([&] {
     // The writer must be asleep in poll(2), not spinning on EAGAIN.
-    saw_poll = fault::wait_until_blocked(0, writer_tid, SYS_poll, deadline_in(kBlockTimeout));
+    saw_poll = fault::wait_until_blocked(0, writer_tid, fault::kSysPoll,
+                                         deadline_in(kBlockTimeout));
     drained = read_full(p.read.get(), got);
   });
   auto n = write_full(p.write.get(), data);
@@ -490,8 +519,10 @@ TEST_F(FdTest, WriteFullOnANonblockingDescriptorWaitsInPollAndCompletes) {
 
 TEST_F(FdTest, WriteFullDeadlineReportsTransferredOnANonblockingPipe) {
   RawPipe p(O_NONBLOCK);
-  ASSERT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, kSmallPipe), SyscallSucceeds());
-  auto n = write_full(p.write.get(), pattern(3 * kSmallPipe), deadline_in(std::chrono::milliseconds(30)));
+  ASSERT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, kSmallPipe),
+              SyscallSucceeds());
+  auto n = write_full(p.write.get(), pattern(3 * kSmallPipe),
+                      deadline_in(std::chrono::milliseconds(30)));
   ASSERT_THAT(n, FailsWith(ETIMEDOUT));
   EXPECT_EQ(n.error().transferred(), static_cast<std::size_t>(kSmallPipe));
 }
@@ -500,11 +531,141 @@ TEST_F(FdTest, WriteFullDeadlineReportsTransferredOnABlockingPipe) {
   // Without a reader, a blocking write(2) of more than the free space never
   // returns; the deadline must still hold.
   RawPipe p;
-  ASSERT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, kSmallPipe), SyscallSucceeds());
-  auto n = write_full(p.write.get(), pattern(3 * kSmallPipe), deadline_in(std::chrono::milliseconds(30)));
+  ASSERT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, kSmallPipe),
+              SyscallSucceeds());
+  auto n = write_full(p.write.get(), pattern(3 * kSmallPipe),
+                      deadline_in(std::chrono::milliseconds(30)));
   ASSERT_THAT(n, FailsWith(ETIMEDOUT));
   EXPECT_EQ(n.error().transferred(), static_cast<std::size_t>(kSmallPipe));
   EXPECT_EQ(n.error().op(), "poll");
+}
+
+// The scenario of a deadline broken by a competing writer: a full pipe, a
+// second writer blocked in write(2) without a deadline, a reader that frees
+// one page every 250 ms, and write_full with a 300 ms deadline. When poll(2)
+// said "writable" and the other writer took the page, a blocking write(2)
+// slept until the next page (or later): 650 ms were seen. The reader's pace
+// is the scenario, hence the timed reader; what is asserted is our deadline.
+constexpr auto kDeadline = std::chrono::milliseconds(300);
+// Scheduling slack allowed past the deadline: poll's millisecond rounding and
+// wake-up latency on a loaded machine. The failure it guards against
+// overshoots by at least 200 ms (the reader's next page).
+constexpr auto kDeadlineTolerance = std::chrono::milliseconds(100);
+
+// Runs `write` (which returns the Error of a timed-out write, or nothing)
+// in that scenario; returns how long it took.
+Clock::duration WithACompetingWriter(
+    const std::function<void(int wfd, Deadline deadline)>& write) {
+  IgnoreSignal ignore(SIGPIPE);
+  RawPipe p;
+  EXPECT_OK(set_nonblocking(p.write.get(), true));  // only while filling
+  fill(p.write.get());
+  EXPECT_OK(set_nonblocking(p.write.get(), false));
+  // The competing writer: blocked in write(2), no deadline.
+  Worker competitor([&] {
+    std::vector<char> big(1 << 20, 'c');
+    (void)::write(p.write.get(), big.data(), big.size());
+  });
+  EXPECT_OK(fault::wait_until_blocked(0, competitor.tid(), SYS_write,
+                                      deadline_in(kBlockTimeout)));
+  std::atomic<bool> stop{false};
+  Worker reader([&] {
+    char page[4096];
+    while (!stop.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      if (stop.load()) break;
+      (void)::read(p.read.get(), page, sizeof page);
+    }
+  });
+  auto start = Clock::now();
+  write(p.write.get(), deadline_in(kDeadline));
+  auto took = Clock::now() - start;
+  stop = true;
+  reader.join();
+  p.read.reset();  // the competitor's write ends (EPIPE or a short count)
+  competitor.join();
+  return took;
+}
+
+long Ms(Clock::duration d) {
+  return static_cast<long>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
+
+TEST_F(FdTest, WriteFullDeadlineHoldsAgainstACompetingWriter) {
+  Clock::duration took = WithACompetingWriter([](int wfd, Deadline deadline) {
+    // 16 KiB cannot fit: 4 pages at one per 250 ms, shared with the
+    // competitor.
+    auto n = write_full(wfd, pattern(16 * 1024), deadline);
+    EXPECT_THAT(n, FailsWith(ETIMEDOUT));
+  });
+  RecordProperty("took_ms", static_cast<int>(Ms(took)));
+  EXPECT_LE(took, kDeadline + kDeadlineTolerance) << Ms(took) << " ms";
+}
+
+TEST_F(FdTest, WriteSomeDeadlineHoldsAgainstACompetingWriter) {
+  Clock::duration took = WithACompetingWriter([](int wfd, Deadline deadline) {
+    // One page: written if ours is the write that gets the page freed at
+    // 250 ms, else a timeout at 300 ms; never a sleep until the next page.
+    auto n = write_some(wfd, pattern(4096), Eintr::kRetry, deadline);
+    if (n.ok()) {
+      EXPECT_EQ(*n, 4096u);
+    } else {
+      EXPECT_THAT(n, FailsWith(ETIMEDOUT));
+    }
+  });
+  RecordProperty("took_ms", static_cast<int>(Ms(took)));
+  EXPECT_LE(took, kDeadline + kDeadlineTolerance) << Ms(took) << " ms";
+}
+
+// The race of that scenario, decided against us every time: whenever poll(2)
+// reports the pipe writable, the "competitor" (a non-blocking description of
+// the same pipe) fills it up before poll returns to write_full.
+std::atomic<int> g_competitor_fd{-1};
+int poll_then_competitor_fills(struct pollfd* fds, nfds_t n, int timeout) {
+  int r = sys::libc().poll(fds, n, timeout);
+  if (r > 0 && (fds[0].revents & POLLOUT) != 0) {
+    char page[4096] = {};
+    while (::write(g_competitor_fd.load(), page, sizeof page) > 0) {
+    }
+  }
+  return r;
+}
+
+TEST_F(FdTest, WriteFullDeadlineHoldsWhenTheCompetitorAlwaysWins) {
+  Clock::duration took = WithACompetingWriter([](int wfd, Deadline deadline) {
+    std::string twin = "/proc/self/fd/" + std::to_string(wfd);
+    Fd competitor(::open(twin.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+    ASSERT_TRUE(competitor.valid()) << std::strerror(errno);
+    g_competitor_fd = competitor.get();
+    sys::table().poll.store(&poll_then_competitor_fills);
+    auto n = write_full(wfd, pattern(16 * 1024), deadline);
+    sys::reset_table();
+    EXPECT_THAT(n, FailsWith(ETIMEDOUT));
+    EXPECT_EQ(n.ok() ? 1u : n.error().transferred(), 0u);
+  });
+  RecordProperty("took_ms", static_cast<int>(Ms(took)));
+  EXPECT_LE(took, kDeadline + kDeadlineTolerance) << Ms(took) << " ms";
+}
+
+TEST_F(FdTest, WriteFullWithDeadlineLeavesTheDescriptorsFlagsAlone) {
+  // The non-blocking twin is a second open file description: the caller's
+  // descriptor stays blocking, and nothing stays open afterwards.
+  RawPipe p;
+  auto n = write_full(p.write.get(), pattern(100),
+                      deadline_in(std::chrono::seconds(5)));
+  ASSERT_OK(n);
+  EXPECT_EQ(*n, 100u);
+  EXPECT_EQ(::fcntl(p.write.get(), F_GETFL) & O_NONBLOCK, 0);
+  char buf[128];
+  EXPECT_EQ(::read(p.read.get(), buf, sizeof buf), 100);
+  // Without a reader, the twin cannot be opened (ENXIO) and the write fails
+  // as it always did.
+  IgnoreSignal ignore(SIGPIPE);
+  p.read.reset();
+  EXPECT_THAT(write_full(p.write.get(), pattern(10),
+                         deadline_in(std::chrono::seconds(5))),
+              FailsWith(EPIPE));
 }
 
 TEST_F(FdTest, WriteFullReportsEpipeWithTransferred) {
@@ -516,7 +677,8 @@ TEST_F(FdTest, WriteFullReportsEpipeWithTransferred) {
   ASSERT_THAT(n, FailsWith(EPIPE));
   EXPECT_EQ(n.error().transferred(), 100u);
   EXPECT_EQ(n.error().message(),
-            "write(fd=" + std::to_string(p.write.get()) + ", 1000 bytes): Broken pipe after 100 bytes");
+            "write(fd=" + std::to_string(p.write.get()) +
+                ", 1000 bytes): Broken pipe after 100 bytes");
 }
 
 TEST_F(FdTest, WriteFullWithoutReaderFailsEpipeAtOnce) {
@@ -561,12 +723,13 @@ TEST_F(FdTest, WriteFullOfNothingStillChecksTheDescriptor) {
   EXPECT_THAT(write_full(-1, {}), FailsWith(EBADF));
 }
 
-// ---- wait_readable / wait_writable --------------------------------------------
+// ---- wait_readable / wait_writable -----------------------------------------
 
 TEST_F(FdTest, WaitReadableReturnsWhenDataOrHangupArrives) {
   RawPipe p;
-  EXPECT_THAT(wait_readable(p.read.get(), deadline_in(std::chrono::milliseconds(10))),
-              FailsWith(ETIMEDOUT));
+  EXPECT_THAT(
+      wait_readable(p.read.get(), deadline_in(std::chrono::milliseconds(10))),
+      FailsWith(ETIMEDOUT));
   ASSERT_THAT(::write(p.write.get(), "a", 1), SyscallSucceeds());
   EXPECT_OK(wait_readable(p.read.get(), kNoDeadline));
   RawPipe q;
@@ -578,18 +741,22 @@ TEST_F(FdTest, WaitWritableTimesOutOnAFullPipe) {
   RawPipe p(O_NONBLOCK);
   EXPECT_OK(wait_writable(p.write.get(), kNoDeadline));
   fill(p.write.get());
-  Status s = wait_writable(p.write.get(), deadline_in(std::chrono::milliseconds(10)));
+  Status s =
+      wait_writable(p.write.get(), deadline_in(std::chrono::milliseconds(10)));
   EXPECT_THAT(s, FailsWith(ETIMEDOUT));
-  EXPECT_EQ(s.error().message(), "poll(fd=" + std::to_string(p.write.get()) +
-                                     "): Connection timed out (waiting to write)");
+  EXPECT_EQ(s.error().message(),
+            "poll(fd=" + std::to_string(p.write.get()) +
+                "): Connection timed out (waiting to write)");
 }
 
 TEST_F(FdTest, WaitSurfacesOrRetriesEintr) {
   RawPipe p;
   ASSERT_THAT(::write(p.write.get(), "a", 1), SyscallSucceeds());
   sys::table().poll.store(&poll_eintr);
-  EXPECT_THAT(wait_readable(p.read.get(), kNoDeadline, Eintr::kSurface), FailsWith(EINTR));
-  EXPECT_THAT(wait_writable(p.write.get(), kNoDeadline, Eintr::kSurface), FailsWith(EINTR));
+  EXPECT_THAT(wait_readable(p.read.get(), kNoDeadline, Eintr::kSurface),
+              FailsWith(EINTR));
+  EXPECT_THAT(wait_writable(p.write.get(), kNoDeadline, Eintr::kSurface),
+              FailsWith(EINTR));
   g_calls = 0;
   sys::table().poll.store(&poll_eintr_first);
   EXPECT_OK(wait_readable(p.read.get(), kNoDeadline, Eintr::kRetry));
@@ -600,7 +767,8 @@ TEST_F(FdTest, AsBytesViewsTheCharacters) {
   std::string s("a\0b", 3);  // the NUL must not end the view
   auto b = as_bytes(s);
   EXPECT_EQ(b.size(), 3u);
-  EXPECT_EQ(static_cast<const void*>(b.data()), static_cast<const void*>(s.data()));
+  EXPECT_EQ(static_cast<const void*>(b.data()),
+            static_cast<const void*>(s.data()));
 }
 
 }  // namespace

@@ -16,12 +16,14 @@
 #include <new>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "ipc/crc32c.h"
 #include "ipc/sys.h"
 #include "ipc/testing/test_util.h"
 
-// ---- allocation probe ----------------------------------------------------------
+// ---- allocation probe ------------------------------------------------------
 // Records the largest single heap allocation while armed: a header claiming
 // 4 GiB must not allocate anything of that size. ASan and TSan own operator
 // new (a replacement would not link), so there their allocator hook is used;
@@ -49,11 +51,13 @@ void note_allocation(std::size_t n) {
 #ifdef IPCT_ALLOCATION_HOOK
 // From compiler-rt's sanitizer/allocator_interface.h (not shipped with gcc).
 extern "C" int __sanitizer_install_malloc_and_free_hooks(
-    void (*malloc_hook)(const volatile void*, std::size_t), void (*free_hook)(const volatile void*));
+    void (*malloc_hook)(const volatile void*, std::size_t),
+    void (*free_hook)(const volatile void*));
 namespace {
 void install_allocation_probe() {
   static const int installed = __sanitizer_install_malloc_and_free_hooks(
-      [](const volatile void*, std::size_t n) { note_allocation(n); }, [](const volatile void*) {});
+      [](const volatile void*, std::size_t n) { note_allocation(n); },
+      [](const volatile void*) {});
   (void)installed;
 }
 }  // namespace
@@ -121,7 +125,8 @@ void write_all(int fd, const Bytes& b) {
 // Feeds `stream` in chunks of the sizes `chunk()` picks, draining complete
 // frames as it goes; stops at the first decoder error (returned) or the end.
 template <typename ChunkFn>
-Result<std::vector<Frame>> decode_all(FrameDecoder& dec, const Bytes& stream, ChunkFn chunk) {
+Result<std::vector<Frame>> decode_all(FrameDecoder& dec, const Bytes& stream,
+                                      ChunkFn chunk) {
   std::vector<Frame> frames;
   std::size_t pos = 0;
   while (pos < stream.size()) {
@@ -133,8 +138,10 @@ Result<std::vector<Frame>> decode_all(FrameDecoder& dec, const Bytes& stream, Ch
       pos += used;
       auto f = dec.next();
       if (!f) return std::move(f).error();
-      if (*f) frames.push_back(std::move(**f));
-      else if (used == 0) return Error(EDEADLK, "decode_all", "", "decoder made no progress");
+      if (*f)
+        frames.push_back(std::move(**f));
+      else if (used == 0)
+        return Error(EDEADLK, "decode_all", "", "decoder made no progress");
     }
   }
   auto f = dec.next();
@@ -143,7 +150,7 @@ Result<std::vector<Frame>> decode_all(FrameDecoder& dec, const Bytes& stream, Ch
   return frames;
 }
 
-// ---- sys::table() interceptors ----------------------------------------------
+// ---- sys::table() interceptors ---------------------------------------------
 
 std::atomic<int> g_writes{0};
 ssize_t write_counting(int fd, const void* buf, size_t n) {
@@ -170,17 +177,32 @@ class FrameTest : public ::testing::Test {
   void TearDown() override { sys::reset_table(); }
 };
 
-// ---- encoding ---------------------------------------------------------------------
+// ---- encoding --------------------------------------------------------------
 
 TEST_F(FrameTest, EncodeFrameProducesTheDocumentedBytes) {
   EXPECT_EQ(encode_frame(0x0102, as_bytes("abc")),
-            bytes_of({0x49, 0x46, 0x02, 0x01, 0x03, 0x00, 0x00, 0x00, 0x70, 0x26, 0x62, 0xf1, 'a',
-                      'b', 'c'}));
+            bytes_of({0x49, 0x46, 0x02, 0x01, 0x03, 0x00, 0x00, 0x00, 0x70,
+                      0x26, 0x62, 0xf1, 'a', 'b', 'c'}));
   EXPECT_EQ(encode_frame(7, {}),
-            bytes_of({0x49, 0x46, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x27, 0x80, 0x63, 0xd1}));
+            bytes_of({0x49, 0x46, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x27,
+                      0x80, 0x63, 0xd1}));
 }
 
-// ---- decoding: chunkings ------------------------------------------------------------
+TEST_F(FrameTest, UncheckedEncodingIsTheDocumentedBytes) {
+  // Magic 0x5549; the CRC-32C covers header bytes 0..7 only.
+  EXPECT_EQ(encode_frame(0x0102, as_bytes("abc"), FrameFormat::kUnchecked),
+            bytes_of({0x49, 0x55, 0x02, 0x01, 0x03, 0x00, 0x00, 0x00, 0xd6,
+                      0x52, 0x9f, 0x37, 'a', 'b', 'c'}));
+  EXPECT_EQ(encode_frame(7, {}, FrameFormat::kUnchecked),
+            bytes_of({0x49, 0x55, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2d,
+                      0xe8, 0x69, 0x30}));
+  // The same header whatever the payload: the payload is not checked.
+  Bytes a = encode_frame(7, as_bytes("xyz"), FrameFormat::kUnchecked);
+  Bytes b = encode_frame(7, as_bytes("XYZ"), FrameFormat::kUnchecked);
+  EXPECT_TRUE(std::equal(a.begin(), a.begin() + 12, b.begin()));
+}
+
+// ---- decoding: chunkings ---------------------------------------------------
 
 TEST_F(FrameTest, DecodesAWholeFrame) {
   FrameDecoder dec(100);
@@ -219,7 +241,8 @@ TEST_F(FrameTest, WantedAndReceivedTrackTheCurrentFrame) {
 
 TEST_F(FrameTest, FeedingNothingTakesNothing) {
   FrameDecoder dec(16);
-  EXPECT_EQ(dec.feed({}), 0u);  // a null, empty span (UBSan: no memcpy from null)
+  EXPECT_EQ(dec.feed({}),
+            0u);  // a null, empty span (UBSan: no memcpy from null)
   Bytes wire = encode_frame(1, as_bytes("ab"));
   EXPECT_EQ(dec.feed(std::span(wire).first(3)), 3u);
   EXPECT_EQ(dec.feed({}), 0u);
@@ -229,10 +252,12 @@ TEST_F(FrameTest, FeedingNothingTakesNothing) {
 }
 
 TEST_F(FrameTest, OneByteChunks) {
-  std::vector<Bytes> payloads = {bytes_of("first"), {}, bytes_of("x"), Bytes(300, std::byte{0x5a})};
+  std::vector<Bytes> payloads = {
+      bytes_of("first"), {}, bytes_of("x"), Bytes(300, std::byte{0x5a})};
   std::vector<Bytes> wire;
   for (std::size_t i = 0; i < payloads.size(); ++i) {
-    wire.push_back(encode_frame(static_cast<std::uint16_t>(i + 10), payloads[i]));
+    wire.push_back(
+        encode_frame(static_cast<std::uint16_t>(i + 10), payloads[i]));
   }
   FrameDecoder dec(300);
   auto frames = decode_all(dec, concat(wire), [] { return std::size_t{1}; });
@@ -251,12 +276,14 @@ TEST_F(FrameTest, RandomChunkSizes) {
   std::vector<Bytes> wire;
   for (int i = 0; i < 300; ++i) {
     std::size_t len = (i % 50 == 0) ? kMax : rng() % (kMax + 1);
-    sent.push_back({static_cast<std::uint16_t>(rng()), random_payload(rng, len)});
+    sent.push_back(
+        {static_cast<std::uint16_t>(rng()), random_payload(rng, len)});
     wire.push_back(encode_frame(sent.back().type, sent.back().payload));
   }
   for (std::size_t max_chunk : {2, 13, 64, 1000, 5000}) {
     FrameDecoder dec(kMax);
-    auto frames = decode_all(dec, concat(wire), [&] { return 1 + rng() % max_chunk; });
+    auto frames =
+        decode_all(dec, concat(wire), [&] { return 1 + rng() % max_chunk; });
     ASSERT_OK(frames);
     ASSERT_EQ(frames->size(), sent.size()) << "chunks up to " << max_chunk;
     for (std::size_t i = 0; i < sent.size(); ++i) {
@@ -294,12 +321,14 @@ TEST_F(FrameTest, PayloadOfExactlyMaxPayloadIsAccepted) {
   EXPECT_EQ(dec.next().value()->payload.size(), 8u);
 }
 
-// ---- decoding: malformed headers -------------------------------------------------------
+// ---- decoding: malformed headers -------------------------------------------
 
 // The error a decoder reports for `wire` fed at once; also checks that the
 // error is sticky.
-Error decode_error(const Bytes& wire, std::size_t max_payload, std::size_t* consumed = nullptr) {
-  FrameDecoder dec(max_payload);
+Error decode_error(const Bytes& wire, std::size_t max_payload,
+                   std::size_t* consumed = nullptr,
+                   FrameFormat format = FrameFormat::kChecked) {
+  FrameDecoder dec(max_payload, format);
   std::size_t used = dec.feed(wire);
   if (consumed != nullptr) *consumed = used;
   auto f = dec.next();
@@ -307,7 +336,8 @@ Error decode_error(const Bytes& wire, std::size_t max_payload, std::size_t* cons
   if (f.ok()) return Error(0, "none");
   EXPECT_TRUE(dec.failed());
   EXPECT_EQ(dec.wanted(), 0u);
-  EXPECT_EQ(dec.feed(encode_frame(1, {})), 0u) << "accepted bytes after an error";
+  EXPECT_EQ(dec.feed(encode_frame(1, {})), 0u)
+      << "accepted bytes after an error";
   auto again = dec.next();
   EXPECT_FALSE(again.ok());
   if (!again.ok()) {
@@ -350,7 +380,8 @@ TEST_F(FrameTest, OversizedClaimIsRejectedBeforeThePayload) {
 
 TEST_F(FrameTest, OversizedClaimDoesNotAllocate) {
   // A header claiming 4 GiB - 1 bytes, limit 1 MiB.
-  Bytes header = bytes_of({0x49, 0x46, 0x01, 0x00, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0});
+  Bytes header =
+      bytes_of({0x49, 0x46, 0x01, 0x00, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0});
   FrameDecoder dec(1 << 20);
   install_allocation_probe();
   g_largest_allocation = 0;
@@ -358,7 +389,8 @@ TEST_F(FrameTest, OversizedClaimDoesNotAllocate) {
   std::size_t used = dec.feed(header);
   g_track_allocations = false;
   EXPECT_EQ(used, kFrameHeaderSize);
-  EXPECT_LT(g_largest_allocation.load(), 4096u) << "decoder allocated for a rejected claim";
+  EXPECT_LT(g_largest_allocation.load(), 4096u)
+      << "decoder allocated for a rejected claim";
   auto f = dec.next();
   ASSERT_THAT(f, FailsWith(EMSGSIZE));
   EXPECT_EQ(f.error().detail(), "frame claims 4294967295 bytes, limit 1048576");
@@ -379,7 +411,8 @@ TEST_F(FrameTest, AcceptedClaimAllocatesOnlyThePayload) {
 
 TEST_F(FrameTest, CorruptionAnywhereButTheMagicFailsTheChecksum) {
   const Bytes good = encode_frame(0x1234, as_bytes("checksummed"));
-  // type (2, 3), length (4..7, kept within the data), CRC (8..11), payload (12..).
+  // type (2, 3), length (4..7, kept within the data), CRC (8..11), payload
+  // (12..).
   for (std::size_t at : {2, 3, 4, 8, 9, 10, 11, 12, 17, 22}) {
     Bytes wire = good;
     if (at == 4) {
@@ -402,11 +435,233 @@ TEST_F(FrameTest, ChecksumMismatchNamesBothValues) {
   EXPECT_THAT(e.message(), HasSubstr(", computed 0x"));
 }
 
-// ---- read_frame --------------------------------------------------------------------
+// ---- the unchecked format --------------------------------------------------
+
+TEST_F(FrameTest, UncheckedFramesDecodeInEveryChunking) {
+  std::mt19937 rng(11);
+  std::vector<Frame> sent;
+  Bytes stream;
+  for (int i = 0; i < 30; ++i) {
+    sent.push_back({static_cast<std::uint16_t>(i * 7),
+                    random_payload(rng, i % 5 == 0 ? 0 : rng() % 3000)});
+    Bytes wire = encode_frame(sent.back().type, sent.back().payload,
+                              FrameFormat::kUnchecked);
+    stream.insert(stream.end(), wire.begin(), wire.end());
+  }
+  for (std::size_t chunk : {1u, 5u, 12u, 13u, 4096u, 100000u}) {
+    FrameDecoder dec(3000, FrameFormat::kUnchecked);
+    EXPECT_EQ(dec.format(), FrameFormat::kUnchecked);
+    auto frames = decode_all(dec, stream, [&] { return chunk; });
+    ASSERT_OK(frames);
+    ASSERT_EQ(frames->size(), sent.size()) << chunk;
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+      EXPECT_EQ((*frames)[i].type, sent[i].type);
+      EXPECT_TRUE((*frames)[i].payload == sent[i].payload);
+    }
+  }
+}
+
+TEST_F(FrameTest, UncheckedHeaderCorruptionIsCaughtBeforeThePayload) {
+  const Bytes good =
+      encode_frame(0x1234, as_bytes("not checked"), FrameFormat::kUnchecked);
+  // type (2, 3), length (4..7: a lie in either direction), check (8..11).
+  for (std::size_t at : {2, 3, 4, 5, 7, 8, 9, 10, 11}) {
+    Bytes wire = good;
+    wire[at] ^= std::byte{0x01};
+    std::size_t consumed = 0;
+    Error e = decode_error(wire, 1 << 30, &consumed, FrameFormat::kUnchecked);
+    EXPECT_EQ(e.code(), EBADMSG) << "byte " << at;
+    EXPECT_THAT(e.detail(), HasSubstr("header checksum mismatch: header 0x"))
+        << "byte " << at;
+    EXPECT_EQ(consumed, kFrameHeaderSize) << "byte " << at;
+  }
+  // A corrupted header is refused even when its length is over the limit:
+  // the check comes first.
+  Bytes lie = good;
+  lie[7] = std::byte{0x40};
+  EXPECT_EQ(decode_error(lie, 100, nullptr, FrameFormat::kUnchecked).code(),
+            EBADMSG);
+  // A well-formed header over the limit: EMSGSIZE, as for checked frames.
+  Bytes big =
+      encode_frame(1, Bytes(101, std::byte{0}), FrameFormat::kUnchecked);
+  Error e = decode_error(big, 100, nullptr, FrameFormat::kUnchecked);
+  EXPECT_EQ(e.code(), EMSGSIZE);
+  EXPECT_EQ(e.detail(), "frame claims 101 bytes, limit 100");
+}
+
+TEST_F(FrameTest, UncheckedPayloadCorruptionIsNotCaught) {
+  // What the format gives up, stated by a test.
+  Bytes wire = encode_frame(3, as_bytes("abc"), FrameFormat::kUnchecked);
+  wire[12] = std::byte{'A'};
+  FrameDecoder dec(16, FrameFormat::kUnchecked);
+  EXPECT_EQ(dec.feed(wire), wire.size());
+  auto f = dec.next();
+  ASSERT_OK(f);
+  ASSERT_TRUE(f->has_value());
+  EXPECT_EQ((*f)->payload, bytes_of("Abc"));
+}
+
+TEST_F(FrameTest, AFrameOfTheOtherFormatIsNamed) {
+  Error e = decode_error(encode_frame(1, as_bytes("x")), 16, nullptr,
+                         FrameFormat::kUnchecked);
+  EXPECT_EQ(e.code(), EBADMSG);
+  EXPECT_EQ(e.detail(), "a checked frame on an unchecked channel");
+  e = decode_error(encode_frame(1, as_bytes("x"), FrameFormat::kUnchecked), 16);
+  EXPECT_EQ(e.code(), EBADMSG);
+  EXPECT_EQ(e.detail(), "an unchecked frame on a checked channel");
+}
+
+TEST_F(FrameTest, UncheckedFramesThroughWriteFrameAndBothReaders) {
+  RawPipe p;
+  std::mt19937 rng(5);
+  Bytes big = random_payload(rng, 40000);
+  ASSERT_OK(write_frame(p.write.get(), 1, as_bytes("small"), 40000, kNoDeadline,
+                        FrameFormat::kUnchecked));
+  ASSERT_OK(write_frame(p.write.get(), 2, big, 40000, kNoDeadline,
+                        FrameFormat::kUnchecked));
+  FrameDecoder dec(40000, FrameFormat::kUnchecked);
+  auto first = read_frame(p.read.get(), dec);
+  ASSERT_OK(first);
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ((*first)->payload, bytes_of("small"));
+  p.write.reset();
+  FrameReader in(p.read.get(), 40000, FrameFormat::kUnchecked);
+  auto second = in.next();
+  ASSERT_OK(second);
+  ASSERT_TRUE(second->has_value());
+  EXPECT_EQ((*second)->type, 2);
+  EXPECT_TRUE((*second)->payload == big);
+  auto eof = in.next();
+  ASSERT_OK(eof);
+  EXPECT_FALSE(eof->has_value());
+}
+
+// ---- memory and time follow the bytes received -----------------------------
+
+// A header (of either format) that claims `length` payload bytes.
+Bytes header_claiming(std::uint32_t length, FrameFormat format) {
+  Bytes h = encode_frame(1, {}, format);
+  for (int i = 0; i < 4; ++i) h[4 + i] = std::byte((length >> (8 * i)) & 0xff);
+  if (format == FrameFormat::kUnchecked) {
+    // Signed again: an unchecked header's check is verified at once.
+    std::uint32_t crc = crc32c(std::span(h).first(8));
+    for (int i = 0; i < 4; ++i) h[8 + i] = std::byte((crc >> (8 * i)) & 0xff);
+  }
+  return h;
+}
+
+class FrameMemoryTest : public FrameTest,
+                        public ::testing::WithParamInterface<FrameFormat> {};
+
+TEST_P(FrameMemoryTest, AStalledHugeClaimHoldsOnlyWhatArrived) {
+  // A peer sends a header claiming 64 MiB (within the cap), some payload, and
+  // stalls. Both readers hold memory for what arrived, not for the claim.
+  constexpr std::uint32_t kClaim = 64u << 20;
+  for (bool buffered : {false, true}) {
+    SCOPED_TRACE(buffered ? "FrameReader" : "read_frame");
+    RawPipe p(O_NONBLOCK);
+    FrameDecoder dec(kClaim, GetParam());
+    FrameReader in(p.read.get(), kClaim, GetParam());
+    const FrameDecoder& d = buffered ? in.decoder() : dec;
+    auto read_what_is_there = [&] {
+      auto f = buffered ? in.next() : read_frame(p.read.get(), dec);
+      ASSERT_THAT(f, FailsWith(EAGAIN));  // the rest never comes
+    };
+    install_allocation_probe();
+    g_largest_allocation = 0;
+    g_track_allocations = true;
+    write_all(p.write.get(), header_claiming(kClaim, GetParam()));
+    write_all(p.write.get(), Bytes(4096, std::byte{1}));
+    read_what_is_there();
+    g_track_allocations = false;
+    EXPECT_EQ(d.received(), kFrameHeaderSize + 4096);
+    EXPECT_LE(d.payload_capacity(), 2 * 4096 + kFrameInitialRoom);
+    EXPECT_LE(g_largest_allocation.load(), 2 * 4096 + kFrameInitialRoom);
+    // As more arrives, the buffer grows with it: at most twice what arrived
+    // (plus the initial room), never the claim.
+    Bytes piece(60 * 1024, std::byte{2});
+    for (int i = 0; i < 40; ++i) {
+      write_all(p.write.get(), piece);
+      read_what_is_there();
+      std::size_t payload = d.received() - kFrameHeaderSize;
+      EXPECT_LE(d.payload_capacity(), 2 * payload + kFrameInitialRoom)
+          << payload << " bytes of payload received";
+    }
+    EXPECT_EQ(d.received(), kFrameHeaderSize + 4096 + 40 * piece.size());
+  }
+}
+
+// CPU time of the calling thread.
+double ThreadCpuSeconds() {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
+}
+
+// CPU seconds a reader (FrameReader, or read_frame if !frame_reader) spends
+// on one frame of `size` bytes that arrives at most 4 KiB per read (a pipe of
+// one page, filled by a writer thread).
+double CpuForATrickledFrame(std::size_t size, FrameFormat format,
+                            bool frame_reader) {
+  RawPipe p;
+  EXPECT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, 4096), SyscallSucceeds());
+  Bytes payload(size, std::byte{0x5a});
+  ::testing::Message failure;
+  std::thread writer([&] {
+    Status s =
+        write_frame(p.write.get(), 1, payload, size, kNoDeadline, format);
+    if (!s) failure << s.error().message();
+  });
+  FrameReader in(p.read.get(), size, format);
+  FrameDecoder dec(size, format);
+  double start = ThreadCpuSeconds();
+  auto f = frame_reader ? in.next() : read_frame(p.read.get(), dec);
+  double cpu = ThreadCpuSeconds() - start;
+  writer.join();
+  EXPECT_OK(f);
+  EXPECT_TRUE(f.ok() && f->has_value() && (*f)->payload.size() == size);
+  EXPECT_EQ(failure.GetString(), "");
+  return cpu;
+}
+
+TEST_P(FrameMemoryTest, ATrickledFrameCostsTimeLinearInItsSize) {
+  // 1 MiB and 8 MiB, 4 KiB per read: 256 and 2048 reads. When each read
+  // zero-filled the rest of the payload, the second cost ~64 times the first
+  // (and seconds); linear, ~8 times, up to twice that once 8 MiB no longer
+  // fits in the caches. And FrameReader costs about what read_frame (which
+  // only appends) costs for the same 8 MiB, measured in the same run. Best
+  // of three, to ride out preemption on a loaded machine.
+  double small = 1e9, large = 1e9, reference = 1e9;
+  for (int i = 0; i < 3; ++i) {
+    small = std::min(small, CpuForATrickledFrame(1u << 20, GetParam(), true));
+    large = std::min(large, CpuForATrickledFrame(8u << 20, GetParam(), true));
+    reference =
+        std::min(reference, CpuForATrickledFrame(8u << 20, GetParam(), false));
+  }
+  RecordProperty("cpu_us_1MiB", static_cast<int>(small * 1e6));
+  RecordProperty("cpu_us_8MiB", static_cast<int>(large * 1e6));
+  RecordProperty("cpu_us_8MiB_read_frame", static_cast<int>(reference * 1e6));
+  EXPECT_LT(large, 32 * std::max(small, 1e-4))
+      << "1 MiB: " << small << " s, 8 MiB: " << large << " s";
+  EXPECT_LT(large, 4 * std::max(reference, 1e-3))
+      << "FrameReader: " << large << " s, read_frame: " << reference << " s";
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, FrameMemoryTest,
+                         ::testing::Values(FrameFormat::kChecked,
+                                           FrameFormat::kUnchecked),
+                         [](const ::testing::TestParamInfo<FrameFormat>& info) {
+                           return info.param == FrameFormat::kChecked
+                                      ? "Checked"
+                                      : "Unchecked";
+                         });
+
+// ---- read_frame ------------------------------------------------------------
 
 TEST_F(FrameTest, ReadFrameReadsFramesThenReportsCleanEof) {
   RawPipe p;
-  write_all(p.write.get(), concat({encode_frame(1, as_bytes("one")), encode_frame(2, {})}));
+  write_all(p.write.get(),
+            concat({encode_frame(1, as_bytes("one")), encode_frame(2, {})}));
   p.write.reset();
   FrameDecoder dec(16);
   auto a = read_frame(p.read.get(), dec);
@@ -425,7 +680,8 @@ TEST_F(FrameTest, ReadFrameReadsFramesThenReportsCleanEof) {
 TEST_F(FrameTest, ReadFrameLeavesTheNextFrameInThePipe) {
   RawPipe p;
   Bytes second = encode_frame(2, as_bytes("second"));
-  write_all(p.write.get(), concat({encode_frame(1, as_bytes("first")), second}));
+  write_all(p.write.get(),
+            concat({encode_frame(1, as_bytes("first")), second}));
   FrameDecoder dec(16);
   auto a = read_frame(p.read.get(), dec);
   ASSERT_OK(a);
@@ -441,8 +697,9 @@ TEST_F(FrameTest, ReadFrameReportsEofInsideTheHeader) {
   FrameDecoder dec(16);
   auto f = read_frame(p.read.get(), dec);
   ASSERT_THAT(f, FailsWith(EPROTO));
-  EXPECT_EQ(f.error().message(), "read_frame(fd=" + std::to_string(p.read.get()) +
-                                     "): Protocol error (truncated frame: EOF after 5 of 12 bytes)");
+  EXPECT_EQ(f.error().message(),
+            "read_frame(fd=" + std::to_string(p.read.get()) +
+                "): Protocol error (truncated frame: EOF after 5 of 12 bytes)");
 }
 
 TEST_F(FrameTest, ReadFrameReportsEofInsideThePayload) {
@@ -480,12 +737,14 @@ TEST_F(FrameTest, ReadFrameRejectsAnOversizedFrame) {
 TEST_F(FrameTest, ReadFrameDeadlineThenResume) {
   RawPipe p;
   FrameDecoder dec(64);
-  EXPECT_THAT(read_frame(p.read.get(), dec, deadline_in(std::chrono::milliseconds(10))),
-              FailsWith(ETIMEDOUT));
+  EXPECT_THAT(
+      read_frame(p.read.get(), dec, deadline_in(std::chrono::milliseconds(10))),
+      FailsWith(ETIMEDOUT));
   Bytes wire = encode_frame(5, as_bytes("resumed"));
   write_all(p.write.get(), Bytes(wire.begin(), wire.begin() + 14));
-  EXPECT_THAT(read_frame(p.read.get(), dec, deadline_in(std::chrono::milliseconds(10))),
-              FailsWith(ETIMEDOUT));
+  EXPECT_THAT(
+      read_frame(p.read.get(), dec, deadline_in(std::chrono::milliseconds(10))),
+      FailsWith(ETIMEDOUT));
   EXPECT_EQ(dec.received(), 14u);
   write_all(p.write.get(), Bytes(wire.begin() + 14, wire.end()));
   auto f = read_frame(p.read.get(), dec, deadline_in(std::chrono::seconds(20)));
@@ -499,12 +758,13 @@ TEST_F(FrameTest, ReadFrameOnABadDescriptorFails) {
   EXPECT_THAT(read_frame(-1, dec), FailsWith(EBADF));
 }
 
-// ---- FrameReader -------------------------------------------------------------------
+// ---- FrameReader -----------------------------------------------------------
 
 TEST_F(FrameTest, FrameReaderTakesSmallFramesInOneReadThenReportsCleanEof) {
   RawPipe p;
-  write_all(p.write.get(), concat({encode_frame(1, as_bytes("one")), encode_frame(2, {}),
-                                   encode_frame(3, Bytes(4096, std::byte{'x'}))}));
+  write_all(p.write.get(),
+            concat({encode_frame(1, as_bytes("one")), encode_frame(2, {}),
+                    encode_frame(3, Bytes(4096, std::byte{'x'}))}));
   p.write.reset();
   sys::table().read.store(&read_counting);
   FrameReader in(p.read.get(), 4096);
@@ -549,12 +809,14 @@ TEST_F(FrameTest, FrameReaderReportsEofInsideAFrame) {
   for (std::size_t cut : {5u, 15u}) {
     RawPipe p;
     Bytes wire = encode_frame(1, as_bytes("0123456789"));
-    write_all(p.write.get(), Bytes(wire.begin(), wire.begin() + static_cast<long>(cut)));
+    write_all(p.write.get(),
+              Bytes(wire.begin(), wire.begin() + static_cast<long>(cut)));
     p.write.reset();
     FrameReader in(p.read.get(), 16);
     auto f = in.next();
     ASSERT_THAT(f, FailsWith(EPROTO));
-    EXPECT_EQ(f.error().detail(), "truncated frame: EOF after " + std::to_string(cut) + " of " +
+    EXPECT_EQ(f.error().detail(), "truncated frame: EOF after " +
+                                      std::to_string(cut) + " of " +
                                       (cut < 12 ? "12" : "22") + " bytes");
   }
 }
@@ -587,10 +849,12 @@ TEST_F(FrameTest, FrameReaderRejectsAnOversizedFrame) {
 TEST_F(FrameTest, FrameReaderDeadlineThenResume) {
   RawPipe p;
   FrameReader in(p.read.get(), 64);
-  EXPECT_THAT(in.next(deadline_in(std::chrono::milliseconds(10))), FailsWith(ETIMEDOUT));
+  EXPECT_THAT(in.next(deadline_in(std::chrono::milliseconds(10))),
+              FailsWith(ETIMEDOUT));
   Bytes wire = encode_frame(5, as_bytes("resumed"));
   write_all(p.write.get(), Bytes(wire.begin(), wire.begin() + 14));
-  EXPECT_THAT(in.next(deadline_in(std::chrono::milliseconds(10))), FailsWith(ETIMEDOUT));
+  EXPECT_THAT(in.next(deadline_in(std::chrono::milliseconds(10))),
+              FailsWith(ETIMEDOUT));
   EXPECT_EQ(in.decoder().received(), 14u);
   write_all(p.write.get(), Bytes(wire.begin() + 14, wire.end()));
   auto f = in.next(deadline_in(std::chrono::seconds(20)));
@@ -604,7 +868,7 @@ TEST_F(FrameTest, FrameReaderOnABadDescriptorFails) {
   EXPECT_THAT(in.next(), FailsWith(EBADF));
 }
 
-// ---- write_frame -------------------------------------------------------------------
+// ---- write_frame -----------------------------------------------------------
 
 TEST_F(FrameTest, WriteFrameWritesTheEncodingInOneWrite) {
   RawPipe p;
@@ -613,7 +877,8 @@ TEST_F(FrameTest, WriteFrameWritesTheEncodingInOneWrite) {
   EXPECT_EQ(g_writes.load(), 1);
   Bytes expected = encode_frame(3, as_bytes("hello"));
   Bytes got(expected.size() + 1);
-  ASSERT_EQ(::read(p.read.get(), got.data(), got.size()), static_cast<ssize_t>(expected.size()));
+  ASSERT_EQ(::read(p.read.get(), got.data(), got.size()),
+            static_cast<ssize_t>(expected.size()));
   got.resize(expected.size());
   EXPECT_EQ(got, expected);
 }
@@ -633,7 +898,8 @@ TEST_F(FrameTest, WriteFrameWithoutReaderFailsEpipe) {
   IgnoreSignal ignore(SIGPIPE);
   RawPipe p;
   p.read.reset();
-  EXPECT_THAT(write_frame(p.write.get(), 1, as_bytes("x"), 16), FailsWith(EPIPE));
+  EXPECT_THAT(write_frame(p.write.get(), 1, as_bytes("x"), 16),
+              FailsWith(EPIPE));
 }
 
 TEST_F(FrameTest, WriteFrameDeadlineOnAFullPipe) {
@@ -641,18 +907,21 @@ TEST_F(FrameTest, WriteFrameDeadlineOnAFullPipe) {
   std::vector<char> chunk(4096, 'f');
   while (::write(p.write.get(), chunk.data(), chunk.size()) > 0) {
   }
-  Status s = write_frame(p.write.get(), 1, as_bytes("late"), 16, deadline_in(std::chrono::milliseconds(10)));
+  Status s = write_frame(p.write.get(), 1, as_bytes("late"), 16,
+                         deadline_in(std::chrono::milliseconds(10)));
   ASSERT_THAT(s, FailsWith(ETIMEDOUT));
   EXPECT_EQ(s.error().transferred(), 0u);
 }
 
 // Both readers: read_frame with a decoder, and FrameReader.
-class CutShortWriterTest : public FrameTest, public ::testing::WithParamInterface<bool> {};
+class CutShortWriterTest : public FrameTest,
+                           public ::testing::WithParamInterface<bool> {};
 
 TEST_P(CutShortWriterTest, FramesSurviveAWriterChildWhoseWritesAreCutShort) {
   const bool buffered = GetParam();
   std::mt19937 rng(7);
-  constexpr std::size_t kMax = 40000;  // larger than PIPE_BUF and read_frame's buffer
+  constexpr std::size_t kMax =
+      40000;  // larger than PIPE_BUF and read_frame's buffer
   std::vector<Frame> sent;
   for (int i = 0; i < 60; ++i) {
     std::size_t len = i % 20 == 0 ? kMax : rng() % 2000;
@@ -674,7 +943,8 @@ TEST_P(CutShortWriterTest, FramesSurviveAWriterChildWhoseWritesAreCutShort) {
   std::size_t i = 0;
   for (;; ++i) {
     auto deadline = deadline_in(std::chrono::seconds(60));
-    auto f = buffered ? in.next(deadline) : read_frame(p.read.get(), dec, deadline);
+    auto f =
+        buffered ? in.next(deadline) : read_frame(p.read.get(), dec, deadline);
     ASSERT_OK(f);
     if (!f->has_value()) break;
     ASSERT_LT(i, sent.size());
@@ -683,7 +953,8 @@ TEST_P(CutShortWriterTest, FramesSurviveAWriterChildWhoseWritesAreCutShort) {
   }
   EXPECT_EQ(i, sent.size());
   int status = writer.wait();
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << DescribeWaitStatus(status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << DescribeWaitStatus(status);
 }
 
 INSTANTIATE_TEST_SUITE_P(Readers, CutShortWriterTest, ::testing::Bool(),

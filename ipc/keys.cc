@@ -34,14 +34,17 @@ Result<key_t> make_key(const std::string& path, int proj_id) {
   // failure is -1 *with* errno set.
   errno = 0;
   key_t key = sys::ftok(path.c_str(), proj_id);
-  if (key == -1 && errno != 0) return Error::from_errno("ftok", key_context(path, proj_id));
+  if (key == -1 && errno != 0)
+    return Error::from_errno("ftok", key_context(path, proj_id));
   return key;
 }
 
-Result<KeyedId> create_with_free_key(const std::string& path, int first_proj_id,
-                                     const std::function<Result<int>(key_t)>& create_exclusive) {
+Result<KeyedId> create_with_free_key(
+    const std::string& path, int first_proj_id,
+    const std::function<Result<int>(key_t)>& create_exclusive) {
   if (auto problem = proj_id_problem(first_proj_id); !problem.empty()) {
-    return Error(EINVAL, "create_with_free_key", key_context(path, first_proj_id), problem);
+    return Error(EINVAL, "create_with_free_key",
+                 key_context(path, first_proj_id), problem);
   }
   for (int proj_id = first_proj_id; proj_id <= kMaxProjId; ++proj_id) {
     auto key = make_key(path, proj_id);
@@ -51,7 +54,8 @@ Result<KeyedId> create_with_free_key(const std::string& path, int first_proj_id,
     if (id.error().code() != EEXIST) return std::move(id).error();
   }
   return Error(EEXIST, "create_with_free_key", path,
-               "every proj_id from " + std::to_string(first_proj_id) + " to 255 is taken");
+               "every proj_id from " + std::to_string(first_proj_id) +
+                   " to 255 is taken");
 }
 
 std::string key_to_string(key_t key) {

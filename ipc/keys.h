@@ -7,7 +7,8 @@
 // the project ids until an exclusive create succeeds.
 //
 //   auto k = ipc::make_key(dir + "/anchor", 1);
-//   auto got = ipc::create_with_free_key(path, 1, [](key_t k) -> ipc::Result<int> { ... });
+//   auto got = ipc::create_with_free_key(path, 1, [](key_t k) ->
+//   ipc::Result<int> { ... });
 #pragma once
 
 #include <sys/types.h>
@@ -35,8 +36,9 @@ struct KeyedId {
 // success ends the search; an EEXIST error means "taken, try the next"; any
 // other error (including from ftok) is returned at once. If every id is taken:
 // EEXIST "every proj_id from N to 255 is taken".
-Result<KeyedId> create_with_free_key(const std::string& path, int first_proj_id,
-                                     const std::function<Result<int>(key_t)>& create_exclusive);
+Result<KeyedId> create_with_free_key(
+    const std::string& path, int first_proj_id,
+    const std::function<Result<int>(key_t)>& create_exclusive);
 
 // "0x0000abcd", the way ipcs(1) and /proc/sysvipc show keys.
 std::string key_to_string(key_t key);

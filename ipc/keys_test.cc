@@ -1,4 +1,5 @@
-// ipc/keys_test.cc — ftok keys and the free-key search, on real files and queues.
+// ipc/keys_test.cc — ftok keys and the free-key search, on real files and
+// queues.
 #include "ipc/keys.h"
 
 #include <sys/ipc.h>
@@ -69,7 +70,7 @@ class KeysTest : public ::testing::Test {
   std::string path_ = MakeFile(dir_.file("anchor"));
 };
 
-// ---- make_key -------------------------------------------------------------------
+// ---- make_key --------------------------------------------------------------
 
 TEST_F(KeysTest, SameFileAndIdGiveTheSameKeyAsFtok) {
   auto a = make_key(path_, 7);
@@ -117,7 +118,8 @@ TEST_F(KeysTest, ProjIdsOutside8BitsAreRejected) {
     auto k = make_key(path_, id);
     ASSERT_THAT(k, FailsWith(EINVAL)) << id;
     EXPECT_THAT(k.error().detail(), HasSubstr("low 8 bits")) << id;
-    EXPECT_THAT(k.error().context(), HasSubstr("proj_id=" + std::to_string(id)));
+    EXPECT_THAT(k.error().context(),
+                HasSubstr("proj_id=" + std::to_string(id)));
   }
   EXPECT_EQ(g_calls.load(), 0);
   // The reason: ftok itself would treat 256 like 0 and 257 like 1.
@@ -136,22 +138,27 @@ TEST_F(KeysTest, UnreadableDirectoryIsEaccesForAnUnprivilegedUser) {
   // TempDir is 0700 and owned by root: user 65534 cannot stat inside it.
   std::string path = path_;
   int status = RunInChild([&] {
-    if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) return 77;
+    if (::setresgid(65534, 65534, 65534) != 0 ||
+        ::setresuid(65534, 65534, 65534) != 0)
+      return 77;
     auto k = make_key(path, 1);
     if (k.ok()) return 1;
     if (k.error().code() != EACCES) return 2;
     if (k.error().message().find(path) == std::string::npos) return 3;
     return 0;
   });
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot drop privileges";
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+    GTEST_SKIP() << "cannot drop privileges";
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << ::ipc::testing::DescribeWaitStatus(status);
 }
 
 TEST_F(KeysTest, MinusOneWithoutErrnoIsAValidKey) {
-  // 0xffffffff is a possible ftok result (id 255, all-ones device and inode bits).
+  // 0xffffffff is a possible ftok result (id 255, all-ones device and inode
+  // bits).
   sys::table().ftok.store(&ftok_minus_one_errno_untouched);
-  errno = EBADF;  // stale errno from an earlier call must not turn it into a failure
+  errno = EBADF;  // stale errno from an earlier call must not turn it into a
+                  // failure
   auto k = make_key(path_, 255);
   ASSERT_TRUE(k.ok()) << k.error().message();
   EXPECT_EQ(*k, static_cast<key_t>(-1));
@@ -164,7 +171,7 @@ TEST_F(KeysTest, FtokFailureFromTheSeamIsReported) {
   EXPECT_THAT(k.error().context(), HasSubstr(path_));
 }
 
-// ---- key_to_string -----------------------------------------------------------------
+// ---- key_to_string ---------------------------------------------------------
 
 TEST_F(KeysTest, KeyToStringIsZeroPaddedHex) {
   EXPECT_EQ(key_to_string(0x1234), "0x00001234");
@@ -173,7 +180,7 @@ TEST_F(KeysTest, KeyToStringIsZeroPaddedHex) {
   EXPECT_EQ(key_to_string(-1), "0xffffffff");
 }
 
-// ---- create_with_free_key -------------------------------------------------------
+// ---- create_with_free_key --------------------------------------------------
 
 TEST_F(KeysTest, FreeKeyUsesTheFirstProjIdWhenFree) {
   auto got = create_with_free_key(path_, 5, create_queue_exclusive);
@@ -209,7 +216,8 @@ TEST_F(KeysTest, FreeKeyReportsWhenEveryIdIsTaken) {
   ASSERT_THAT(got, FailsWith(EEXIST));
   EXPECT_EQ(got.error().detail(), "every proj_id from 250 to 255 is taken");
   ASSERT_EQ(seen.size(), 6u);  // 250..255, in order
-  for (int i = 0; i < 6; ++i) EXPECT_EQ(seen[i], ::ftok(path_.c_str(), 250 + i)) << i;
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(seen[i], ::ftok(path_.c_str(), 250 + i)) << i;
 }
 
 TEST_F(KeysTest, FreeKeyWithRealQueuesWhenTheLastIdIsTaken) {

@@ -41,7 +41,9 @@ Result<std::string> read_small_file(const std::string& path) {
 }
 
 std::string_view trim(std::string_view s) {
-  auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  auto space = [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) != 0;
+  };
   while (!s.empty() && space(s.front())) s.remove_prefix(1);
   while (!s.empty() && space(s.back())) s.remove_suffix(1);
   return s;
@@ -65,10 +67,12 @@ Result<T> read_number(const std::string& path) {
   T value{};
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   if (ec == std::errc::result_out_of_range) {
-    return Error(ERANGE, "read_sysctl", path, "\"" + printable(s) + "\" does not fit");
+    return Error(ERANGE, "read_sysctl", path,
+                 "\"" + printable(s) + "\" does not fit");
   }
   if (s.empty() || ec != std::errc() || end != s.data() + s.size()) {
-    return Error(EINVAL, "read_sysctl", path, "not one integer: \"" + printable(s) + "\"");
+    return Error(EINVAL, "read_sysctl", path,
+                 "not one integer: \"" + printable(s) + "\"");
   }
   return value;
 }
@@ -78,7 +82,8 @@ Result<std::size_t> read_size(const std::string& path) {
   if (!v) return std::move(v).error();
   if constexpr (sizeof(std::size_t) < sizeof(std::uint64_t)) {
     if (*v > std::numeric_limits<std::size_t>::max()) {
-      return Error(ERANGE, "read_sysctl", path, std::to_string(*v) + " does not fit size_t");
+      return Error(ERANGE, "read_sysctl", path,
+                   std::to_string(*v) + " does not fit size_t");
     }
   }
   return static_cast<std::size_t>(*v);
@@ -86,7 +91,9 @@ Result<std::size_t> read_size(const std::string& path) {
 
 }  // namespace
 
-Result<long> read_sysctl(const std::string& path) { return read_number<long>(path); }
+Result<long> read_sysctl(const std::string& path) {
+  return read_number<long>(path);
+}
 
 Result<std::uint64_t> read_sysctl_u64(const std::string& path) {
   return read_number<std::uint64_t>(path);
@@ -112,6 +119,32 @@ Result<ShmLimits> shm_limits() {
   return ShmLimits{*max, *all, *mni};
 }
 
-Result<std::size_t> pipe_max_size() { return read_size("/proc/sys/fs/pipe-max-size"); }
+Result<SemLimits> sem_limits() {
+  return read_sem_limits("/proc/sys/kernel/sem");
+}
+
+Result<SemLimits> read_sem_limits(const std::string& path) {
+  auto text = read_small_file(path);
+  if (!text) return std::move(text).error();
+  std::string_view s = trim(*text);
+  std::size_t values[4];
+  for (std::size_t i = 0; i < 4; ++i) {
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), values[i]);
+    bool last = i == 3;
+    if (ec != std::errc() ||
+        (last ? end != s.data() + s.size()
+              : end == s.data() + s.size() ||
+                    !std::isspace(static_cast<unsigned char>(*end)))) {
+      return Error(EINVAL, "read_sysctl", path,
+                   "not four integers: \"" + printable(trim(*text)) + "\"");
+    }
+    s = trim(s.substr(static_cast<std::size_t>(end - s.data())));
+  }
+  return SemLimits{values[0], values[1], values[2], values[3]};
+}
+
+Result<std::size_t> pipe_max_size() {
+  return read_size("/proc/sys/fs/pipe-max-size");
+}
 
 }  // namespace ipc

@@ -44,6 +44,21 @@ struct ShmLimits {
 };
 Result<ShmLimits> shm_limits();
 
+// /proc/sys/kernel/sem, four numbers: most semaphores per set (SEMMSL), in
+// the system (SEMMNS), operations per semop call (SEMOPM), sets in the system
+// (SEMMNI). SEMVMX (32767, the largest semaphore value) is a kernel constant,
+// not a sysctl: ipc::kSemVmx in ipc/sysv_sem.h.
+struct SemLimits {
+  std::size_t semmsl;
+  std::size_t semmns;
+  std::size_t semopm;
+  std::size_t semmni;
+};
+Result<SemLimits> sem_limits();
+// The same from another file in that format (four whitespace-separated
+// numbers, nothing else): EINVAL naming the path and the text otherwise.
+Result<SemLimits> read_sem_limits(const std::string& path);
+
 // /proc/sys/fs/pipe-max-size: the largest capacity F_SETPIPE_SZ grants an
 // unprivileged process.
 Result<std::size_t> pipe_max_size();

@@ -1,4 +1,5 @@
-// ipc/limits_test.cc — the limits readers against /proc and against crafted files.
+// ipc/limits_test.cc — the limits readers against /proc and against crafted
+// files.
 #include "ipc/limits.h"
 
 #include <fcntl.h>
@@ -55,7 +56,7 @@ class LimitsTest : public ::testing::Test {
   int files_ = 0;
 };
 
-// ---- read_sysctl / read_sysctl_u64 ------------------------------------------
+// ---- read_sysctl / read_sysctl_u64 -----------------------------------------
 
 TEST_F(LimitsTest, ReadSysctlParsesTheFileLikeProcSys) {
   EXPECT_EQ(*read_sysctl(file_with("8192\n")), 8192);
@@ -67,12 +68,13 @@ TEST_F(LimitsTest, ReadSysctlParsesTheFileLikeProcSys) {
 TEST_F(LimitsTest, ReadSysctlReadsARealProcFile) {
   auto v = read_sysctl("/proc/sys/kernel/msgmni");
   ASSERT_TRUE(v.ok()) << v.error().message();
-  EXPECT_EQ(static_cast<std::uint64_t>(*v), proc_value("/proc/sys/kernel/msgmni"));
+  EXPECT_EQ(static_cast<std::uint64_t>(*v),
+            proc_value("/proc/sys/kernel/msgmni"));
 }
 
 TEST_F(LimitsTest, ReadSysctlRejectsGarbage) {
-  for (const char* text : {"", "\n", "abc\n", "12abc\n", "1 2\n", "0x10\n", "+5\n", "4.5\n",
-                           "32000 1024000000 500 32000\n"}) {
+  for (const char* text : {"", "\n", "abc\n", "12abc\n", "1 2\n", "0x10\n",
+                           "+5\n", "4.5\n", "32000 1024000000 500 32000\n"}) {
     std::string path = file_with(text);
     auto v = read_sysctl(path);
     EXPECT_THAT(v, FailsWith(EINVAL)) << "text: \"" << text << "\"";
@@ -90,7 +92,8 @@ TEST_F(LimitsTest, ReadSysctlShowsUnprintableBytesAsQuestionMarks) {
 }
 
 TEST_F(LimitsTest, ReadSysctlRejectsLongFiles) {
-  // 64 digits + newline: would be one number, but no sysctl number is that long.
+  // 64 digits + newline: would be one number, but no sysctl number is that
+  // long.
   std::string path = file_with(std::string(64, '1') + "\n");
   auto v = read_sysctl(path);
   ASSERT_THAT(v, FailsWith(EINVAL));
@@ -100,7 +103,8 @@ TEST_F(LimitsTest, ReadSysctlRejectsLongFiles) {
 }
 
 TEST_F(LimitsTest, ReadSysctlOutOfRangeIsErange) {
-  auto v = read_sysctl(file_with("18446744073692774399\n"));  // shmmax default > LONG_MAX
+  auto v = read_sysctl(
+      file_with("18446744073692774399\n"));  // shmmax default > LONG_MAX
   ASSERT_THAT(v, FailsWith(ERANGE));
   EXPECT_THAT(v.error().detail(), HasSubstr("does not fit"));
 }
@@ -121,15 +125,18 @@ TEST_F(LimitsTest, ReadSysctlOfADirectoryFailsInRead) {
 }
 
 TEST_F(LimitsTest, ReadSysctlU64ParsesValuesAboveLongMax) {
-  EXPECT_EQ(*read_sysctl_u64(file_with("18446744073692774399\n")), 18446744073692774399ull);
-  EXPECT_EQ(*read_sysctl_u64(file_with("18446744073709551615\n")), 18446744073709551615ull);
-  EXPECT_THAT(read_sysctl_u64(file_with("18446744073709551616\n")), FailsWith(ERANGE));
+  EXPECT_EQ(*read_sysctl_u64(file_with("18446744073692774399\n")),
+            18446744073692774399ull);
+  EXPECT_EQ(*read_sysctl_u64(file_with("18446744073709551615\n")),
+            18446744073709551615ull);
+  EXPECT_THAT(read_sysctl_u64(file_with("18446744073709551616\n")),
+              FailsWith(ERANGE));
   EXPECT_THAT(read_sysctl_u64(file_with("-1\n")), FailsWith(EINVAL));
   EXPECT_THAT(read_sysctl_u64(file_with("1k\n")), FailsWith(EINVAL));
   EXPECT_THAT(read_sysctl_u64(dir_.file("missing")), FailsWith(ENOENT));
 }
 
-// ---- the seam: EINTR, short reads, failures -----------------------------------
+// ---- the seam: EINTR, short reads, failures --------------------------------
 
 std::atomic<int> g_read_calls{0};
 
@@ -173,7 +180,8 @@ TEST_F(LimitsTest, ReadSysctlOpensCloexecReadOnly) {
   auto v = read_sysctl(file_with("1\n"));
   sys::reset_table();
   ASSERT_TRUE(v.ok()) << v.error().message();
-  EXPECT_EQ(g_open_flags.load() & (O_CLOEXEC | O_ACCMODE), O_CLOEXEC | O_RDONLY);
+  EXPECT_EQ(g_open_flags.load() & (O_CLOEXEC | O_ACCMODE),
+            O_CLOEXEC | O_RDONLY);
 }
 
 TEST_F(LimitsTest, ReadErrorIsReturnedWithThePath) {
@@ -190,6 +198,7 @@ TEST_F(LimitsTest, EveryLimitReaderPropagatesOpenFailure) {
   auto msg = msg_limits();
   auto shm = shm_limits();
   auto pipe = pipe_max_size();
+  auto sem = sem_limits();
   sys::reset_table();
   ASSERT_THAT(msg, FailsWith(EACCES));
   EXPECT_EQ(msg.error().context(), "/proc/sys/kernel/msgmax");
@@ -197,6 +206,8 @@ TEST_F(LimitsTest, EveryLimitReaderPropagatesOpenFailure) {
   EXPECT_EQ(shm.error().context(), "/proc/sys/kernel/shmmax");
   ASSERT_THAT(pipe, FailsWith(EACCES));
   EXPECT_EQ(pipe.error().context(), "/proc/sys/fs/pipe-max-size");
+  ASSERT_THAT(sem, FailsWith(EACCES));
+  EXPECT_EQ(sem.error().context(), "/proc/sys/kernel/sem");
 }
 
 // Fails the open of one chosen file, so the second and third reads of
@@ -213,13 +224,15 @@ int open_fails_for_one_path(const char* path, int flags, mode_t mode) {
 
 TEST_F(LimitsTest, LaterReadsOfAGroupPropagateFailure) {
   sys::table().open.store(&open_fails_for_one_path);
-  for (const char* path : {"/proc/sys/kernel/msgmnb", "/proc/sys/kernel/msgmni"}) {
+  for (const char* path :
+       {"/proc/sys/kernel/msgmnb", "/proc/sys/kernel/msgmni"}) {
     g_fail_path = path;
     auto msg = msg_limits();
     ASSERT_THAT(msg, FailsWith(ENOENT)) << path;
     EXPECT_EQ(msg.error().context(), path);
   }
-  for (const char* path : {"/proc/sys/kernel/shmall", "/proc/sys/kernel/shmmni"}) {
+  for (const char* path :
+       {"/proc/sys/kernel/shmall", "/proc/sys/kernel/shmmni"}) {
     g_fail_path = path;
     auto shm = shm_limits();
     ASSERT_THAT(shm, FailsWith(ENOENT)) << path;
@@ -228,7 +241,7 @@ TEST_F(LimitsTest, LaterReadsOfAGroupPropagateFailure) {
   g_fail_path = nullptr;
 }
 
-// ---- the limits of this machine ---------------------------------------------
+// ---- the limits of this machine --------------------------------------------
 
 TEST_F(LimitsTest, MsgLimitsMatchProc) {
   auto lim = msg_limits();
@@ -244,6 +257,39 @@ TEST_F(LimitsTest, ShmLimitsMatchProcIncludingHugeValues) {
   EXPECT_EQ(lim->shmmax, proc_value("/proc/sys/kernel/shmmax"));
   EXPECT_EQ(lim->shmall, proc_value("/proc/sys/kernel/shmall"));
   EXPECT_EQ(lim->shmmni, proc_value("/proc/sys/kernel/shmmni"));
+}
+
+TEST_F(LimitsTest, SemLimitsMatchProc) {
+  auto lim = sem_limits();
+  ASSERT_TRUE(lim.ok()) << lim.error().message();
+  std::istringstream in(slurp("/proc/sys/kernel/sem"));
+  std::size_t msl, mns, opm, mni;
+  ASSERT_TRUE(in >> msl >> mns >> opm >> mni);
+  EXPECT_EQ(lim->semmsl, msl);
+  EXPECT_EQ(lim->semmns, mns);
+  EXPECT_EQ(lim->semopm, opm);
+  EXPECT_EQ(lim->semmni, mni);
+}
+
+TEST_F(LimitsTest, SemLimitsAcceptFourNumbersSeparatedByAnyBlanks) {
+  auto lim = read_sem_limits(file_with("250\t32000  32 128\n"));
+  ASSERT_TRUE(lim.ok()) << lim.error().message();
+  EXPECT_EQ(lim->semmsl, 250u);
+  EXPECT_EQ(lim->semmns, 32000u);
+  EXPECT_EQ(lim->semopm, 32u);
+  EXPECT_EQ(lim->semmni, 128u);
+}
+
+TEST_F(LimitsTest, SemLimitsRejectAnythingButFourNumbers) {
+  for (const char* text :
+       {"", "1 2 3", "1 2 3 4 5", "1,2,3,4", "1 2 3 4x", "1x 2 3 4", "-1 2 3 4",
+        "a b c d", "1 2 3 99999999999999999999999"}) {
+    std::string path = file_with(text);
+    auto lim = read_sem_limits(path);
+    ASSERT_THAT(lim, FailsWith(EINVAL)) << "\"" << text << "\"";
+    EXPECT_EQ(lim.error().context(), path);
+    EXPECT_THAT(lim.error().detail(), HasSubstr("not four integers")) << text;
+  }
 }
 
 TEST_F(LimitsTest, PipeMaxSizeMatchesProc) {

@@ -26,7 +26,8 @@ Result<Pipe> make_pipe(PipeOptions options) {
   int flags = O_CLOEXEC | (options.nonblocking ? O_NONBLOCK : 0);
   int fds[2];
   if (sys::pipe2(fds, flags) < 0) {
-    return Error::from_errno("pipe2", options.nonblocking ? "O_CLOEXEC|O_NONBLOCK" : "O_CLOEXEC");
+    return Error::from_errno(
+        "pipe2", options.nonblocking ? "O_CLOEXEC|O_NONBLOCK" : "O_CLOEXEC");
   }
   return Pipe{Fd(fds[0]), Fd(fds[1])};
 }
@@ -49,10 +50,12 @@ Result<std::size_t> set_pipe_capacity(int fd, std::size_t bytes) {
   Error e = Error::from_errno(op, fd_bytes(fd, bytes));
   switch (e.code()) {
     case EBUSY:
-      return std::move(e).with_detail("more data is buffered than the new size holds");
+      return std::move(e).with_detail(
+          "more data is buffered than the new size holds");
     case EPERM:
       return std::move(e).with_detail(
-          "above /proc/sys/fs/pipe-max-size or the user's pipe limit; needs CAP_SYS_RESOURCE");
+          "above /proc/sys/fs/pipe-max-size or the user's pipe limit; needs "
+          "CAP_SYS_RESOURCE");
     case EINVAL:
       return std::move(e).with_detail("size out of range");
     case EBADF:
@@ -64,32 +67,38 @@ Result<std::size_t> set_pipe_capacity(int fd, std::size_t bytes) {
 
 Result<std::size_t> bytes_available(int fd) {
   int n = 0;
-  if (sys::ioctl(fd, FIONREAD, &n) < 0) return Error::from_errno("ioctl(FIONREAD)", fd_str(fd));
+  if (sys::ioctl(fd, FIONREAD, &n) < 0)
+    return Error::from_errno("ioctl(FIONREAD)", fd_str(fd));
   return static_cast<std::size_t>(n);
 }
 
 std::size_t pipe_buf() { return PIPE_BUF; }
 
-Status write_atomic(int fd, std::span<const std::byte> record, Eintr eintr, Deadline deadline) {
+Status write_atomic(int fd, std::span<const std::byte> record, Eintr eintr,
+                    Deadline deadline) {
   if (record.size() > PIPE_BUF) {
-    return Error(EMSGSIZE, "write", fd_bytes(fd, record.size()),
-                 "record larger than PIPE_BUF (" + std::to_string(PIPE_BUF) + ")");
+    return Error(
+        EMSGSIZE, "write", fd_bytes(fd, record.size()),
+        "record larger than PIPE_BUF (" + std::to_string(PIPE_BUF) + ")");
   }
   for (;;) {
     if (deadline) {
       if (auto s = wait_writable(fd, deadline, eintr); !s) return s;
     }
     ssize_t n = sys::write(fd, record.data(), record.size());
-    if (n >= 0 && static_cast<std::size_t>(n) == record.size()) return ok_status();
+    if (n >= 0 && static_cast<std::size_t>(n) == record.size())
+      return ok_status();
     if (n >= 0) {
-      return Error(EIO, "write", fd_bytes(fd, record.size()), "short atomic write")
+      return Error(EIO, "write", fd_bytes(fd, record.size()),
+                   "short atomic write")
           .with_transferred(static_cast<std::size_t>(n));
     }
     if (errno == EINTR && eintr == Eintr::kRetry) continue;
     // With a deadline, a full non-blocking pipe is waited on (poll above).
     if ((errno == EAGAIN || errno == EWOULDBLOCK) && deadline) continue;
     Error e = Error::from_errno("write", fd_bytes(fd, record.size()));
-    if (e.code() == EAGAIN || e.code() == EWOULDBLOCK) return std::move(e).with_detail("pipe full");
+    if (e.code() == EAGAIN || e.code() == EWOULDBLOCK)
+      return std::move(e).with_detail("pipe full");
     return e;
   }
 }

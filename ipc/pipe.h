@@ -44,10 +44,11 @@ std::size_t pipe_buf();
 // Writes `record` with a single write(2), so that concurrent writers never
 // interleave with it. Refuses records larger than PIPE_BUF (EMSGSIZE, nothing
 // written). On a non-blocking pipe without room: EAGAIN ("pipe full"), nothing
-// written — unless a deadline is given, which waits (poll) until room appears or
-// the deadline passes (ETIMEDOUT). A short count, which POSIX forbids here, is
-// reported as EIO ("short atomic write") with transferred() set.
-Status write_atomic(int fd, std::span<const std::byte> record, Eintr eintr = Eintr::kRetry,
+// written — unless a deadline is given, which waits (poll) until room appears
+// or the deadline passes (ETIMEDOUT). A short count, which POSIX forbids here,
+// is reported as EIO ("short atomic write") with transferred() set.
+Status write_atomic(int fd, std::span<const std::byte> record,
+                    Eintr eintr = Eintr::kRetry,
                     Deadline deadline = kNoDeadline);
 
 }  // namespace ipc

@@ -12,12 +12,14 @@
 #include <limits>
 #include <utility>
 
+#include "ipc/posix_name.h"
 #include "ipc/sys.h"
 
 namespace ipc {
 namespace {
 
-constexpr std::size_t kMaxOffset = static_cast<std::size_t>(std::numeric_limits<off_t>::max());
+constexpr std::size_t kMaxOffset =
+    static_cast<std::size_t>(std::numeric_limits<off_t>::max());
 
 std::string range_text(std::size_t begin, std::size_t end) {
   return "[" + std::to_string(begin) + ", " + std::to_string(end) + ")";
@@ -25,28 +27,12 @@ std::string range_text(std::size_t begin, std::size_t end) {
 
 // The portable name rule: "/" + 1..NAME_MAX bytes, no other '/', no NUL.
 Status check_name(const char* op, const std::string& name) {
-  const char* why = nullptr;
-  if (name.empty()) {
-    why = "name is empty";
-  } else if (name[0] != '/') {
-    why = "name must start with '/'";
-  } else if (name.size() == 1) {
-    why = "name has nothing after the leading '/'";
-  } else if (name.find('/', 1) != std::string::npos) {
-    why = "name may contain no '/' after the first character";
-  } else if (name.find('\0') != std::string::npos) {
-    why = "name contains a NUL byte";
-  } else if (name.size() - 1 > NAME_MAX) {
-    return Error(EINVAL, op, "name of " + std::to_string(name.size()) + " bytes",
-                 "the part after '/' is longer than NAME_MAX (" + std::to_string(NAME_MAX) +
-                     ") bytes");
-  }
-  if (why != nullptr) return Error(EINVAL, op, "name=\"" + name + "\"", why);
-  return ok_status();
+  return check_posix_name(op, name, NAME_MAX, "NAME_MAX");
 }
 
 std::string open_context(const std::string& name, int flags, mode_t mode) {
-  std::string c = name + ", " + ((flags & O_ACCMODE) == O_RDONLY ? "O_RDONLY" : "O_RDWR");
+  std::string c =
+      name + ", " + ((flags & O_ACCMODE) == O_RDONLY ? "O_RDONLY" : "O_RDWR");
   if (flags & O_CREAT) c += "|O_CREAT";
   if (flags & O_EXCL) c += "|O_EXCL";
   if (flags & O_CREAT) {
@@ -73,21 +59,24 @@ std::string name_error_detail(int code) {
 
 }  // namespace
 
-// ---- PosixShm ---------------------------------------------------------------
+// ---- PosixShm --------------------------------------------------------------
 
-Result<PosixShm> PosixShm::open(const std::string& name, ShmOpenOptions options) {
+Result<PosixShm> PosixShm::open(const std::string& name,
+                                ShmOpenOptions options) {
   if (auto s = check_name("shm_open", name); !s) return std::move(s).error();
   int flags = (options.read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC;
   if (options.create) flags |= O_CREAT;
   if (options.exclusive) flags |= O_EXCL;
   mode_t mode = options.mode & 0777;
   if (options.exclusive && !options.create) {
-    return Error(EINVAL, "shm_open", open_context(name, flags, mode), "exclusive requires create");
+    return Error(EINVAL, "shm_open", open_context(name, flags, mode),
+                 "exclusive requires create");
   }
   int fd = sys::shm_open(name.c_str(), flags, mode);
   if (fd < 0) {
     int code = errno;
-    return Error(code, "shm_open", open_context(name, flags, mode), name_error_detail(code));
+    return Error(code, "shm_open", open_context(name, flags, mode),
+                 name_error_detail(code));
   }
   return PosixShm(Fd(fd), name, options.read_only);
 }
@@ -107,21 +96,25 @@ std::string PosixShm::context() const {
 
 Result<std::size_t> PosixShm::size() const {
   struct stat st;
-  if (sys::fstat(fd_.get(), &st) < 0) return Error::from_errno("fstat", context());
+  if (sys::fstat(fd_.get(), &st) < 0)
+    return Error::from_errno("fstat", context());
   return static_cast<std::size_t>(st.st_size);
 }
 
 Status PosixShm::truncate(std::size_t size) {
   std::string c = context() + ", " + std::to_string(size) + " bytes";
-  if (size > kMaxOffset) return Error(EINVAL, "ftruncate", c, "size does not fit in off_t");
+  if (size > kMaxOffset)
+    return Error(EINVAL, "ftruncate", c, "size does not fit in off_t");
   if (sys::ftruncate(fd_.get(), static_cast<off_t>(size)) < 0) {
     int code = errno;
-    return Error(code, "ftruncate", c, read_only_ && code == EINVAL ? "opened read-only" : "");
+    return Error(code, "ftruncate", c,
+                 read_only_ && code == EINVAL ? "opened read-only" : "");
   }
   return ok_status();
 }
 
-Result<std::size_t> PosixShm::read_at(std::size_t offset, std::span<std::byte> buf) const {
+Result<std::size_t> PosixShm::read_at(std::size_t offset,
+                                      std::span<std::byte> buf) const {
   std::string c = context() + ", offset " + std::to_string(offset) + ", " +
                   std::to_string(buf.size()) + " bytes";
   if (offset > kMaxOffset || buf.size() > kMaxOffset - offset) {
@@ -142,7 +135,8 @@ Result<std::size_t> PosixShm::read_at(std::size_t offset, std::span<std::byte> b
   return done;
 }
 
-Result<std::size_t> PosixShm::write_at(std::size_t offset, std::span<const std::byte> buf) {
+Result<std::size_t> PosixShm::write_at(std::size_t offset,
+                                       std::span<const std::byte> buf) {
   std::string c = context() + ", offset " + std::to_string(offset) + ", " +
                   std::to_string(buf.size()) + " bytes";
   if (offset > kMaxOffset || buf.size() > kMaxOffset - offset) {
@@ -155,10 +149,12 @@ Result<std::size_t> PosixShm::write_at(std::size_t offset, std::span<const std::
     if (n > 0) {
       done += static_cast<std::size_t>(n);
     } else if (n == 0) {
-      return Error(EIO, "pwrite", c, "pwrite returned 0").with_transferred(done);
+      return Error(EIO, "pwrite", c, "pwrite returned 0")
+          .with_transferred(done);
     } else if (errno != EINTR) {
       int code = errno;
-      return Error(code, "pwrite", c, read_only_ && code == EBADF ? "opened read-only" : "")
+      return Error(code, "pwrite", c,
+                   read_only_ && code == EBADF ? "opened read-only" : "")
           .with_transferred(done);
     }
   }
@@ -168,8 +164,9 @@ Result<std::size_t> PosixShm::write_at(std::size_t offset, std::span<const std::
 Result<std::size_t> PosixShm::seek(off_t offset, int whence) {
   off_t pos = sys::lseek(fd_.get(), offset, whence);
   if (pos < 0) {
-    return Error::from_errno("lseek", context() + ", offset " + std::to_string(offset) +
-                                          ", whence " + std::to_string(whence));
+    return Error::from_errno("lseek", context() + ", offset " +
+                                          std::to_string(offset) + ", whence " +
+                                          std::to_string(whence));
   }
   return static_cast<std::size_t>(pos);
 }
@@ -186,30 +183,37 @@ Result<std::size_t> PosixShm::write(std::span<const std::byte> buf) {
   return r;
 }
 
-// ---- SharedMapping ----------------------------------------------------------
+// ---- SharedMapping ---------------------------------------------------------
 
-Result<SharedMapping> SharedMapping::map(const PosixShm& shm, std::size_t offset, std::size_t len,
+Result<SharedMapping> SharedMapping::map(const PosixShm& shm,
+                                         std::size_t offset, std::size_t len,
                                          bool writable) {
-  std::string c = shm.name() + ", offset " + std::to_string(offset) + ", " + std::to_string(len) +
-                  " bytes, " + (writable ? "PROT_READ|PROT_WRITE" : "PROT_READ");
+  std::string c = shm.name() + ", offset " + std::to_string(offset) + ", " +
+                  std::to_string(len) + " bytes, " +
+                  (writable ? "PROT_READ|PROT_WRITE" : "PROT_READ");
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   if (len == 0) return Error(EINVAL, "mmap", c, "zero-length mapping");
   if (offset % page != 0) {
     return Error(EINVAL, "mmap", c,
-                 "offset is not a multiple of the page size (" + std::to_string(page) + ")");
+                 "offset is not a multiple of the page size (" +
+                     std::to_string(page) + ")");
   }
-  if (offset > kMaxOffset) return Error(EINVAL, "mmap", c, "offset does not fit in off_t");
+  if (offset > kMaxOffset)
+    return Error(EINVAL, "mmap", c, "offset does not fit in off_t");
   struct stat st;
   if (sys::fstat(shm.fd(), &st) < 0) return Error::from_errno("fstat", c);
   int prot = PROT_READ | (writable ? PROT_WRITE : 0);
-  void* addr = sys::mmap(nullptr, len, prot, MAP_SHARED, shm.fd(), static_cast<off_t>(offset));
+  void* addr = sys::mmap(nullptr, len, prot, MAP_SHARED, shm.fd(),
+                         static_cast<off_t>(offset));
   if (addr == MAP_FAILED) {
     int code = errno;
     return Error(code, "mmap", c,
-                 code == EACCES && writable && shm.read_only() ? "object opened read-only" : "");
+                 code == EACCES && writable && shm.read_only()
+                     ? "object opened read-only"
+                     : "");
   }
-  return SharedMapping(static_cast<std::byte*>(addr), offset, len, writable, st.st_dev,
-                       st.st_ino);
+  return SharedMapping(static_cast<std::byte*>(addr), offset, len, writable,
+                       st.st_dev, st.st_ino);
 }
 
 SharedMapping::SharedMapping(SharedMapping&& other) noexcept
@@ -235,8 +239,8 @@ SharedMapping& SharedMapping::operator=(SharedMapping&& other) noexcept {
 
 SharedMapping::~SharedMapping() { (void)unmap(); }
 
-Status SharedMapping::check(const char* op, const PosixShm& shm, std::size_t offset,
-                            std::size_t len) const {
+Status SharedMapping::check(const char* op, const PosixShm& shm,
+                            std::size_t offset, std::size_t len) const {
   std::string c = shm.name() + ", offset " + std::to_string(offset) + ", " +
                   std::to_string(len) + " bytes";
   if (addr_ == nullptr) return Error(EINVAL, op, c, "not mapped");
@@ -255,29 +259,35 @@ Status SharedMapping::check(const char* op, const PosixShm& shm, std::size_t off
   if (st.st_dev != dev_ || st.st_ino != ino_) {
     return Error(EINVAL, op, c, "not the object this mapping maps");
   }
-  std::size_t begin = offset_ + offset;  // no overflow: offset_ <= off_t max, len_ fits in memory
+  std::size_t begin =
+      offset_ +
+      offset;  // no overflow: offset_ <= off_t max, len_ fits in memory
   std::size_t end = begin + len;
   auto object_size = static_cast<std::size_t>(st.st_size);
   if (end > object_size) {
     return Error(ENXIO, op, c,
-                 "object shrank to " + std::to_string(object_size) + " bytes; " +
-                     range_text(begin, end) + " is beyond its end");
+                 "object shrank to " + std::to_string(object_size) +
+                     " bytes; " + range_text(begin, end) +
+                     " is beyond its end");
   }
   return ok_status();
 }
 
 Status SharedMapping::read(const PosixShm& shm, std::size_t offset,
                            std::span<std::byte> out) const {
-  if (auto s = check("SharedMapping::read", shm, offset, out.size()); !s) return s;
+  if (auto s = check("SharedMapping::read", shm, offset, out.size()); !s)
+    return s;
   if (!out.empty()) std::memcpy(out.data(), addr_ + offset, out.size());
   return ok_status();
 }
 
 Status SharedMapping::write(const PosixShm& shm, std::size_t offset,
                             std::span<const std::byte> in) {
-  if (auto s = check("SharedMapping::write", shm, offset, in.size()); !s) return s;
+  if (auto s = check("SharedMapping::write", shm, offset, in.size()); !s)
+    return s;
   if (!writable_) {
-    return Error(EACCES, "SharedMapping::write", shm.name(), "mapping is read-only (PROT_READ)");
+    return Error(EACCES, "SharedMapping::write", shm.name(),
+                 "mapping is read-only (PROT_READ)");
   }
   if (!in.empty()) std::memcpy(addr_ + offset, in.data(), in.size());
   return ok_status();
@@ -292,24 +302,5 @@ Status SharedMapping::unmap() {
   }
   return ok_status();
 }
-
-// ---- ShmNameOwner -------------------------------------------------------------
-
-ShmNameOwner& ShmNameOwner::operator=(ShmNameOwner&& other) noexcept {
-  if (this != &other) {
-    (void)unlink();
-    name_ = other.release();
-  }
-  return *this;
-}
-
-ShmNameOwner::~ShmNameOwner() { (void)unlink(); }
-
-Status ShmNameOwner::unlink() {
-  if (name_.empty()) return Error(EINVAL, "shm_unlink", "", "nothing owned");
-  return PosixShm::unlink(release());
-}
-
-std::string ShmNameOwner::release() { return std::exchange(name_, std::string()); }
 
 }  // namespace ipc

@@ -24,6 +24,7 @@
 #include <utility>
 
 #include "ipc/fd.h"
+#include "ipc/posix_name.h"
 #include "ipc/result.h"
 
 namespace ipc {
@@ -32,7 +33,8 @@ struct ShmOpenOptions {
   bool create = true;      // O_CREAT
   bool exclusive = false;  // O_EXCL: EEXIST if the name exists (needs create)
   bool read_only = false;  // O_RDONLY instead of O_RDWR
-  mode_t mode = 0600;      // permission bits of a new object (the umask still applies)
+  mode_t mode =
+      0600;  // permission bits of a new object (the umask still applies)
 };
 
 // An open POSIX shared memory object: owns the descriptor (closed on
@@ -40,10 +42,11 @@ struct ShmOpenOptions {
 // ShmNameOwner for that. Move-only.
 class PosixShm {
  public:
-  // shm_open(name, O_RDWR or O_RDONLY | O_CLOEXEC [| O_CREAT [| O_EXCL]], mode).
-  // EINVAL for a bad name or `exclusive` without `create`; EEXIST, ENOENT,
-  // EACCES as shm_open reports them.
-  static Result<PosixShm> open(const std::string& name, ShmOpenOptions options = {});
+  // shm_open(name, O_RDWR or O_RDONLY | O_CLOEXEC [| O_CREAT [| O_EXCL]],
+  // mode). EINVAL for a bad name or `exclusive` without `create`; EEXIST,
+  // ENOENT, EACCES as shm_open reports them.
+  static Result<PosixShm> open(const std::string& name,
+                               ShmOpenOptions options = {});
   // shm_unlink(name): the name goes at once; open descriptors and mappings
   // stay valid until the last one goes.
   static Status unlink(const std::string& name);
@@ -59,10 +62,12 @@ class PosixShm {
 
   // pread until `buf` is full or the end of the object; returns the count
   // (short only at the end). Short reads and EINTR are retried.
-  Result<std::size_t> read_at(std::size_t offset, std::span<std::byte> buf) const;
+  Result<std::size_t> read_at(std::size_t offset,
+                              std::span<std::byte> buf) const;
   // pwrite all of `buf` at `offset` (the object grows if needed); returns
   // buf.size(), or an Error whose transferred() says how much was written.
-  Result<std::size_t> write_at(std::size_t offset, std::span<const std::byte> buf);
+  Result<std::size_t> write_at(std::size_t offset,
+                               std::span<const std::byte> buf);
 
   // Through the descriptor's file offset (shared with dup()s and fork()ed
   // children): lseek returns the new offset; read_some is one read(2) (EINTR
@@ -99,8 +104,8 @@ class SharedMapping {
   // `offset` must be a multiple of the page size and `len` > 0 (EINVAL
   // otherwise); writable on a read-only object fails EACCES. The range may
   // extend past the object's current end (it may grow later).
-  static Result<SharedMapping> map(const PosixShm& shm, std::size_t offset, std::size_t len,
-                                   bool writable);
+  static Result<SharedMapping> map(const PosixShm& shm, std::size_t offset,
+                                   std::size_t len, bool writable);
 
   SharedMapping(SharedMapping&& other) noexcept;
   SharedMapping& operator=(SharedMapping&& other) noexcept;
@@ -123,52 +128,46 @@ class SharedMapping {
   // `shm` is not the object this maps; ERANGE if the range is outside the
   // mapping; EACCES for write() to a read-only mapping; ENXIO if the range
   // lies beyond the object's current end (see the class comment for the race).
-  Status read(const PosixShm& shm, std::size_t offset, std::span<std::byte> out) const;
-  Status write(const PosixShm& shm, std::size_t offset, std::span<const std::byte> in);
+  Status read(const PosixShm& shm, std::size_t offset,
+              std::span<std::byte> out) const;
+  Status write(const PosixShm& shm, std::size_t offset,
+               std::span<const std::byte> in);
 
   // munmap now, reporting its error; unmapped afterwards either way. EINVAL
   // without a system call if already unmapped.
   Status unmap();
 
  private:
-  SharedMapping(std::byte* addr, std::size_t offset, std::size_t len, bool writable, dev_t dev,
-                ino_t ino)
-      : addr_(addr), offset_(offset), len_(len), writable_(writable), dev_(dev), ino_(ino) {}
+  SharedMapping(std::byte* addr, std::size_t offset, std::size_t len,
+                bool writable, dev_t dev, ino_t ino)
+      : addr_(addr),
+        offset_(offset),
+        len_(len),
+        writable_(writable),
+        dev_(dev),
+        ino_(ino) {}
   // ok if mapped, `shm` is our object, and [offset, offset + len) is inside
   // both the mapping and the object's current size.
-  Status check(const char* op, const PosixShm& shm, std::size_t offset, std::size_t len) const;
+  Status check(const char* op, const PosixShm& shm, std::size_t offset,
+               std::size_t len) const;
 
   std::byte* addr_ = nullptr;
   std::size_t offset_ = 0;
   std::size_t len_ = 0;
   bool writable_ = false;
-  dev_t dev_ = 0;  // identity of the mapped object, to reject a different PosixShm
+  dev_t dev_ =
+      0;  // identity of the mapped object, to reject a different PosixShm
   ino_t ino_ = 0;
 };
 
-// shm_unlink(name) on destruction unless released. Move-only. Create it
-// before (or right after) PosixShm::open so that every path removes the name.
-class ShmNameOwner {
+// shm_unlink(name) on destruction unless released (ipc/posix_name.h).
+// Move-only. Create it before (or right after) PosixShm::open so that every
+// path removes the name.
+class ShmNameOwner : public NameOwner {
  public:
-  ShmNameOwner() = default;
-  explicit ShmNameOwner(std::string name) : name_(std::move(name)) {}
-  ShmNameOwner(ShmNameOwner&& other) noexcept : name_(other.release()) {}
-  ShmNameOwner& operator=(ShmNameOwner&& other) noexcept;
-  ShmNameOwner(const ShmNameOwner&) = delete;
-  ShmNameOwner& operator=(const ShmNameOwner&) = delete;
-  // shm_unlink if still owned; errors (such as ENOENT) are ignored.
-  ~ShmNameOwner();
-
-  bool owns() const { return !name_.empty(); }
-  const std::string& name() const { return name_; }
-  // shm_unlink now, reporting its error; owns nothing afterwards either way.
-  // EINVAL without a system call if nothing is owned.
-  Status unlink();
-  // Stops owning without unlinking; returns the name.
-  std::string release();
-
- private:
-  std::string name_;
+  ShmNameOwner() : NameOwner(&PosixShm::unlink, "shm_unlink") {}
+  explicit ShmNameOwner(std::string name)
+      : NameOwner(&PosixShm::unlink, "shm_unlink", std::move(name)) {}
 };
 
 }  // namespace ipc

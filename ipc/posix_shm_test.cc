@@ -66,7 +66,9 @@ std::string Str(std::span<const std::byte> s) {
   return {reinterpret_cast<const char*>(s.data()), s.size()};
 }
 
-std::span<std::byte> Writable(std::string& s) { return std::as_writable_bytes(std::span(s)); }
+std::span<std::byte> Writable(std::string& s) {
+  return std::as_writable_bytes(std::span(s));
+}
 
 // n bytes at offset through pread; "<error>" if read_at fails.
 std::string ReadAt(const PosixShm& shm, std::size_t offset, std::size_t n) {
@@ -78,8 +80,8 @@ std::string ReadAt(const PosixShm& shm, std::size_t offset, std::size_t n) {
 }
 
 // n bytes at offset through a mapping; "<error>" if read fails.
-std::string MapRead(const SharedMapping& m, const PosixShm& shm, std::size_t offset,
-                    std::size_t n) {
+std::string MapRead(const SharedMapping& m, const PosixShm& shm,
+                    std::size_t offset, std::size_t n) {
   std::string s(n, '?');
   return m.read(shm, offset, Writable(s)) ? s : "<error>";
 }
@@ -90,10 +92,11 @@ mode_t CurrentUmask() {
   return m;
 }
 
-bool Exists(const std::string& name) { return ::access(("/dev/shm" + name).c_str(), F_OK) == 0; }
+bool Exists(const std::string& name) {
+  return ::access(("/dev/shm" + name).c_str(), F_OK) == 0;
+}
 
-
-// ---- seam interceptors --------------------------------------------------------
+// ---- seam interceptors ----------------------------------------------------
 // Installed in sys::table() for one test; SeamGuard puts libc back.
 
 struct SeamGuard {
@@ -117,14 +120,17 @@ ssize_t ChoppyPwrite(int fd, const void* buf, size_t n, off_t off) {
   }
   return sys::libc().pwrite(fd, buf, std::min<size_t>(n, 3), off);
 }
-// The first call moves 3 bytes, the next fails EIO (pread) or returns 0 (pwrite).
+// The first call moves 3 bytes, the next fails EIO (pread) or returns 0
+// (pwrite).
 ssize_t FailingPread(int fd, void* buf, size_t n, off_t off) {
-  if (SeamGuard::calls++ == 0) return sys::libc().pread(fd, buf, std::min<size_t>(n, 3), off);
+  if (SeamGuard::calls++ == 0)
+    return sys::libc().pread(fd, buf, std::min<size_t>(n, 3), off);
   errno = EIO;
   return -1;
 }
 ssize_t StallingPwrite(int fd, const void* buf, size_t n, off_t off) {
-  if (SeamGuard::calls++ == 0) return sys::libc().pwrite(fd, buf, std::min<size_t>(n, 3), off);
+  if (SeamGuard::calls++ == 0)
+    return sys::libc().pwrite(fd, buf, std::min<size_t>(n, 3), off);
   return 0;
 }
 ssize_t FailingPwrite(int, const void*, size_t, off_t) {
@@ -163,7 +169,7 @@ int CountingShmUnlink(const char* name) {
   return sys::libc().shm_unlink(name);
 }
 
-// ---- PosixShm: opening and names ---------------------------------------------
+// ---- PosixShm: opening and names -------------------------------------------
 
 TEST(PosixShm, OpenCreatesEmptyOwnerOnlyCloexecObject) {
   std::string name = NewName("create");
@@ -171,7 +177,8 @@ TEST(PosixShm, OpenCreatesEmptyOwnerOnlyCloexecObject) {
   SeamGuard guard;
   sys::table().shm_open.store(&CountingShmOpen);
   auto shm = ASSERT_OK_AND_VALUE(PosixShm::open(name));
-  // glibc adds O_CLOEXEC itself, so check what we ask for as well as the result.
+  // glibc adds O_CLOEXEC itself, so check what we ask for as well as the
+  // result.
   EXPECT_EQ(g_shm_open_flags.load(), O_RDWR | O_CREAT | O_CLOEXEC);
   EXPECT_EQ(shm.name(), name);
   EXPECT_FALSE(shm.read_only());
@@ -193,7 +200,8 @@ TEST(PosixShm, OpenCreatesEmptyOwnerOnlyCloexecObject) {
 TEST(PosixShm, ModeKeepsOnlyPermissionBits) {
   std::string name = NewName("mode");
   ShmNameOwner owner(name);
-  auto shm = ASSERT_OK_AND_VALUE(PosixShm::open(name, {.mode = 04640}));  // no set-uid bit
+  auto shm = ASSERT_OK_AND_VALUE(
+      PosixShm::open(name, {.mode = 04640}));  // no set-uid bit
   struct stat st;
   ASSERT_EQ(::fstat(shm.fd(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0640u & ~CurrentUmask());
@@ -204,7 +212,8 @@ TEST(PosixShm, OpenExistingSharesTheObject) {
   ShmNameOwner owner(name);
   auto a = ASSERT_OK_AND_VALUE(PosixShm::open(name));
   auto b = ASSERT_OK_AND_VALUE(PosixShm::open(name, {.create = false}));
-  auto ro = ASSERT_OK_AND_VALUE(PosixShm::open(name, {.create = false, .read_only = true}));
+  auto ro = ASSERT_OK_AND_VALUE(
+      PosixShm::open(name, {.create = false, .read_only = true}));
   EXPECT_TRUE(ro.read_only());
   EXPECT_EQ(::fcntl(ro.fd(), F_GETFL) & O_ACCMODE, O_RDONLY);
   ASSERT_OK(a.write_at(0, as_bytes("shared")));
@@ -229,7 +238,8 @@ TEST(PosixShm, ExclusiveOnExistingNameFailsEEXIST) {
   auto r = PosixShm::open(name, {.exclusive = true});
   ASSERT_THAT(r, FailsWith(EEXIST));
   EXPECT_EQ(r.error().op(), "shm_open");
-  EXPECT_THAT(r.error().message(), HasSubstr("O_RDWR|O_CREAT|O_EXCL, mode 0600"));
+  EXPECT_THAT(r.error().message(),
+              HasSubstr("O_RDWR|O_CREAT|O_EXCL, mode 0600"));
   EXPECT_THAT(r.error().detail(), HasSubstr("exists"));
 }
 
@@ -239,7 +249,8 @@ TEST(PosixShm, OpenMissingWithoutCreateFailsENOENT) {
   auto r = PosixShm::open(name, {.create = false});
   ASSERT_THAT(r, FailsWith(ENOENT));
   EXPECT_THAT(r.error().detail(), HasSubstr("no object"));
-  EXPECT_THAT(PosixShm::open(name, {.create = false, .read_only = true}), FailsWith(ENOENT));
+  EXPECT_THAT(PosixShm::open(name, {.create = false, .read_only = true}),
+              FailsWith(ENOENT));
   EXPECT_FALSE(Exists(name));
 }
 
@@ -272,7 +283,8 @@ TEST(PosixShm, BadNamesFailEINVALBeforeAnySystemCall) {
   for (const Case& c : cases) {
     auto r = PosixShm::open(c.name);
     ASSERT_THAT(r, FailsWith(EINVAL)) << "name \"" << c.name << "\"";
-    EXPECT_THAT(r.error().detail(), HasSubstr(c.detail)) << "name \"" << c.name << "\"";
+    EXPECT_THAT(r.error().detail(), HasSubstr(c.detail))
+        << "name \"" << c.name << "\"";
     auto u = PosixShm::unlink(c.name);
     ASSERT_THAT(u, FailsWith(EINVAL)) << "name \"" << c.name << "\"";
     EXPECT_THAT(u.error().detail(), HasSubstr(c.detail));
@@ -312,7 +324,8 @@ TEST(PosixShm, OtherUsersGetEACCES) {
     if (ro.ok() || ro.error().code() != EACCES) return 2;
     return 0;
   });
-  if (ExitedWith(status, kSkipExit)) GTEST_SKIP() << "cannot switch to uid 65534";
+  if (ExitedWith(status, kSkipExit))
+    GTEST_SKIP() << "cannot switch to uid 65534";
   EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
 }
 
@@ -324,12 +337,14 @@ TEST(PosixShm, MoveKeepsTheDescriptor) {
   PosixShm b = std::move(a);
   EXPECT_EQ(b.fd(), fd);
   EXPECT_EQ(b.name(), name);
-  EXPECT_EQ(a.fd(), -1);  // NOLINT(bugprone-use-after-move): checking the moved-from state
+  EXPECT_EQ(
+      a.fd(),
+      -1);  // NOLINT(bugprone-use-after-move): checking the moved-from state
   EXPECT_OK(b.truncate(10));
   EXPECT_EQ(ASSERT_OK_AND_VALUE(b.size()), 10u);
 }
 
-// ---- PosixShm: size and I/O ----------------------------------------------------
+// ---- PosixShm: size and I/O ------------------------------------------------
 
 TEST(PosixShm, TruncateSetsSizeAndZeroFills) {
   std::string name = NewName("trunc");
@@ -343,7 +358,8 @@ TEST(PosixShm, TruncateSetsSizeAndZeroFills) {
   ASSERT_OK(shm.truncate(10));
   EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.size()), 10u);
   ASSERT_OK(shm.truncate(16));  // the cut bytes come back as zeros
-  EXPECT_EQ(ReadAt(shm, 0, 16), std::string("0123456789") + std::string(6, '\0'));
+  EXPECT_EQ(ReadAt(shm, 0, 16),
+            std::string("0123456789") + std::string(6, '\0'));
 }
 
 TEST(PosixShm, TruncateErrors) {
@@ -354,9 +370,11 @@ TEST(PosixShm, TruncateErrors) {
   ASSERT_THAT(huge, FailsWith(EINVAL));
   EXPECT_THAT(huge.error().detail(), HasSubstr("off_t"));
 
-  auto ro = ASSERT_OK_AND_VALUE(PosixShm::open(name, {.create = false, .read_only = true}));
+  auto ro = ASSERT_OK_AND_VALUE(
+      PosixShm::open(name, {.create = false, .read_only = true}));
   auto r = ro.truncate(100);
-  ASSERT_THAT(r, FailsWith(EINVAL));  // the kernel's answer for a descriptor not open for writing
+  ASSERT_THAT(r, FailsWith(EINVAL));  // the kernel's answer for a descriptor
+                                      // not open for writing
   EXPECT_EQ(r.error().op(), "ftruncate");
   EXPECT_THAT(r.error().detail(), HasSubstr("read-only"));
   EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.size()), 0u);
@@ -378,14 +396,17 @@ TEST(PosixShm, ReadAtWriteAtAreRandomAccess) {
   ShmNameOwner owner(name);
   auto shm = ASSERT_OK_AND_VALUE(PosixShm::open(name));
   EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.write_at(5000, as_bytes("xyz"))), 3u);
-  EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.size()), 5003u);  // grew, with a zero-filled hole
+  EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.size()),
+            5003u);  // grew, with a zero-filled hole
   EXPECT_EQ(ReadAt(shm, 0, 8), std::string(8, '\0'));
-  EXPECT_EQ(ReadAt(shm, 4999, 10), std::string("\0xyz", 4));  // short only at the end
+  EXPECT_EQ(ReadAt(shm, 4999, 10),
+            std::string("\0xyz", 4));  // short only at the end
   EXPECT_EQ(ReadAt(shm, 5003, 10), "");
   EXPECT_EQ(ReadAt(shm, 9999, 1), "");
   ASSERT_OK(shm.write_at(10, as_bytes("ten")));
   ASSERT_OK(shm.write_at(2, as_bytes("two")));
-  EXPECT_EQ(ReadAt(shm, 2, 11), std::string("two") + std::string(5, '\0') + "ten");
+  EXPECT_EQ(ReadAt(shm, 2, 11),
+            std::string("two") + std::string(5, '\0') + "ten");
 
   // The file offset is untouched by pread/pwrite.
   EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.seek(0, SEEK_CUR)), 0u);
@@ -393,8 +414,9 @@ TEST(PosixShm, ReadAtWriteAtAreRandomAccess) {
   std::string buf(4, '?');
   EXPECT_THAT(shm.read_at(kMax, Writable(buf)), FailsWith(EINVAL));
   EXPECT_THAT(shm.write_at(kMax - 1, as_bytes("ab")), FailsWith(EINVAL));
-  auto off = shm.write_at(static_cast<std::size_t>(std::numeric_limits<off_t>::max()) - 1,
-                          as_bytes("ab"));
+  auto off = shm.write_at(
+      static_cast<std::size_t>(std::numeric_limits<off_t>::max()) - 1,
+      as_bytes("ab"));
   ASSERT_THAT(off, FailsWith(EINVAL));
   EXPECT_THAT(off.error().detail(), HasSubstr("off_t"));
 }
@@ -415,7 +437,8 @@ TEST(PosixShm, ReadAtWriteAtRetryShortCountsAndEintr) {
     SeamGuard guard;
     sys::table().pread.store(&ChoppyPread);
     std::string out(12, '?');
-    EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.read_at(100, Writable(out))), 10u);  // short at the end
+    EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.read_at(100, Writable(out))),
+              10u);  // short at the end
     EXPECT_EQ(out.substr(0, 10), text);
   }
 }
@@ -456,7 +479,8 @@ TEST(PosixShm, SeekReadWriteThroughTheFileOffset) {
   std::string out(5, '?');
   EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.read_some(Writable(out))), 5u);
   EXPECT_EQ(out, "world");
-  EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.read_some(Writable(out))), 0u);  // at the end
+  EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.read_some(Writable(out))),
+            0u);  // at the end
 
   EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.seek(-5, SEEK_END)), 6u);
   ASSERT_OK(shm.write(as_bytes("WORLD")));
@@ -495,7 +519,8 @@ TEST(PosixShm, ReadOnlyObjectRefusesWrites) {
   ShmNameOwner owner(name);
   auto rw = ASSERT_OK_AND_VALUE(PosixShm::open(name));
   ASSERT_OK(rw.write_at(0, as_bytes("keep")));
-  auto ro = ASSERT_OK_AND_VALUE(PosixShm::open(name, {.create = false, .read_only = true}));
+  auto ro = ASSERT_OK_AND_VALUE(
+      PosixShm::open(name, {.create = false, .read_only = true}));
   auto w = ro.write_at(0, as_bytes("lose"));
   ASSERT_THAT(w, FailsWith(EBADF));
   EXPECT_THAT(w.error().detail(), HasSubstr("read-only"));
@@ -505,7 +530,7 @@ TEST(PosixShm, ReadOnlyObjectRefusesWrites) {
   EXPECT_EQ(ReadAt(ro, 0, 4), "keep");
 }
 
-// ---- SharedMapping ---------------------------------------------------------------
+// ---- SharedMapping ---------------------------------------------------------
 
 TEST(SharedMapping, CoherentWithFileIo) {
   std::string name = NewName("coherent");
@@ -554,10 +579,12 @@ TEST(SharedMapping, MapAtAnOffset) {
   auto shm = ASSERT_OK_AND_VALUE(PosixShm::open(name));
   ASSERT_OK(shm.truncate(3 * kPage));
   ASSERT_OK(shm.write_at(2 * kPage, as_bytes("third page")));
-  auto m = ASSERT_OK_AND_VALUE(SharedMapping::map(shm, 2 * kPage, kPage, false));
+  auto m =
+      ASSERT_OK_AND_VALUE(SharedMapping::map(shm, 2 * kPage, kPage, false));
   EXPECT_EQ(m.offset(), 2 * kPage);
   EXPECT_FALSE(m.writable());
-  EXPECT_EQ(MapRead(m, shm, 0, 10), "third page");  // offsets are relative to the mapping
+  EXPECT_EQ(MapRead(m, shm, 0, 10),
+            "third page");  // offsets are relative to the mapping
 }
 
 TEST(SharedMapping, MapErrors) {
@@ -576,7 +603,8 @@ TEST(SharedMapping, MapErrors) {
   ASSERT_THAT(far, FailsWith(EINVAL));
   EXPECT_THAT(far.error().detail(), HasSubstr("off_t"));
 
-  auto ro = ASSERT_OK_AND_VALUE(PosixShm::open(name, {.create = false, .read_only = true}));
+  auto ro = ASSERT_OK_AND_VALUE(
+      PosixShm::open(name, {.create = false, .read_only = true}));
   auto w = SharedMapping::map(ro, 0, kPage, true);
   ASSERT_THAT(w, FailsWith(EACCES));
   EXPECT_EQ(w.error().op(), "mmap");
@@ -597,17 +625,19 @@ TEST(SharedMapping, AccessIsBoundsChecked) {
   std::string one(1, '?');
   EXPECT_OK(m.read(shm, kPage - 1, Writable(one)));
   EXPECT_OK(m.write(shm, kPage, {}));
-  auto r = m.read(shm, kPage, Writable(one));  // the object goes on; the mapping does not
+  auto r = m.read(shm, kPage,
+                  Writable(one));  // the object goes on; the mapping does not
   ASSERT_THAT(r, FailsWith(ERANGE));
   const std::string p = std::to_string(kPage);
-  EXPECT_EQ(r.error().detail(), "[" + p + ", " + std::to_string(kPage + 1) + ") outside the " + p +
-                                    "-byte mapping");
+  EXPECT_EQ(r.error().detail(), "[" + p + ", " + std::to_string(kPage + 1) +
+                                    ") outside the " + p + "-byte mapping");
   EXPECT_THAT(m.write(shm, kPage - 1, as_bytes("ab")), FailsWith(ERANGE));
   auto wrap = m.read(shm, kMax, Writable(one));
   ASSERT_THAT(wrap, FailsWith(ERANGE));
   EXPECT_THAT(wrap.error().detail(), HasSubstr("18446744073709551615+1"));
-  EXPECT_THAT(m.write(shm, 1, std::span<const std::byte>(m.bytes().data(), kPage)),
-              FailsWith(ERANGE));
+  EXPECT_THAT(
+      m.write(shm, 1, std::span<const std::byte>(m.bytes().data(), kPage)),
+      FailsWith(ERANGE));
   EXPECT_EQ(ReadAt(shm, kPage - 1, 1), std::string(1, '\0'));
 }
 
@@ -761,12 +791,14 @@ TEST(SharedMapping, PeerShrinkIsAnErrorNotSigbus) {
   ASSERT_THAT(r, FailsWith(ENXIO));
   EXPECT_EQ(r.error().op(), "SharedMapping::read");
   const std::string p = std::to_string(kPage);
-  EXPECT_EQ(r.error().detail(), "object shrank to " + p + " bytes; [" + p + ", " +
-                                    std::to_string(kPage + 4) + ") is beyond its end");
+  EXPECT_EQ(r.error().detail(), "object shrank to " + p + " bytes; [" + p +
+                                    ", " + std::to_string(kPage + 4) +
+                                    ") is beyond its end");
   EXPECT_EQ(out, "????");
   EXPECT_THAT(m.write(shm, kPage, as_bytes("x")), FailsWith(ENXIO));
-  EXPECT_THAT(m.read(shm, kPage - 2, Writable(out)), FailsWith(ENXIO));  // straddles the end
-  EXPECT_OK(m.read(shm, kPage - 4, Writable(out)));                      // still inside
+  EXPECT_THAT(m.read(shm, kPage - 2, Writable(out)),
+              FailsWith(ENXIO));                     // straddles the end
+  EXPECT_OK(m.read(shm, kPage - 4, Writable(out)));  // still inside
 
   // The guard matters: the same load done by hand dies of SIGBUS.
   int raw = RunInChild([&] {
@@ -782,7 +814,7 @@ TEST(SharedMapping, PeerShrinkIsAnErrorNotSigbus) {
   EXPECT_EQ(MapRead(m, shm, kPage, 4), std::string(4, '\0'));
 }
 
-// ---- ShmNameOwner -----------------------------------------------------------------
+// ---- ShmNameOwner ----------------------------------------------------------
 
 TEST(ShmNameOwner, DestructorUnlinks) {
   std::string name = NewName("owner");

@@ -18,8 +18,12 @@ namespace ipc {
 
 class [[nodiscard]] Error {
  public:
-  Error(int code, std::string op, std::string context = {}, std::string detail = {})
-      : code_(code), op_(std::move(op)), context_(std::move(context)), detail_(std::move(detail)) {}
+  Error(int code, std::string op, std::string context = {},
+        std::string detail = {})
+      : code_(code),
+        op_(std::move(op)),
+        context_(std::move(context)),
+        detail_(std::move(detail)) {}
 
   // Captures the current errno; call right after the failing call.
   static Error from_errno(std::string op, std::string context = {}) {
@@ -57,8 +61,11 @@ class [[nodiscard]] Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
-  Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
+  Result(T value)
+      : v_(std::in_place_index<0>, std::move(value)) {
+  }  // NOLINT: implicit by design
+  Result(Error error)
+      : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

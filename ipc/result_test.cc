@@ -10,7 +10,9 @@ namespace {
 
 TEST(Error, MessageNamesOperationContextErrnoAndDetail) {
   Error e(EAGAIN, "msgsnd", "qid=3, 12 bytes", "queue full");
-  EXPECT_EQ(e.message(), "msgsnd(qid=3, 12 bytes): Resource temporarily unavailable (queue full)");
+  EXPECT_EQ(
+      e.message(),
+      "msgsnd(qid=3, 12 bytes): Resource temporarily unavailable (queue full)");
   EXPECT_EQ(e.code(), EAGAIN);
   EXPECT_EQ(e.op(), "msgsnd");
 }
@@ -45,7 +47,8 @@ TEST(Result, HoldsValueOrError) {
 // ipc/testing's PrintTo: failed assertions show the error, not the bytes.
 TEST(Result, GoogleTestPrintsTheErrorMessage) {
   Status s = Error(EINTR, "msgrcv", "qid=3");
-  EXPECT_EQ(::testing::PrintToString(s), "error: msgrcv(qid=3): Interrupted system call");
+  EXPECT_EQ(::testing::PrintToString(s),
+            "error: msgrcv(qid=3): Interrupted system call");
   EXPECT_EQ(::testing::PrintToString(Status()), "OK");
   EXPECT_EQ(::testing::PrintToString(Result<int>(7)), "OK: 7");
 }

@@ -16,7 +16,8 @@ namespace {
 
 // Longer timeouts are cut to this, which keeps deadline arithmetic from
 // overflowing (nanoseconds::max() would) without a visible difference.
-constexpr std::chrono::nanoseconds kLongestTimeout = std::chrono::hours(24 * 365 * 100);
+constexpr std::chrono::nanoseconds kLongestTimeout =
+    std::chrono::hours(24 * 365 * 100);
 
 // "{SIGUSR1,SIGRTMIN+1}" for error contexts.
 std::string describe_set(const sigset_t& set) {
@@ -32,8 +33,9 @@ std::string describe_set(const sigset_t& set) {
 // EINVAL naming the signal when `sig` cannot be given an action at all.
 std::optional<Error> invalid_for_sigaction(int sig) {
   if (sig < 1 || sig >= NSIG) {
-    return Error(EINVAL, "sigaction", signal_name(sig),
-                 "not a signal number; valid are 1.." + std::to_string(NSIG - 1));
+    return Error(
+        EINVAL, "sigaction", signal_name(sig),
+        "not a signal number; valid are 1.." + std::to_string(NSIG - 1));
   }
   if (sig == SIGKILL || sig == SIGSTOP) {
     return Error(EINVAL, "sigaction", signal_name(sig),
@@ -42,7 +44,9 @@ std::optional<Error> invalid_for_sigaction(int sig) {
   return std::nullopt;
 }
 
-bool is_disposition(ScopedSigaction::Handler h) { return h == SIG_DFL || h == SIG_IGN; }
+bool is_disposition(ScopedSigaction::Handler h) {
+  return h == SIG_DFL || h == SIG_IGN;
+}
 
 struct timespec to_timespec(std::chrono::nanoseconds d) {
   auto secs = std::chrono::duration_cast<std::chrono::seconds>(d);
@@ -56,12 +60,15 @@ struct timespec to_timespec(std::chrono::nanoseconds d) {
 
 std::string signal_name(int sig) {
   if (sig >= SIGRTMIN && sig <= SIGRTMAX) {
-    return sig == SIGRTMIN ? "SIGRTMIN" : "SIGRTMIN+" + std::to_string(sig - SIGRTMIN);
+    return sig == SIGRTMIN ? "SIGRTMIN"
+                           : "SIGRTMIN+" + std::to_string(sig - SIGRTMIN);
   }
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
-  if (const char* abbrev = ::sigabbrev_np(sig)) return std::string("SIG") + abbrev;
+  if (const char* abbrev = ::sigabbrev_np(sig))
+    return std::string("SIG") + abbrev;
 #else
-  if (sig > 0 && sig < NSIG) return "signal " + std::to_string(sig) + " (" + ::strsignal(sig) + ")";
+  if (sig > 0 && sig < NSIG)
+    return "signal " + std::to_string(sig) + " (" + ::strsignal(sig) + ")";
 #endif
   return "signal " + std::to_string(sig);
 }
@@ -73,9 +80,10 @@ sigset_t make_sigset(std::initializer_list<int> sigs) {
   return set;
 }
 
-// ---- ScopedSigaction --------------------------------------------------------
+// ---- ScopedSigaction -------------------------------------------------------
 
-Result<ScopedSigaction> ScopedSigaction::apply(int sig, const struct sigaction& action) {
+Result<ScopedSigaction> ScopedSigaction::apply(int sig,
+                                               const struct sigaction& action) {
   if (auto bad = invalid_for_sigaction(sig)) return std::move(*bad);
   struct sigaction old = {};
   if (sys::sigaction(sig, &action, &old) != 0) {
@@ -84,11 +92,13 @@ Result<ScopedSigaction> ScopedSigaction::apply(int sig, const struct sigaction& 
   return ScopedSigaction(sig, old);
 }
 
-Result<ScopedSigaction> ScopedSigaction::install(int sig, Handler handler, int flags,
+Result<ScopedSigaction> ScopedSigaction::install(int sig, Handler handler,
+                                                 int flags,
                                                  const sigset_t* mask) {
   if (handler == nullptr || is_disposition(handler) || handler == SIG_ERR) {
-    return Error(EINVAL, "sigaction", signal_name(sig),
-                 "not a handler function; use set_disposition for SIG_DFL/SIG_IGN");
+    return Error(
+        EINVAL, "sigaction", signal_name(sig),
+        "not a handler function; use set_disposition for SIG_DFL/SIG_IGN");
   }
   if ((flags & SA_SIGINFO) != 0) {
     return Error(EINVAL, "sigaction", signal_name(sig),
@@ -105,7 +115,8 @@ Result<ScopedSigaction> ScopedSigaction::install(int sig, Handler handler, int f
   return apply(sig, act);
 }
 
-Result<ScopedSigaction> ScopedSigaction::install(int sig, InfoHandler handler, int flags,
+Result<ScopedSigaction> ScopedSigaction::install(int sig, InfoHandler handler,
+                                                 int flags,
                                                  const sigset_t* mask) {
   if (handler == nullptr) {
     return Error(EINVAL, "sigaction", signal_name(sig), "null handler");
@@ -121,10 +132,12 @@ Result<ScopedSigaction> ScopedSigaction::install(int sig, InfoHandler handler, i
   return apply(sig, act);
 }
 
-Result<ScopedSigaction> ScopedSigaction::set_disposition(int sig, Handler disposition) {
+Result<ScopedSigaction> ScopedSigaction::set_disposition(int sig,
+                                                         Handler disposition) {
   if (!is_disposition(disposition)) {
-    return Error(EINVAL, "sigaction", signal_name(sig),
-                 "set_disposition takes SIG_DFL or SIG_IGN; use install for a handler");
+    return Error(
+        EINVAL, "sigaction", signal_name(sig),
+        "set_disposition takes SIG_DFL or SIG_IGN; use install for a handler");
   }
   struct sigaction act = {};
   act.sa_handler = disposition;
@@ -148,19 +161,22 @@ Status ScopedSigaction::restore() {
   int sig = std::exchange(sig_, 0);
   if (sig == 0) return ok_status();
   if (sys::sigaction(sig, &previous_, nullptr) != 0) {
-    return Error::from_errno("sigaction", signal_name(sig)).with_detail("restoring the previous action");
+    return Error::from_errno("sigaction", signal_name(sig))
+        .with_detail("restoring the previous action");
   }
   return ok_status();
 }
 
-// ---- ScopedSignalMask -------------------------------------------------------
+// ---- ScopedSignalMask ------------------------------------------------------
 
-Result<ScopedSignalMask> ScopedSignalMask::change(int how, const char* what, const sigset_t& set) {
+Result<ScopedSignalMask> ScopedSignalMask::change(int how, const char* what,
+                                                  const sigset_t& set) {
   sigset_t old;
   sigemptyset(&old);
   // pthread_sigmask returns the error number; errno is untouched.
   if (int err = sys::pthread_sigmask(how, &set, &old); err != 0) {
-    return Error(err, "pthread_sigmask", std::string(what) + " " + describe_set(set));
+    return Error(err, "pthread_sigmask",
+                 std::string(what) + " " + describe_set(set));
   }
   return ScopedSignalMask(old, pthread_self());
 }
@@ -182,7 +198,8 @@ ScopedSignalMask::ScopedSignalMask(ScopedSignalMask&& other) noexcept
       previous_(other.previous_),
       owner_(other.owner_) {}
 
-ScopedSignalMask& ScopedSignalMask::operator=(ScopedSignalMask&& other) noexcept {
+ScopedSignalMask& ScopedSignalMask::operator=(
+    ScopedSignalMask&& other) noexcept {
   if (this != &other) {
     (void)restore();
     active_ = std::exchange(other.active_, false);
@@ -195,35 +212,43 @@ ScopedSignalMask& ScopedSignalMask::operator=(ScopedSignalMask&& other) noexcept
 Status ScopedSignalMask::restore() {
   if (!active_) return ok_status();
   if (!pthread_equal(owner_, pthread_self())) {
-    return Error(EINVAL, "pthread_sigmask", "SIG_SETMASK " + describe_set(previous_),
-                 "restore on a thread other than the one whose mask was changed");
+    return Error(
+        EINVAL, "pthread_sigmask", "SIG_SETMASK " + describe_set(previous_),
+        "restore on a thread other than the one whose mask was changed");
   }
   active_ = false;
-  if (int err = sys::pthread_sigmask(SIG_SETMASK, &previous_, nullptr); err != 0) {
-    return Error(err, "pthread_sigmask", "SIG_SETMASK " + describe_set(previous_),
+  if (int err = sys::pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+      err != 0) {
+    return Error(err, "pthread_sigmask",
+                 "SIG_SETMASK " + describe_set(previous_),
                  "restoring the previous mask");
   }
   return ok_status();
 }
 
-// ---- waiting ----------------------------------------------------------------
+// ---- waiting ---------------------------------------------------------------
 
-Result<siginfo_t> wait_signal(const sigset_t& set, std::optional<std::chrono::nanoseconds> timeout,
+Result<siginfo_t> wait_signal(const sigset_t& set,
+                              std::optional<std::chrono::nanoseconds> timeout,
                               Eintr eintr) {
   Deadline deadline;
   std::chrono::nanoseconds limit{};
   if (timeout) {
-    limit = std::clamp(*timeout, std::chrono::nanoseconds::zero(), kLongestTimeout);
+    limit =
+        std::clamp(*timeout, std::chrono::nanoseconds::zero(), kLongestTimeout);
     deadline = Clock::now() + limit;
   }
   for (;;) {
     struct timespec ts = {};
-    if (deadline) ts = to_timespec(std::max<Clock::duration>(*deadline - Clock::now(), {}));
+    if (deadline)
+      ts = to_timespec(std::max<Clock::duration>(*deadline - Clock::now(), {}));
     siginfo_t info = {};
-    if (sys::sigtimedwait(&set, &info, deadline ? &ts : nullptr) > 0) return info;
+    if (sys::sigtimedwait(&set, &info, deadline ? &ts : nullptr) > 0)
+      return info;
     if (errno == EINTR && eintr == Eintr::kRetry) continue;
     if (errno == EAGAIN) {
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(limit).count();
+      auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(limit).count();
       return Error(EAGAIN, "sigtimedwait", describe_set(set),
                    "timed out after " + std::to_string(ms) + " ms");
     }
@@ -241,7 +266,8 @@ Result<SignalFd> SignalFd::create(const sigset_t& set, bool nonblocking) {
 Result<signalfd_siginfo> SignalFd::read(Deadline deadline) {
   for (;;) {
     if (deadline) {
-      if (auto s = wait_readable(fd_.get(), deadline); !s) return std::move(s).error();
+      if (auto s = wait_readable(fd_.get(), deadline); !s)
+        return std::move(s).error();
     }
     signalfd_siginfo info = {};
     ssize_t n = sys::read(fd_.get(), &info, sizeof info);
@@ -257,7 +283,7 @@ Result<signalfd_siginfo> SignalFd::read(Deadline deadline) {
   }
 }
 
-// ---- Notifier -----------------------------------------------------------------
+// ---- Notifier --------------------------------------------------------------
 
 Result<Notifier> Notifier::create() {
   int fd = sys::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -43,21 +43,24 @@ sigset_t make_sigset(std::initializer_list<int> sigs);
 // ---- handlers --------------------------------------------------------------
 
 // Installs an action for one signal and puts the previous one back on
-// destruction (or on restore()). Move-only; a moved-from object restores nothing.
+// destruction (or on restore()). Move-only; a moved-from object restores
+// nothing.
 class ScopedSigaction {
  public:
   using Handler = void (*)(int);
   using InfoHandler = void (*)(int, siginfo_t*, void*);
 
   // Installs `handler` with `flags` (SA_RESTART, SA_RESETHAND, SA_NODEFER, ...)
-  // and `mask` (signals blocked while it runs; empty if null — the signal itself
-  // is blocked too unless SA_NODEFER). EINVAL for a bad signal number, SIGKILL,
-  // SIGSTOP, SIG_DFL/SIG_IGN/null (use set_disposition), or SA_SIGINFO with a
-  // one-argument handler.
-  static Result<ScopedSigaction> install(int sig, Handler handler, int flags = 0,
+  // and `mask` (signals blocked while it runs; empty if null — the signal
+  // itself is blocked too unless SA_NODEFER). EINVAL for a bad signal number,
+  // SIGKILL, SIGSTOP, SIG_DFL/SIG_IGN/null (use set_disposition), or SA_SIGINFO
+  // with a one-argument handler.
+  static Result<ScopedSigaction> install(int sig, Handler handler,
+                                         int flags = 0,
                                          const sigset_t* mask = nullptr);
   // The same for a three-argument handler; SA_SIGINFO is added to `flags`.
-  static Result<ScopedSigaction> install(int sig, InfoHandler handler, int flags = 0,
+  static Result<ScopedSigaction> install(int sig, InfoHandler handler,
+                                         int flags = 0,
                                          const sigset_t* mask = nullptr);
   // Sets SIG_IGN or SIG_DFL (EINVAL for anything else).
   static Result<ScopedSigaction> set_disposition(int sig, Handler disposition);
@@ -76,7 +79,8 @@ class ScopedSigaction {
   Status restore();
 
  private:
-  ScopedSigaction(int sig, const struct sigaction& previous) : sig_(sig), previous_(previous) {}
+  ScopedSigaction(int sig, const struct sigaction& previous)
+      : sig_(sig), previous_(previous) {}
   static Result<ScopedSigaction> apply(int sig, const struct sigaction& action);
 
   int sig_ = 0;  // 0: nothing to restore
@@ -104,36 +108,39 @@ class ScopedSignalMask {
 
   // The thread's mask before the change.
   const sigset_t& previous() const { return previous_; }
-  // Puts the old mask back now; afterwards the object restores nothing.
-  // Signals that were pending and become unblocked are delivered before it returns.
+  // Puts the old mask back now; afterwards the object restores nothing. Signals
+  // that were pending and become unblocked are delivered before it returns.
   Status restore();
 
  private:
   ScopedSignalMask(const sigset_t& previous, pthread_t owner)
       : active_(true), previous_(previous), owner_(owner) {}
-  static Result<ScopedSignalMask> change(int how, const char* what, const sigset_t& set);
+  static Result<ScopedSignalMask> change(int how, const char* what,
+                                         const sigset_t& set);
 
   bool active_ = false;
   sigset_t previous_ = {};
   pthread_t owner_ = {};
 };
 
-// ---- waiting for signals synchronously --------------------------------------
+// ---- waiting for signals synchronously -------------------------------------
 
-// Takes one pending signal of `set` (sigtimedwait). The signals of `set` must be
-// blocked (in every thread, for process-directed ones), or they are delivered
-// normally instead. `timeout`: nullopt waits forever; zero or negative polls;
-// on expiry EAGAIN with detail "timed out after N ms". A handled signal outside
-// `set` interrupts the wait with EINTR (never restarted, even with SA_RESTART):
-// kRetry waits again for the remaining time, kSurface returns the EINTR error.
-Result<siginfo_t> wait_signal(const sigset_t& set, std::optional<std::chrono::nanoseconds> timeout,
+// Takes one pending signal of `set` (sigtimedwait). The signals of `set` must
+// be blocked (in every thread, for process-directed ones), or they are
+// delivered normally instead. `timeout`: nullopt waits forever; zero or
+// negative polls; on expiry EAGAIN with detail "timed out after N ms". A
+// handled signal outside `set` interrupts the wait with EINTR (never restarted,
+// even with SA_RESTART): kRetry waits again for the remaining time, kSurface
+// returns the EINTR error.
+Result<siginfo_t> wait_signal(const sigset_t& set,
+                              std::optional<std::chrono::nanoseconds> timeout,
                               Eintr eintr = Eintr::kRetry);
 
 // A signalfd(2) descriptor (close-on-exec) that reports the pending signals of
-// its set as data. The CALLER must block those signals (ScopedSignalMask) in the
-// reading thread — and in all threads for process-directed ones — or they are
-// delivered normally and never reach the descriptor. A thread-directed signal is
-// only readable by the thread it was sent to.
+// its set as data. The CALLER must block those signals (ScopedSignalMask) in
+// the reading thread — and in all threads for process-directed ones — or they
+// are delivered normally and never reach the descriptor. A thread-directed
+// signal is only readable by the thread it was sent to.
 class SignalFd {
  public:
   static Result<SignalFd> create(const sigset_t& set, bool nonblocking = false);
@@ -174,21 +181,24 @@ class Notifier {
   Fd fd_;
 };
 
-// ---- EINTR -------------------------------------------------------------------
+// ---- EINTR -----------------------------------------------------------------
 
 // Runs f() — a call returning an integer, -1 with errno on failure — and, with
 // Eintr::kRetry, runs it again for as long as it fails with EINTR. With
 // kSurface the EINTR failure is returned as is. Returns f()'s last result
 // (errno is f()'s). See the top of this file for which calls the kernel
 // restarts by itself under SA_RESTART and which always need this decision.
-//   ssize_t n = call_blocking(Eintr::kRetry, [&] { return ::read(fd, buf, len); });
+//   ssize_t n = call_blocking(Eintr::kRetry, [&] { return ::read(fd, buf, len);
+//   });
 template <typename F>
 auto call_blocking(Eintr eintr, F&& f) -> decltype(f()) {
   using R = decltype(f());
-  static_assert(std::is_integral_v<R>, "call_blocking needs a call returning an integer");
+  static_assert(std::is_integral_v<R>,
+                "call_blocking needs a call returning an integer");
   for (;;) {
     R r = f();
-    if (r == static_cast<R>(-1) && errno == EINTR && eintr == Eintr::kRetry) continue;
+    if (r == static_cast<R>(-1) && errno == EINTR && eintr == Eintr::kRetry)
+      continue;
     return r;
   }
 }

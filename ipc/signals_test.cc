@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "fault/blocked.h"
+#include "fault/libc_syscalls.h"
 #include "ipc/sys.h"
 #include "ipc/testing/test_util.h"
 
@@ -37,7 +38,8 @@ using namespace std::chrono_literals;
 constexpr auto kBlockedTimeout = 10s;  // for fault::interrupt_when_blocked
 
 // TSan runs every handler with all signals blocked (its own wrapper is
-// installed with a full sa_mask), so "not blocked in the handler" cannot be seen.
+// installed with a full sa_mask), so "not blocked in the handler" cannot be
+// seen.
 #if defined(__SANITIZE_THREAD__)
 constexpr bool kUnderTsan = true;
 #elif defined(__has_feature)
@@ -50,7 +52,8 @@ constexpr bool kUnderTsan = false;
 constexpr bool kUnderTsan = false;
 #endif
 
-// ---- handlers and their observations (lock-free atomics: async-signal-safe) --
+// ---- handlers and their observations (lock-free atomics: async-signal-safe)
+// --
 
 std::atomic<int> g_count{0};
 void count_handler(int) { g_count.fetch_add(1); }
@@ -75,7 +78,7 @@ void mask_probe_handler(int) {
 std::atomic<Notifier*> g_notifier{nullptr};
 void notify_handler(int) { g_notifier.load()->notify(); }
 
-// ---- raw (libc) observation of the process state -------------------------
+// ---- raw (libc) observation of the process state ---------------------------
 
 struct sigaction CurrentAction(int sig) {
   struct sigaction act = {};
@@ -85,18 +88,21 @@ struct sigaction CurrentAction(int sig) {
 
 // Handler, flags and mask equal (sigset_t is compared member by member: only
 // the kernel's 64 bits of it are meaningful).
-::testing::AssertionResult SameAction(const struct sigaction& a, const struct sigaction& b) {
+::testing::AssertionResult SameAction(const struct sigaction& a,
+                                      const struct sigaction& b) {
   if (a.sa_handler != b.sa_handler) {
-    return ::testing::AssertionFailure() << "handlers differ: " << reinterpret_cast<void*>(a.sa_handler)
-                                         << " vs " << reinterpret_cast<void*>(b.sa_handler);
+    return ::testing::AssertionFailure()
+           << "handlers differ: " << reinterpret_cast<void*>(a.sa_handler)
+           << " vs " << reinterpret_cast<void*>(b.sa_handler);
   }
   if (a.sa_flags != b.sa_flags) {
-    return ::testing::AssertionFailure() << "flags differ: " << std::hex << a.sa_flags << " vs "
-                                         << b.sa_flags;
+    return ::testing::AssertionFailure() << "flags differ: " << std::hex
+                                         << a.sa_flags << " vs " << b.sa_flags;
   }
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sigismember(&a.sa_mask, sig) != sigismember(&b.sa_mask, sig)) {
-      return ::testing::AssertionFailure() << "masks differ at " << signal_name(sig);
+      return ::testing::AssertionFailure()
+             << "masks differ at " << signal_name(sig);
     }
   }
   return ::testing::AssertionSuccess();
@@ -108,7 +114,8 @@ bool HandlerMaskHas(int sig, int member) {
   return sigismember(&act.sa_mask, member) == 1;
 }
 
-void SetRawAction(int sig, void (*handler)(int), int flags, std::initializer_list<int> mask) {
+void SetRawAction(int sig, void (*handler)(int), int flags,
+                  std::initializer_list<int> mask) {
   struct sigaction act = {};
   act.sa_handler = handler;
   act.sa_flags = flags;
@@ -135,7 +142,8 @@ bool IsPending(int sig) {
 
 int RtSig(int n) { return SIGRTMIN + n; }
 
-// The error message of a failed result; "" (which no expectation matches) when it succeeded.
+// The error message of a failed result; "" (which no expectation matches) when
+// it succeeded.
 template <typename T>
 std::string Message(const Result<T>& r) {
   return r.ok() ? std::string() : r.error().message();
@@ -149,10 +157,11 @@ class Worker {
   explicit Worker(std::function<T()> body) {
     std::promise<pid_t> tid;
     auto tid_future = tid.get_future();
-    thread_ = std::thread([this, body = std::move(body), tid = std::move(tid)]() mutable {
-      tid.set_value(fault::current_tid());
-      result_ = body();
-    });
+    thread_ = std::thread(
+        [this, body = std::move(body), tid = std::move(tid)]() mutable {
+          tid.set_value(fault::current_tid());
+          result_ = body();
+        });
     tid_ = tid_future.get();
   }
   Worker(const Worker&) = delete;
@@ -173,10 +182,12 @@ class Worker {
 };
 
 Status InterruptWhenBlocked(pid_t tid, int sig, long syscall_nr) {
-  return fault::interrupt_when_blocked(0, tid, sig, syscall_nr, deadline_in(kBlockedTimeout));
+  return fault::interrupt_when_blocked(0, tid, sig, syscall_nr,
+                                       deadline_in(kBlockedTimeout));
 }
 Status WaitUntilBlocked(pid_t tid, long syscall_nr) {
-  return fault::wait_until_blocked(0, tid, syscall_nr, deadline_in(kBlockedTimeout));
+  return fault::wait_until_blocked(0, tid, syscall_nr,
+                                   deadline_in(kBlockedTimeout));
 }
 
 // Saves the actions of the signals tests use and this thread's mask, and puts
@@ -207,7 +218,8 @@ class SignalsTest : public ::testing::Test {
     struct timespec zero = {0, 0};
     while (::sigtimedwait(&all, nullptr, &zero) > 0) {
     }
-    for (auto& [sig, act] : saved_) ASSERT_THAT(::sigaction(sig, &act, nullptr), SyscallSucceeds());
+    for (auto& [sig, act] : saved_)
+      ASSERT_THAT(::sigaction(sig, &act, nullptr), SyscallSucceeds());
     ASSERT_EQ(pthread_sigmask(SIG_SETMASK, &saved_mask_, nullptr), 0);
   }
 
@@ -235,7 +247,7 @@ using SignalFdTest = SignalsTest;
 using NotifierTest = SignalsTest;
 using CallBlockingTest = SignalsTest;
 
-// ---- names and sets ----------------------------------------------------------
+// ---- names and sets --------------------------------------------------------
 
 TEST(SignalName, NamesClassicAndRealTimeSignalsAndNonSignals) {
   EXPECT_EQ(signal_name(SIGUSR1), "SIGUSR1");
@@ -250,25 +262,29 @@ TEST(SignalName, NamesClassicAndRealTimeSignalsAndNonSignals) {
 TEST(MakeSigset, HoldsExactlyTheGivenSignals) {
   sigset_t s = make_sigset({SIGUSR1, SIGRTMIN + 1});
   for (int sig = 1; sig < NSIG; ++sig) {
-    EXPECT_EQ(sigismember(&s, sig) == 1, sig == SIGUSR1 || sig == SIGRTMIN + 1) << sig;
+    EXPECT_EQ(sigismember(&s, sig) == 1, sig == SIGUSR1 || sig == SIGRTMIN + 1)
+        << sig;
   }
 }
 
 TEST(MakeSigset, LeavesOutNumbersThatAreNotSignals) {
   sigset_t s = make_sigset({0, SIGUSR2, 1000, -5});
-  for (int sig = 1; sig < NSIG; ++sig) EXPECT_EQ(sigismember(&s, sig) == 1, sig == SIGUSR2) << sig;
+  for (int sig = 1; sig < NSIG; ++sig)
+    EXPECT_EQ(sigismember(&s, sig) == 1, sig == SIGUSR2) << sig;
   sigset_t none = make_sigset({});
-  for (int sig = 1; sig < NSIG; ++sig) EXPECT_NE(sigismember(&none, sig), 1) << sig;
+  for (int sig = 1; sig < NSIG; ++sig)
+    EXPECT_NE(sigismember(&none, sig), 1) << sig;
 }
 
-// ---- ScopedSigaction -----------------------------------------------------------
+// ---- ScopedSigaction -------------------------------------------------------
 
 TEST_F(ScopedSigactionTest, InstallsActionAndScopeEndRestoresThePreviousOne) {
   SetRawAction(SIGUSR1, other_handler, SA_RESTART, {SIGUSR2});
   const struct sigaction before = CurrentAction(SIGUSR1);
   {
     sigset_t mask = make_sigset({SIGRTMIN});
-    auto a = ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler, SA_NODEFER, &mask));
+    auto a = ASSERT_OK_AND_VALUE(
+        ScopedSigaction::install(SIGUSR1, count_handler, SA_NODEFER, &mask));
     EXPECT_EQ(a.signal(), SIGUSR1);
     EXPECT_TRUE(SameAction(a.previous(), before));
     struct sigaction now = CurrentAction(SIGUSR1);
@@ -282,7 +298,8 @@ TEST_F(ScopedSigactionTest, InstallsActionAndScopeEndRestoresThePreviousOne) {
 }
 
 TEST_F(ScopedSigactionTest, HandlerRunsOnRaise) {
-  auto a = ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler));
+  auto a =
+      ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler));
   ASSERT_THAT(raise(SIGUSR1), SyscallSucceeds());
   EXPECT_EQ(g_count.load(), 1);
   ASSERT_THAT(raise(SIGUSR1), SyscallSucceeds());
@@ -292,12 +309,14 @@ TEST_F(ScopedSigactionTest, HandlerRunsOnRaise) {
 TEST_F(ScopedSigactionTest, MaskArgumentIsBlockedWhileTheHandlerRuns) {
   {
     sigset_t mask = make_sigset({SIGUSR2});
-    auto a = ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, mask_probe_handler, 0, &mask));
+    auto a = ASSERT_OK_AND_VALUE(
+        ScopedSigaction::install(SIGUSR1, mask_probe_handler, 0, &mask));
     ASSERT_THAT(raise(SIGUSR1), SyscallSucceeds());
     EXPECT_EQ(g_usr2_blocked_in_handler.load(), 1);
     EXPECT_TRUE(HandlerMaskHas(SIGUSR1, SIGUSR2));
   }
-  auto a = ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, mask_probe_handler));
+  auto a = ASSERT_OK_AND_VALUE(
+      ScopedSigaction::install(SIGUSR1, mask_probe_handler));
   ASSERT_THAT(raise(SIGUSR1), SyscallSucceeds());
   if (!kUnderTsan) {
     EXPECT_EQ(g_usr2_blocked_in_handler.load(), 0);
@@ -312,12 +331,14 @@ TEST_F(ScopedSigactionTest, InfoHandlerGetsSiginfo) {
   EXPECT_EQ(now.sa_sigaction, info_handler);
   ASSERT_THAT(raise(SIGUSR2), SyscallSucceeds());
   EXPECT_EQ(g_info_signo.load(), SIGUSR2);
-  EXPECT_EQ(g_info_code.load(), SI_TKILL);  // raise() is tgkill(getpid(), gettid(), sig)
+  EXPECT_EQ(g_info_code.load(),
+            SI_TKILL);  // raise() is tgkill(getpid(), gettid(), sig)
   EXPECT_EQ(g_info_pid.load(), getpid());
   EXPECT_EQ(g_info_uid.load(), static_cast<int>(getuid()));
 }
 
-TEST_F(ScopedSigactionTest, ResetHandFlagMakesTheSecondRaiseTakeTheDefaultAction) {
+TEST_F(ScopedSigactionTest,
+       ResetHandFlagMakesTheSecondRaiseTakeTheDefaultAction) {
   int status = RunInChild([] {
     auto a = ScopedSigaction::install(SIGUSR1, count_handler, SA_RESETHAND);
     if (!a) return 2;
@@ -326,12 +347,14 @@ TEST_F(ScopedSigactionTest, ResetHandFlagMakesTheSecondRaiseTakeTheDefaultAction
     raise(SIGUSR1);  // default action of SIGUSR1: terminate
     return 4;
   });
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1) << DescribeWaitStatus(status);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1)
+      << DescribeWaitStatus(status);
 }
 
 TEST_F(ScopedSigactionTest, SetDispositionIgnoresAndDefaults) {
   {
-    auto ign = ASSERT_OK_AND_VALUE(ScopedSigaction::set_disposition(SIGUSR1, SIG_IGN));
+    auto ign =
+        ASSERT_OK_AND_VALUE(ScopedSigaction::set_disposition(SIGUSR1, SIG_IGN));
     EXPECT_EQ(CurrentAction(SIGUSR1).sa_handler, SIG_IGN);
     EXPECT_EQ(ign.previous().sa_handler, SIG_DFL);
   }
@@ -343,7 +366,8 @@ TEST_F(ScopedSigactionTest, SetDispositionIgnoresAndDefaults) {
     raise(SIGUSR1);
     return 0;
   });
-  EXPECT_TRUE(WIFEXITED(ignored) && WEXITSTATUS(ignored) == 0) << DescribeWaitStatus(ignored);
+  EXPECT_TRUE(WIFEXITED(ignored) && WEXITSTATUS(ignored) == 0)
+      << DescribeWaitStatus(ignored);
 
   int defaulted = RunInChild([] {
     auto handler = ScopedSigaction::install(SIGUSR1, count_handler);
@@ -378,31 +402,39 @@ TEST_F(ScopedSigactionTest, InvalidSignalsFailWithEinvalNamingTheSignal) {
 
   auto kill = ScopedSigaction::install(SIGKILL, count_handler);
   EXPECT_THAT(kill, FailsWith(EINVAL));
-  EXPECT_EQ(Message(kill), "sigaction(SIGKILL): Invalid argument (SIGKILL cannot be caught, ignored or reset)");
+  EXPECT_EQ(Message(kill),
+            "sigaction(SIGKILL): Invalid argument (SIGKILL cannot be caught, "
+            "ignored or reset)");
   auto stop = ScopedSigaction::set_disposition(SIGSTOP, SIG_IGN);
   EXPECT_THAT(stop, FailsWith(EINVAL));
   EXPECT_THAT(Message(stop), HasSubstr("SIGSTOP"));
-  EXPECT_THAT(ScopedSigaction::set_disposition(SIGKILL, SIG_DFL), FailsWith(EINVAL));
-  EXPECT_THAT(ScopedSigaction::install(SIGSTOP, info_handler), FailsWith(EINVAL));
+  EXPECT_THAT(ScopedSigaction::set_disposition(SIGKILL, SIG_DFL),
+              FailsWith(EINVAL));
+  EXPECT_THAT(ScopedSigaction::install(SIGSTOP, info_handler),
+              FailsWith(EINVAL));
 
   // The kernel agrees: SIGKILL's action cannot be changed at all.
   struct sigaction dfl = {};
   dfl.sa_handler = SIG_DFL;
-  EXPECT_THAT(::sigaction(SIGKILL, &dfl, nullptr), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(::sigaction(SIGKILL, &dfl, nullptr),
+              SyscallFailsWithErrno(EINVAL));
 }
 
 TEST_F(ScopedSigactionTest, RejectsDispositionsAsHandlersAndMismatchedFlags) {
   const struct sigaction before = CurrentAction(SIGUSR1);
   EXPECT_THAT(ScopedSigaction::install(SIGUSR1, SIG_IGN), FailsWith(EINVAL));
   EXPECT_THAT(ScopedSigaction::install(SIGUSR1, SIG_DFL), FailsWith(EINVAL));
-  EXPECT_THAT(ScopedSigaction::install(SIGUSR1, ScopedSigaction::Handler{nullptr}),
-              FailsWith(EINVAL));
-  EXPECT_THAT(ScopedSigaction::install(SIGUSR1, ScopedSigaction::InfoHandler{nullptr}),
-              FailsWith(EINVAL));
+  EXPECT_THAT(
+      ScopedSigaction::install(SIGUSR1, ScopedSigaction::Handler{nullptr}),
+      FailsWith(EINVAL));
+  EXPECT_THAT(
+      ScopedSigaction::install(SIGUSR1, ScopedSigaction::InfoHandler{nullptr}),
+      FailsWith(EINVAL));
   auto siginfo = ScopedSigaction::install(SIGUSR1, count_handler, SA_SIGINFO);
   EXPECT_THAT(siginfo, FailsWith(EINVAL));
   EXPECT_THAT(Message(siginfo), HasSubstr("SA_SIGINFO"));
-  EXPECT_THAT(ScopedSigaction::set_disposition(SIGUSR1, count_handler), FailsWith(EINVAL));
+  EXPECT_THAT(ScopedSigaction::set_disposition(SIGUSR1, count_handler),
+              FailsWith(EINVAL));
   EXPECT_TRUE(SameAction(CurrentAction(SIGUSR1), before));
 }
 
@@ -417,7 +449,8 @@ TEST_F(ScopedSigactionTest, SignalReservedByLibcReportsTheSigactionError) {
 TEST_F(ScopedSigactionTest, ExplicitRestoreReportsSuccessAndDisarms) {
   const struct sigaction before = CurrentAction(SIGUSR1);
   {
-    auto a = ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler));
+    auto a =
+        ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler));
     EXPECT_OK(a.restore());
     EXPECT_TRUE(SameAction(CurrentAction(SIGUSR1), before));
     EXPECT_EQ(a.signal(), 0);
@@ -428,44 +461,54 @@ TEST_F(ScopedSigactionTest, ExplicitRestoreReportsSuccessAndDisarms) {
 }
 
 TEST_F(ScopedSigactionTest, FailingSigactionIsReportedByInstallAndRestore) {
-  auto a = ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler));
-  sys::table().sigaction.store([](int, const struct sigaction*, struct sigaction*) {
-    errno = EFAULT;
-    return -1;
-  });
+  auto a =
+      ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler));
+  sys::table().sigaction.store(
+      [](int, const struct sigaction*, struct sigaction*) {
+        errno = EFAULT;
+        return -1;
+      });
   auto install = ScopedSigaction::install(SIGUSR2, count_handler);
   Status restore = a.restore();
   sys::reset_table();
   EXPECT_THAT(install, FailsWith(EFAULT));
   EXPECT_EQ(Message(install), "sigaction(SIGUSR2): Bad address");
   EXPECT_THAT(restore, FailsWith(EFAULT));
-  EXPECT_EQ(Message(restore), "sigaction(SIGUSR1): Bad address (restoring the previous action)");
-  EXPECT_EQ(CurrentAction(SIGUSR1).sa_handler, count_handler);  // the failed restore changed nothing
+  EXPECT_EQ(Message(restore),
+            "sigaction(SIGUSR1): Bad address (restoring the previous action)");
+  EXPECT_EQ(CurrentAction(SIGUSR1).sa_handler,
+            count_handler);  // the failed restore changed nothing
   EXPECT_EQ(CurrentAction(SIGUSR2).sa_handler, SIG_DFL);
 }
 
 TEST_F(ScopedSigactionTest, MoveTransfersTheRestore) {
   const struct sigaction before = CurrentAction(SIGUSR1);
   {
-    auto a = ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler));
+    auto a =
+        ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler));
     {
       ScopedSigaction b = std::move(a);
       EXPECT_EQ(b.signal(), SIGUSR1);
-      EXPECT_EQ(a.signal(), 0);  // NOLINT(bugprone-use-after-move): checking the moved-from state
+      EXPECT_EQ(
+          a.signal(),
+          0);  // NOLINT(bugprone-use-after-move): checking the moved-from state
       EXPECT_EQ(CurrentAction(SIGUSR1).sa_handler, count_handler);
     }
     EXPECT_TRUE(SameAction(CurrentAction(SIGUSR1), before));
     SetRawAction(SIGUSR1, other_handler, 0, {});
   }
-  EXPECT_EQ(CurrentAction(SIGUSR1).sa_handler, other_handler);  // moved-from `a` restored nothing
+  EXPECT_EQ(CurrentAction(SIGUSR1).sa_handler,
+            other_handler);  // moved-from `a` restored nothing
 }
 
 TEST_F(ScopedSigactionTest, MoveAssignmentRestoresTheOverwrittenAction) {
   const struct sigaction usr1_before = CurrentAction(SIGUSR1);
   const struct sigaction usr2_before = CurrentAction(SIGUSR2);
   {
-    auto a = ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler));
-    auto b = ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR2, count_handler));
+    auto a =
+        ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler));
+    auto b =
+        ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR2, count_handler));
     a = std::move(b);
     EXPECT_TRUE(SameAction(CurrentAction(SIGUSR1), usr1_before));
     EXPECT_EQ(CurrentAction(SIGUSR2).sa_handler, count_handler);
@@ -474,7 +517,7 @@ TEST_F(ScopedSigactionTest, MoveAssignmentRestoresTheOverwrittenAction) {
   EXPECT_TRUE(SameAction(CurrentAction(SIGUSR2), usr2_before));
 }
 
-// ---- ScopedSignalMask ------------------------------------------------------------
+// ---- ScopedSignalMask ------------------------------------------------------
 
 TEST_F(ScopedSignalMaskTest, BlockAddsToTheMaskAndRestores) {
   sigset_t rt0 = make_sigset({RtSig(0)});
@@ -482,12 +525,14 @@ TEST_F(ScopedSignalMaskTest, BlockAddsToTheMaskAndRestores) {
   const sigset_t before = CurrentMask();
   ASSERT_FALSE(IsBlocked(SIGUSR1));
   {
-    auto m = ASSERT_OK_AND_VALUE(ScopedSignalMask::block(make_sigset({SIGUSR1})));
+    auto m =
+        ASSERT_OK_AND_VALUE(ScopedSignalMask::block(make_sigset({SIGUSR1})));
     EXPECT_TRUE(IsBlocked(SIGUSR1));
     EXPECT_TRUE(IsBlocked(RtSig(0)));  // added to, not replaced
     EXPECT_FALSE(IsBlocked(SIGUSR2));
     for (int sig = 1; sig < NSIG; ++sig) {
-      EXPECT_EQ(sigismember(&m.previous(), sig), sigismember(&before, sig)) << sig;
+      EXPECT_EQ(sigismember(&m.previous(), sig), sigismember(&before, sig))
+          << sig;
     }
   }
   EXPECT_FALSE(IsBlocked(SIGUSR1));
@@ -498,7 +543,8 @@ TEST_F(ScopedSignalMaskTest, UnblockRemovesFromTheMaskAndRestores) {
   sigset_t both = make_sigset({SIGUSR1, SIGUSR2});
   ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &both, nullptr), 0);
   {
-    auto m = ASSERT_OK_AND_VALUE(ScopedSignalMask::unblock(make_sigset({SIGUSR2})));
+    auto m =
+        ASSERT_OK_AND_VALUE(ScopedSignalMask::unblock(make_sigset({SIGUSR2})));
     EXPECT_FALSE(IsBlocked(SIGUSR2));
     EXPECT_TRUE(IsBlocked(SIGUSR1));  // only removed what was asked
   }
@@ -519,9 +565,11 @@ TEST_F(ScopedSignalMaskTest, SetReplacesTheMaskAndRestores) {
 }
 
 TEST_F(ScopedSignalMaskTest, BlockedSignalStaysPendingUntilTheScopeEnds) {
-  auto a = ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler));
+  auto a =
+      ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler));
   {
-    auto m = ASSERT_OK_AND_VALUE(ScopedSignalMask::block(make_sigset({SIGUSR1})));
+    auto m =
+        ASSERT_OK_AND_VALUE(ScopedSignalMask::block(make_sigset({SIGUSR1})));
     ASSERT_THAT(raise(SIGUSR1), SyscallSucceeds());
     EXPECT_EQ(g_count.load(), 0);
     EXPECT_TRUE(IsPending(SIGUSR1));
@@ -559,30 +607,37 @@ TEST_F(ScopedSignalMaskTest, RestoreOnAnotherThreadFailsAndChangesNothing) {
 
 TEST_F(ScopedSignalMaskTest, MoveTransfersTheRestore) {
   {
-    auto a = ASSERT_OK_AND_VALUE(ScopedSignalMask::block(make_sigset({SIGUSR1})));
+    auto a =
+        ASSERT_OK_AND_VALUE(ScopedSignalMask::block(make_sigset({SIGUSR1})));
     {
       ScopedSignalMask b = std::move(a);
-      EXPECT_OK(a.restore());  // NOLINT(bugprone-use-after-move): moved-from restores nothing
+      EXPECT_OK(a.restore());  // NOLINT(bugprone-use-after-move): moved-from
+                               // restores nothing
       EXPECT_TRUE(IsBlocked(SIGUSR1));
     }
     EXPECT_FALSE(IsBlocked(SIGUSR1));
   }
   {
-    auto a = ASSERT_OK_AND_VALUE(ScopedSignalMask::block(make_sigset({SIGUSR1})));
-    auto b = ASSERT_OK_AND_VALUE(ScopedSignalMask::block(make_sigset({SIGUSR2})));
+    auto a =
+        ASSERT_OK_AND_VALUE(ScopedSignalMask::block(make_sigset({SIGUSR1})));
+    auto b =
+        ASSERT_OK_AND_VALUE(ScopedSignalMask::block(make_sigset({SIGUSR2})));
     // Assignment restores a's snapshot at once (taken before either block).
     a = std::move(b);
     EXPECT_FALSE(IsBlocked(SIGUSR1));
     EXPECT_FALSE(IsBlocked(SIGUSR2));
-    ASSERT_OK(a.restore());  // b's snapshot, taken after a's block: SIGUSR1 blocked
+    ASSERT_OK(
+        a.restore());  // b's snapshot, taken after a's block: SIGUSR1 blocked
     EXPECT_TRUE(IsBlocked(SIGUSR1));
     sigset_t usr1 = make_sigset({SIGUSR1});
     ASSERT_EQ(pthread_sigmask(SIG_UNBLOCK, &usr1, nullptr), 0);
   }
   {
-    auto a = ASSERT_OK_AND_VALUE(ScopedSignalMask::block(make_sigset({SIGUSR1})));
+    auto a =
+        ASSERT_OK_AND_VALUE(ScopedSignalMask::block(make_sigset({SIGUSR1})));
     ASSERT_OK(a.restore());
-    auto b = ASSERT_OK_AND_VALUE(ScopedSignalMask::block(make_sigset({SIGUSR2})));
+    auto b =
+        ASSERT_OK_AND_VALUE(ScopedSignalMask::block(make_sigset({SIGUSR2})));
     a = std::move(b);  // a had nothing left to restore; it now owns b's restore
     EXPECT_TRUE(IsBlocked(SIGUSR2));
   }
@@ -600,13 +655,14 @@ TEST_F(ScopedSignalMaskTest, ReportsTheErrorNumberPthreadSigmaskReturns) {
   Status restore = m.restore();
   sys::reset_table();
   EXPECT_THAT(block, FailsWith(EINVAL));
-  EXPECT_EQ(Message(block), "pthread_sigmask(SIG_BLOCK {SIGUSR2}): Invalid argument");
+  EXPECT_EQ(Message(block),
+            "pthread_sigmask(SIG_BLOCK {SIGUSR2}): Invalid argument");
   EXPECT_THAT(restore, FailsWith(EINVAL));
   EXPECT_THAT(Message(restore), HasSubstr("restoring the previous mask"));
   EXPECT_TRUE(IsBlocked(SIGUSR1));
 }
 
-// ---- wait_signal -----------------------------------------------------------------
+// ---- wait_signal -----------------------------------------------------------
 
 TEST_F(WaitSignalTest, ReturnsTheQueuedSignalWithItsSiginfo) {
   sigset_t set = make_sigset({RtSig(1)});
@@ -629,7 +685,9 @@ TEST_F(WaitSignalTest, TimesOutWithEagain) {
   auto r = wait_signal(set, 30ms);
   EXPECT_GE(Clock::now() - start, 30ms);
   EXPECT_THAT(r, FailsWith(EAGAIN));
-  EXPECT_EQ(Message(r), "sigtimedwait({SIGRTMIN+2}): Resource temporarily unavailable (timed out after 30 ms)");
+  EXPECT_EQ(Message(r),
+            "sigtimedwait({SIGRTMIN+2}): Resource temporarily unavailable "
+            "(timed out after 30 ms)");
 }
 
 TEST_F(WaitSignalTest, ZeroOrNegativeTimeoutPolls) {
@@ -658,7 +716,7 @@ TEST_F(WaitSignalTest, LongestTimeoutWaits) {
 
 TEST_F(WaitSignalTest, WithoutTimeoutWaitsUntilTheSignalArrives) {
   sigset_t set = make_sigset({RtSig(3)});
-  Worker<Result<siginfo_t>> waiter([&] () -> Result<siginfo_t> {
+  Worker<Result<siginfo_t>> waiter([&]() -> Result<siginfo_t> {
     auto m = ScopedSignalMask::block(set);
     if (!m) return std::move(m).error();
     return wait_signal(set, std::nullopt);
@@ -671,9 +729,11 @@ TEST_F(WaitSignalTest, WithoutTimeoutWaitsUntilTheSignalArrives) {
   EXPECT_EQ(info.si_pid, getpid());
 }
 
-// A handled signal outside the set interrupts sigtimedwait even with SA_RESTART.
+// A handled signal outside the set interrupts sigtimedwait even with
+// SA_RESTART.
 TEST_F(WaitSignalTest, SurfacesEintrFromAHandledSignal) {
-  auto a = ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler, SA_RESTART));
+  auto a = ASSERT_OK_AND_VALUE(
+      ScopedSigaction::install(SIGUSR1, count_handler, SA_RESTART));
   sigset_t set = make_sigset({RtSig(4)});
   Worker<Result<siginfo_t>> waiter([&]() -> Result<siginfo_t> {
     auto m = ScopedSignalMask::block(set);
@@ -687,7 +747,8 @@ TEST_F(WaitSignalTest, SurfacesEintrFromAHandledSignal) {
 }
 
 TEST_F(WaitSignalTest, RetriesEintrAndKeepsWaiting) {
-  auto a = ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler));
+  auto a =
+      ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler));
   sigset_t set = make_sigset({RtSig(4)});
   Worker<Result<siginfo_t>> waiter([&]() -> Result<siginfo_t> {
     auto m = ScopedSignalMask::block(set);
@@ -702,7 +763,7 @@ TEST_F(WaitSignalTest, RetriesEintrAndKeepsWaiting) {
   EXPECT_EQ(g_count.load(), 1);
 }
 
-// ---- SignalFd ----------------------------------------------------------------------
+// ---- SignalFd --------------------------------------------------------------
 
 TEST_F(SignalFdTest, ReadsARaisedBlockedSignal) {
   sigset_t set = make_sigset({RtSig(5)});
@@ -734,7 +795,8 @@ TEST_F(SignalFdTest, DeadlinePassesWithEtimedout) {
   for (bool nonblocking : {false, true}) {
     auto sfd = ASSERT_OK_AND_VALUE(SignalFd::create(set, nonblocking));
     auto start = Clock::now();
-    EXPECT_THAT(sfd.read(deadline_in(30ms)), FailsWith(ETIMEDOUT)) << nonblocking;
+    EXPECT_THAT(sfd.read(deadline_in(30ms)), FailsWith(ETIMEDOUT))
+        << nonblocking;
     EXPECT_GE(Clock::now() - start, 30ms);
     ASSERT_THAT(raise(RtSig(5)), SyscallSucceeds());
     auto info = ASSERT_OK_AND_VALUE(sfd.read(deadline_in(10s)));
@@ -743,7 +805,8 @@ TEST_F(SignalFdTest, DeadlinePassesWithEtimedout) {
 }
 
 TEST_F(SignalFdTest, BlockingReadWaitsAndRetriesEintr) {
-  auto a = ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler));  // no SA_RESTART
+  auto a = ASSERT_OK_AND_VALUE(
+      ScopedSigaction::install(SIGUSR1, count_handler));  // no SA_RESTART
   sigset_t set = make_sigset({RtSig(6)});
   Worker<Result<signalfd_siginfo>> reader([&]() -> Result<signalfd_siginfo> {
     auto m = ScopedSignalMask::block(set);
@@ -768,7 +831,8 @@ TEST_F(SignalFdTest, ReadOnAMovedFromObjectFailsEbadf) {
 }
 
 TEST_F(SignalFdTest, ShortReadIsReportedAsEio) {
-  auto sfd = ASSERT_OK_AND_VALUE(SignalFd::create(make_sigset({RtSig(5)}), true));
+  auto sfd =
+      ASSERT_OK_AND_VALUE(SignalFd::create(make_sigset({RtSig(5)}), true));
   sys::table().read.store([](int, void*, size_t) -> ssize_t { return 4; });
   auto r = sfd.read();
   sys::reset_table();
@@ -784,12 +848,14 @@ TEST_F(SignalFdTest, CreateFailsWithoutFreeDescriptors) {
     auto r = SignalFd::create(make_sigset({RtSig(5)}));
     if (r) return 4;
     if (r.error().code() != EMFILE) return 5;
-    return r.error().message().rfind("signalfd({SIGRTMIN+5}): ", 0) == 0 ? 0 : 6;
+    return r.error().message().rfind("signalfd({SIGRTMIN+5}): ", 0) == 0 ? 0
+                                                                         : 6;
   });
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << DescribeWaitStatus(status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << DescribeWaitStatus(status);
 }
 
-// ---- Notifier ------------------------------------------------------------------------
+// ---- Notifier --------------------------------------------------------------
 
 TEST_F(NotifierTest, DescriptorIsCloseOnExecAndNonblocking) {
   auto n = ASSERT_OK_AND_VALUE(Notifier::create());
@@ -819,19 +885,24 @@ TEST_F(NotifierTest, WaitReturnsTheCoalescedCountThenTimesOut) {
 TEST_F(NotifierTest, NotifyFromASignalHandlerWakesWaitInAnotherThread) {
   auto n = ASSERT_OK_AND_VALUE(Notifier::create());
   g_notifier = &n;
-  auto a = ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR2, notify_handler));
-  Worker<Result<std::uint64_t>> waiter([&n] { return n.wait(deadline_in(kBlockedTimeout)); });
-  ASSERT_OK(WaitUntilBlocked(waiter.tid(), SYS_poll));
-  ASSERT_THAT(raise(SIGUSR2), SyscallSucceeds());  // the handler runs on this thread
+  auto a =
+      ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR2, notify_handler));
+  Worker<Result<std::uint64_t>> waiter(
+      [&n] { return n.wait(deadline_in(kBlockedTimeout)); });
+  ASSERT_OK(WaitUntilBlocked(waiter.tid(), fault::kSysPoll));
+  ASSERT_THAT(raise(SIGUSR2),
+              SyscallSucceeds());  // the handler runs on this thread
   EXPECT_EQ(ASSERT_OK_AND_VALUE(waiter.join()), 1u);
 }
 
 TEST_F(NotifierTest, WaitRetriesWhenTheHandlerInterruptsItsOwnPoll) {
   auto n = ASSERT_OK_AND_VALUE(Notifier::create());
   g_notifier = &n;
-  auto a = ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR2, notify_handler));
-  Worker<Result<std::uint64_t>> waiter([&n] { return n.wait(deadline_in(kBlockedTimeout)); });
-  ASSERT_OK(InterruptWhenBlocked(waiter.tid(), SIGUSR2, SYS_poll));
+  auto a =
+      ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR2, notify_handler));
+  Worker<Result<std::uint64_t>> waiter(
+      [&n] { return n.wait(deadline_in(kBlockedTimeout)); });
+  ASSERT_OK(InterruptWhenBlocked(waiter.tid(), SIGUSR2, fault::kSysPoll));
   EXPECT_EQ(ASSERT_OK_AND_VALUE(waiter.join()), 1u);
 }
 
@@ -879,10 +950,11 @@ TEST_F(NotifierTest, CreateFailsWithoutFreeDescriptors) {
     if (r.error().code() != EMFILE) return 5;
     return r.error().message().rfind("eventfd(", 0) == 0 ? 0 : 6;
   });
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << DescribeWaitStatus(status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << DescribeWaitStatus(status);
 }
 
-// ---- call_blocking -------------------------------------------------------------------
+// ---- call_blocking ---------------------------------------------------------
 
 TEST(CallBlocking, RetriesOnlyEintrAndOnlyWhenAsked) {
   int calls = 0;
@@ -943,7 +1015,8 @@ Worker<ReadOutcome> StartReader(int fd, Eintr eintr) {
 }
 
 TEST_F(CallBlockingTest, SurfacesEintrFromARealSignal) {
-  auto a = ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler));  // no SA_RESTART
+  auto a = ASSERT_OK_AND_VALUE(
+      ScopedSigaction::install(SIGUSR1, count_handler));  // no SA_RESTART
   PipeFds p = MakePipe();
   auto reader = StartReader(p.read_end.get(), Eintr::kSurface);
   ASSERT_OK(InterruptWhenBlocked(reader.tid(), SIGUSR1, SYS_read));
@@ -961,7 +1034,8 @@ TEST_F(CallBlockingTest, SurfacesEintrFromARealSignal) {
 }
 
 TEST_F(CallBlockingTest, RetriesEintrFromARealSignalAndThenGetsTheData) {
-  auto a = ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler));  // no SA_RESTART
+  auto a = ASSERT_OK_AND_VALUE(
+      ScopedSigaction::install(SIGUSR1, count_handler));  // no SA_RESTART
   PipeFds p = MakePipe();
   auto reader = StartReader(p.read_end.get(), Eintr::kRetry);
   ASSERT_OK(InterruptWhenBlocked(reader.tid(), SIGUSR1, SYS_read));
@@ -974,9 +1048,11 @@ TEST_F(CallBlockingTest, RetriesEintrFromARealSignalAndThenGetsTheData) {
   EXPECT_EQ(g_count.load(), 1);
 }
 
-// With SA_RESTART the kernel restarts read(2) itself: even kSurface sees no EINTR.
+// With SA_RESTART the kernel restarts read(2) itself: even kSurface sees no
+// EINTR.
 TEST_F(CallBlockingTest, SaRestartRestartsReadInTheKernel) {
-  auto a = ASSERT_OK_AND_VALUE(ScopedSigaction::install(SIGUSR1, count_handler, SA_RESTART));
+  auto a = ASSERT_OK_AND_VALUE(
+      ScopedSigaction::install(SIGUSR1, count_handler, SA_RESTART));
   PipeFds p = MakePipe();
   auto reader = StartReader(p.read_end.get(), Eintr::kSurface);
   ASSERT_OK(InterruptWhenBlocked(reader.tid(), SIGUSR1, SYS_read));

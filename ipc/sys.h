@@ -10,15 +10,21 @@
 //
 // IPC_SYS_CALLS is the single list of calls that go through the seam; fault/
 // and the docs are generated from it. Semantics are exactly libc's (including
-// pthread_sigmask returning an error number instead of setting errno).
+// pthread_sigmask returning an error number instead of setting errno, sem_open
+// returning SEM_FAILED, and semop being glibc's wrapper, which enters the
+// kernel as semtimedop with no timeout). The variadic semctl and sem_open take
+// their optional arguments always: pass a zero SemArg, mode or value when the
+// command or flags do not use them.
 #pragma once
 
 #include <poll.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -28,45 +34,89 @@
 #include <atomic>
 #include <cstddef>
 
+namespace ipc::sys {
+// The fourth argument of semctl(2), which callers must declare themselves
+// (semctl(2): "union semun"); the same layout as glibc expects.
+union SemArg {
+  int val;                // SETVAL
+  struct semid_ds* buf;   // IPC_STAT, IPC_SET, SEM_STAT, SEM_STAT_ANY
+  unsigned short* array;  // GETALL, SETALL
+  struct seminfo* info;   // IPC_INFO, SEM_INFO
+};
+}  // namespace ipc::sys
+
 // X(name, return type, (parameters), (arguments))
-#define IPC_SYS_CALLS(X)                                                                      \
-  X(read, ssize_t, (int fd, void* buf, size_t n), (fd, buf, n))                               \
-  X(write, ssize_t, (int fd, const void* buf, size_t n), (fd, buf, n))                        \
-  X(pread, ssize_t, (int fd, void* buf, size_t n, off_t off), (fd, buf, n, off))              \
-  X(pwrite, ssize_t, (int fd, const void* buf, size_t n, off_t off), (fd, buf, n, off))       \
-  X(lseek, off_t, (int fd, off_t off, int whence), (fd, off, whence))                         \
-  X(poll, int, (struct pollfd * fds, nfds_t n, int timeout_ms), (fds, n, timeout_ms))         \
-  X(close, int, (int fd), (fd))                                                               \
-  X(open, int, (const char* path, int flags, mode_t mode), (path, flags, mode))               \
-  X(fstat, int, (int fd, struct stat* st), (fd, st))                                          \
-  X(fcntl, int, (int fd, int cmd, long arg), (fd, cmd, arg))                                  \
-  X(ioctl, int, (int fd, unsigned long request, void* arg), (fd, request, arg))               \
-  X(pipe2, int, (int fds[2], int flags), (fds, flags))                                        \
-  X(mkfifo, int, (const char* path, mode_t mode), (path, mode))                               \
-  X(unlink, int, (const char* path), (path))                                                  \
-  X(ftok, key_t, (const char* path, int proj_id), (path, proj_id))                            \
-  X(msgget, int, (key_t key, int flags), (key, flags))                                        \
-  X(msgsnd, int, (int qid, const void* msg, size_t n, int flags), (qid, msg, n, flags))       \
-  X(msgrcv, ssize_t, (int qid, void* msg, size_t n, long type, int flags),                    \
-    (qid, msg, n, type, flags))                                                               \
-  X(msgctl, int, (int qid, int cmd, struct msqid_ds* buf), (qid, cmd, buf))                   \
-  X(shmget, int, (key_t key, size_t size, int flags), (key, size, flags))                     \
-  X(shmat, void*, (int id, const void* addr, int flags), (id, addr, flags))                   \
-  X(shmdt, int, (const void* addr), (addr))                                                   \
-  X(shmctl, int, (int id, int cmd, struct shmid_ds* buf), (id, cmd, buf))                     \
-  X(shm_open, int, (const char* name, int flags, mode_t mode), (name, flags, mode))           \
-  X(shm_unlink, int, (const char* name), (name))                                              \
-  X(ftruncate, int, (int fd, off_t length), (fd, length))                                     \
-  X(mmap, void*, (void* addr, size_t len, int prot, int flags, int fd, off_t off),            \
-    (addr, len, prot, flags, fd, off))                                                        \
-  X(munmap, int, (void* addr, size_t len), (addr, len))                                       \
-  X(sigaction, int, (int sig, const struct sigaction* act, struct sigaction* old),            \
-    (sig, act, old))                                                                          \
-  X(pthread_sigmask, int, (int how, const sigset_t* set, sigset_t* old), (how, set, old))     \
-  X(sigtimedwait, int, (const sigset_t* set, siginfo_t* info, const struct timespec* timeout), \
-    (set, info, timeout))                                                                     \
-  X(signalfd, int, (int fd, const sigset_t* mask, int flags), (fd, mask, flags))              \
-  X(eventfd, int, (unsigned int initval, int flags), (initval, flags))
+#define IPC_SYS_CALLS(X)                                                    \
+  X(read, ssize_t, (int fd, void* buf, size_t n), (fd, buf, n))             \
+  X(write, ssize_t, (int fd, const void* buf, size_t n), (fd, buf, n))      \
+  X(pread, ssize_t, (int fd, void* buf, size_t n, off_t off),               \
+    (fd, buf, n, off))                                                      \
+  X(pwrite, ssize_t, (int fd, const void* buf, size_t n, off_t off),        \
+    (fd, buf, n, off))                                                      \
+  X(lseek, off_t, (int fd, off_t off, int whence), (fd, off, whence))       \
+  X(poll, int, (struct pollfd * fds, nfds_t n, int timeout_ms),             \
+    (fds, n, timeout_ms))                                                   \
+  X(close, int, (int fd), (fd))                                             \
+  X(open, int, (const char* path, int flags, mode_t mode),                  \
+    (path, flags, mode))                                                    \
+  X(fstat, int, (int fd, struct stat* st), (fd, st))                        \
+  X(fcntl, int, (int fd, int cmd, long arg), (fd, cmd, arg))                \
+  X(ioctl, int, (int fd, unsigned long request, void* arg),                 \
+    (fd, request, arg))                                                     \
+  X(pipe2, int, (int fds[2], int flags), (fds, flags))                      \
+  X(mkfifo, int, (const char* path, mode_t mode), (path, mode))             \
+  X(unlink, int, (const char* path), (path))                                \
+  X(ftok, key_t, (const char* path, int proj_id), (path, proj_id))          \
+  X(msgget, int, (key_t key, int flags), (key, flags))                      \
+  X(msgsnd, int, (int qid, const void* msg, size_t n, int flags),           \
+    (qid, msg, n, flags))                                                   \
+  X(msgrcv, ssize_t, (int qid, void* msg, size_t n, long type, int flags),  \
+    (qid, msg, n, type, flags))                                             \
+  X(msgctl, int, (int qid, int cmd, struct msqid_ds* buf), (qid, cmd, buf)) \
+  X(shmget, int, (key_t key, size_t size, int flags), (key, size, flags))   \
+  X(shmat, void*, (int id, const void* addr, int flags), (id, addr, flags)) \
+  X(shmdt, int, (const void* addr), (addr))                                 \
+  X(shmctl, int, (int id, int cmd, struct shmid_ds* buf), (id, cmd, buf))   \
+  X(shm_open, int, (const char* name, int flags, mode_t mode),              \
+    (name, flags, mode))                                                    \
+  X(shm_unlink, int, (const char* name), (name))                            \
+  X(ftruncate, int, (int fd, off_t length), (fd, length))                   \
+  X(mmap, void*,                                                            \
+    (void* addr, size_t len, int prot, int flags, int fd, off_t off),       \
+    (addr, len, prot, flags, fd, off))                                      \
+  X(munmap, int, (void* addr, size_t len), (addr, len))                     \
+  X(sigaction, int,                                                         \
+    (int sig, const struct sigaction* act, struct sigaction* old),          \
+    (sig, act, old))                                                        \
+  X(pthread_sigmask, int, (int how, const sigset_t* set, sigset_t* old),    \
+    (how, set, old))                                                        \
+  X(sigtimedwait, int,                                                      \
+    (const sigset_t* set, siginfo_t* info, const struct timespec* timeout), \
+    (set, info, timeout))                                                   \
+  X(signalfd, int, (int fd, const sigset_t* mask, int flags),               \
+    (fd, mask, flags))                                                      \
+  X(eventfd, int, (unsigned int initval, int flags), (initval, flags))      \
+  X(semget, int, (key_t key, int nsems, int flags), (key, nsems, flags))    \
+  X(semop, int, (int id, struct sembuf* ops, size_t n), (id, ops, n))       \
+  X(semtimedop, int,                                                        \
+    (int id, struct sembuf* ops, size_t n, const struct timespec* t),       \
+    (id, ops, n, t))                                                        \
+  X(semctl, int, (int id, int num, int cmd, ipc::sys::SemArg arg),          \
+    (id, num, cmd, arg))                                                    \
+  X(sem_open, sem_t*,                                                       \
+    (const char* name, int flags, mode_t mode, unsigned int value),         \
+    (name, flags, mode, value))                                             \
+  X(sem_close, int, (sem_t * sem), (sem))                                   \
+  X(sem_unlink, int, (const char* name), (name))                            \
+  X(sem_init, int, (sem_t * sem, int pshared, unsigned int value),          \
+    (sem, pshared, value))                                                  \
+  X(sem_destroy, int, (sem_t * sem), (sem))                                 \
+  X(sem_wait, int, (sem_t * sem), (sem))                                    \
+  X(sem_trywait, int, (sem_t * sem), (sem))                                 \
+  X(sem_timedwait, int, (sem_t * sem, const struct timespec* abs_timeout),  \
+    (sem, abs_timeout))                                                     \
+  X(sem_post, int, (sem_t * sem), (sem))                                    \
+  X(sem_getvalue, int, (sem_t * sem, int* value), (sem, value))
 
 namespace ipc::sys {
 
@@ -116,8 +166,10 @@ extern Table g_table;
 }
 
 // The seam itself: sys::read(fd, buf, n), sys::msgsnd(...), ...
-#define IPC_SYS_INLINE(name, ret, params, args) \
-  inline ret name params { return detail::g_table.name.load(std::memory_order_relaxed) args; }
+#define IPC_SYS_INLINE(name, ret, params, args)                       \
+  inline ret name params {                                            \
+    return detail::g_table.name.load(std::memory_order_relaxed) args; \
+  }
 IPC_SYS_CALLS(IPC_SYS_INLINE)
 #undef IPC_SYS_INLINE
 

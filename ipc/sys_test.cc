@@ -115,8 +115,8 @@ TEST_F(SysTest, CallNamesRoundTripForEveryCall) {
 
 TEST_F(SysTest, CallNamesMatchTheListInOrder) {
   std::size_t i = 0;
-#define IPC_SYS_NAME_CHECK(name, ret, params, args)                          \
-  EXPECT_STREQ(call_name(Call::name), #name);                                \
+#define IPC_SYS_NAME_CHECK(name, ret, params, args) \
+  EXPECT_STREQ(call_name(Call::name), #name);       \
   EXPECT_EQ(static_cast<std::size_t>(Call::name), i++) << #name;
   IPC_SYS_CALLS(IPC_SYS_NAME_CHECK)
 #undef IPC_SYS_NAME_CHECK

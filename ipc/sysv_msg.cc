@@ -16,7 +16,9 @@ namespace {
 
 std::string qid_context(int id) { return "qid=" + std::to_string(id); }
 
-std::string no_queue(int id) { return "no queue with id " + std::to_string(id); }
+std::string no_queue(int id) {
+  return "no queue with id " + std::to_string(id);
+}
 
 std::string octal(mode_t mode) {
   char buf[16];
@@ -33,10 +35,12 @@ Result<MessageQueue> get(key_t key, int flags, mode_t mode) {
   if (id >= 0) return MessageQueue::from_id(id);
   Error error = Error::from_errno("msgget", context);
   if (error.code() == EEXIST) {
-    return std::move(error).with_detail("key " + key_to_string(key) + " already has a queue");
+    return std::move(error).with_detail("key " + key_to_string(key) +
+                                        " already has a queue");
   }
   if (error.code() == ENOENT) {
-    return std::move(error).with_detail("key " + key_to_string(key) + " has no queue");
+    return std::move(error).with_detail("key " + key_to_string(key) +
+                                        " has no queue");
   }
   return error;
 }
@@ -49,7 +53,8 @@ std::size_t words_for(std::size_t capacity) {
 }  // namespace
 
 MessageBuffer::MessageBuffer(std::size_t capacity)
-    : capacity_(capacity), words_(std::make_unique<long[]>(words_for(capacity))) {}
+    : capacity_(capacity),
+      words_(std::make_unique<long[]>(words_for(capacity))) {}
 
 Result<MessageQueue> MessageQueue::open(key_t key) {
   if (key == IPC_PRIVATE) {
@@ -71,10 +76,13 @@ Result<MessageQueue> MessageQueue::create_private(mode_t mode) {
   return get(IPC_PRIVATE, 0, mode);
 }
 
-Status MessageQueue::send(long type, std::span<const std::byte> data, SendOptions options) const {
+Status MessageQueue::send(long type, std::span<const std::byte> data,
+                          SendOptions options) const {
   // Built only on the error paths: formatting it costs more than a small
   // msgsnd (bench/msg_bench).
-  auto context = [&] { return qid_context(id_) + ", " + std::to_string(data.size()) + " bytes"; };
+  auto context = [&] {
+    return qid_context(id_) + ", " + std::to_string(data.size()) + " bytes";
+  };
   if (type < 1) return Error(EINVAL, "msgsnd", context(), "mtype must be >= 1");
   // struct msgbuf is mtype followed by the text: messages up to Linux's
   // default msgmax (8 KiB) are assembled on the stack, larger ones in a
@@ -100,10 +108,12 @@ Status MessageQueue::send(long type, std::span<const std::byte> data, SendOption
       case EIDRM:
         return std::move(error).with_detail("queue removed");
       case EINVAL: {
-        // Either the message is too long or the id is not (or no longer) a queue.
+        // Either the message is too long or the id is not (or no longer) a
+        // queue.
         auto limits = msg_limits();
         if (limits && data.size() > limits->msgmax) {
-          return std::move(error).with_detail(std::to_string(data.size()) + " bytes exceeds msgmax " +
+          return std::move(error).with_detail(std::to_string(data.size()) +
+                                              " bytes exceeds msgmax " +
                                               std::to_string(limits->msgmax));
         }
         return std::move(error).with_detail(no_queue(id_));
@@ -116,24 +126,28 @@ Status MessageQueue::send(long type, std::span<const std::byte> data, SendOption
 
 Result<MessageView> MessageQueue::receive(long msgtyp, MessageBuffer& buffer,
                                           ReceiveOptions options) const {
-  int flags = (options.nowait ? IPC_NOWAIT : 0) | (options.except ? MSG_EXCEPT : 0) |
+  int flags = (options.nowait ? IPC_NOWAIT : 0) |
+              (options.except ? MSG_EXCEPT : 0) |
               (options.truncate ? MSG_NOERROR : 0);
   for (;;) {
-    ssize_t n = sys::msgrcv(id_, buffer.raw(), buffer.capacity(), msgtyp, flags);
+    ssize_t n =
+        sys::msgrcv(id_, buffer.raw(), buffer.capacity(), msgtyp, flags);
     if (n >= 0) {
-      return MessageView{buffer.type(), buffer.text().first(static_cast<std::size_t>(n))};
+      return MessageView{buffer.type(),
+                         buffer.text().first(static_cast<std::size_t>(n))};
     }
     if (errno == EINTR && options.eintr == Eintr::kRetry) continue;
-    Error error = Error::from_errno("msgrcv", qid_context(id_) + ", msgtyp=" +
-                                                  std::to_string(msgtyp) + ", " +
-                                                  std::to_string(buffer.capacity()) + " bytes");
+    Error error = Error::from_errno(
+        "msgrcv", qid_context(id_) + ", msgtyp=" + std::to_string(msgtyp) +
+                      ", " + std::to_string(buffer.capacity()) + " bytes");
     switch (error.code()) {
       case E2BIG:
         return std::move(error).with_detail("message longer than " +
                                             std::to_string(buffer.capacity()) +
                                             "-byte buffer; it stays queued");
       case ENOMSG:
-        return std::move(error).with_detail("no message matching type " + std::to_string(msgtyp));
+        return std::move(error).with_detail("no message matching type " +
+                                            std::to_string(msgtyp));
       case EIDRM:
         return std::move(error).with_detail("queue removed");
       case EINVAL:
@@ -149,14 +163,16 @@ Result<Message> MessageQueue::receive(long msgtyp, std::size_t max_size,
   MessageBuffer buffer(max_size);
   auto view = receive(msgtyp, buffer, options);
   if (!view) return std::move(view).error();
-  return Message{view->type, std::vector<std::byte>(view->data.begin(), view->data.end())};
+  return Message{view->type,
+                 std::vector<std::byte>(view->data.begin(), view->data.end())};
 }
 
 Result<MsgStat> MessageQueue::stat() const {
   struct msqid_ds ds {};
   if (sys::msgctl(id_, IPC_STAT, &ds) != 0) {
     Error error = Error::from_errno("msgctl(IPC_STAT)", qid_context(id_));
-    if (error.code() == EINVAL) return std::move(error).with_detail(no_queue(id_));
+    if (error.code() == EINVAL)
+      return std::move(error).with_detail(no_queue(id_));
     return error;
   }
   return MsgStat{
@@ -179,7 +195,8 @@ Status MessageQueue::set_qbytes(std::size_t qbytes) const {
   struct msqid_ds ds {};
   if (sys::msgctl(id_, IPC_STAT, &ds) != 0) {
     Error error = Error::from_errno("msgctl(IPC_STAT)", context);
-    if (error.code() == EINVAL) return std::move(error).with_detail(no_queue(id_));
+    if (error.code() == EINVAL)
+      return std::move(error).with_detail(no_queue(id_));
     return error;
   }
   ds.msg_qbytes = qbytes;
@@ -194,7 +211,8 @@ Status MessageQueue::set_qbytes(std::size_t qbytes) const {
       }
       return std::move(error).with_detail("not the queue's owner or creator");
     }
-    if (error.code() == EINVAL) return std::move(error).with_detail(no_queue(id_));
+    if (error.code() == EINVAL)
+      return std::move(error).with_detail(no_queue(id_));
     return error;
   }
   return ok_status();
@@ -203,7 +221,8 @@ Status MessageQueue::set_qbytes(std::size_t qbytes) const {
 Status MessageQueue::remove() const {
   if (sys::msgctl(id_, IPC_RMID, nullptr) != 0) {
     Error error = Error::from_errno("msgctl(IPC_RMID)", qid_context(id_));
-    if (error.code() == EINVAL) return std::move(error).with_detail(no_queue(id_));
+    if (error.code() == EINVAL)
+      return std::move(error).with_detail(no_queue(id_));
     return error;
   }
   return ok_status();

@@ -30,15 +30,19 @@
 namespace ipc {
 
 struct SendOptions {
-  bool nowait = false;          // IPC_NOWAIT: EAGAIN instead of blocking on a full queue
-  Eintr eintr = Eintr::kRetry;  // what a signal handler interrupting a blocked send does
+  bool nowait =
+      false;  // IPC_NOWAIT: EAGAIN instead of blocking on a full queue
+  Eintr eintr =
+      Eintr::kRetry;  // what a signal handler interrupting a blocked send does
 };
 
 struct ReceiveOptions {
-  bool nowait = false;    // IPC_NOWAIT: ENOMSG instead of blocking
-  bool except = false;    // MSG_EXCEPT: first message whose type is NOT msgtyp (msgtyp > 0 only;
-                          // the kernel ignores it for msgtyp <= 0)
-  bool truncate = false;  // MSG_NOERROR: cut a long message to the buffer (the rest is lost)
+  bool nowait = false;  // IPC_NOWAIT: ENOMSG instead of blocking
+  bool except =
+      false;  // MSG_EXCEPT: first message whose type is NOT msgtyp (msgtyp > 0
+              // only; the kernel ignores it for msgtyp <= 0)
+  bool truncate = false;  // MSG_NOERROR: cut a long message to the buffer (the
+                          // rest is lost)
   Eintr eintr = Eintr::kRetry;
 };
 
@@ -55,7 +59,9 @@ class MessageBuffer {
   long type() const { return words_[0]; }
   void set_type(long type) { words_[0] = type; }
   // The capacity() bytes after mtype.
-  std::span<std::byte> text() { return {reinterpret_cast<std::byte*>(&words_[1]), capacity_}; }
+  std::span<std::byte> text() {
+    return {reinterpret_cast<std::byte*>(&words_[1]), capacity_};
+  }
   // The struct msgbuf to hand to the kernel.
   void* raw() { return words_.get(); }
 
@@ -100,7 +106,8 @@ class MessageQueue {
   // msgget(key, IPC_CREAT|mode): the existing queue or a new one. The mode
   // (permission bits only, else EINVAL) applies only if it is created.
   static Result<MessageQueue> create(key_t key, mode_t mode = 0600);
-  // msgget(key, IPC_CREAT|IPC_EXCL|mode): EEXIST if the key already has a queue.
+  // msgget(key, IPC_CREAT|IPC_EXCL|mode): EEXIST if the key already has a
+  // queue.
   static Result<MessageQueue> create_exclusive(key_t key, mode_t mode = 0600);
   // msgget(IPC_PRIVATE, mode): always a new queue that no key finds.
   static Result<MessageQueue> create_private(mode_t mode = 0600);
@@ -112,7 +119,8 @@ class MessageQueue {
   // msgsnd. type must be >= 1. Errors: EAGAIN "queue full" (nowait), EIDRM
   // "queue removed" (while blocked), EINVAL "N bytes exceeds msgmax M" or
   // "no queue with id N", EINTR only with Eintr::kSurface.
-  Status send(long type, std::span<const std::byte> data, SendOptions options = {}) const;
+  Status send(long type, std::span<const std::byte> data,
+              SendOptions options = {}) const;
 
   // msgrcv into `buffer`. msgtyp 0 = oldest message; > 0 = oldest of that type
   // (of any other type with options.except); < 0 = lowest type <= |msgtyp|.
@@ -122,14 +130,16 @@ class MessageQueue {
   Result<MessageView> receive(long msgtyp, MessageBuffer& buffer,
                               ReceiveOptions options = {}) const;
   // The same with a fresh buffer of max_size bytes, copied into a Message.
-  Result<Message> receive(long msgtyp, std::size_t max_size, ReceiveOptions options = {}) const;
+  Result<Message> receive(long msgtyp, std::size_t max_size,
+                          ReceiveOptions options = {}) const;
 
   // msgctl(IPC_STAT).
   Result<MsgStat> stat() const;
   // Sets msg_qbytes (IPC_STAT, then IPC_SET with the other fields unchanged).
   // Raising it above msgmnb needs CAP_SYS_RESOURCE (EPERM otherwise).
   Status set_qbytes(std::size_t qbytes) const;
-  // msgctl(IPC_RMID): discards queued messages and wakes blocked callers with EIDRM.
+  // msgctl(IPC_RMID): discards queued messages and wakes blocked callers with
+  // EIDRM.
   Status remove() const;
 
  private:
@@ -137,11 +147,13 @@ class MessageQueue {
   int id_;
 };
 
-// Removes its queue on destruction (errors ignored) unless release()d. Move-only.
+// Removes its queue on destruction (errors ignored) unless release()d.
+// Move-only.
 class QueueOwner {
  public:
   explicit QueueOwner(MessageQueue queue) : queue_(queue) {}
-  QueueOwner(QueueOwner&& other) noexcept : queue_(other.queue_), owns_(other.owns_) {
+  QueueOwner(QueueOwner&& other) noexcept
+      : queue_(other.queue_), owns_(other.owns_) {
     other.owns_ = false;
   }
   QueueOwner& operator=(QueueOwner&& other) noexcept;

@@ -1,6 +1,7 @@
-// ipc/sysv_msg_test.cc — System V message queues through the layer, on the real kernel:
-// creation and lookup, type selection, truncation, full queues, blocked callers woken
-// by space, removal and real signals, msqid_ds fields, and the RAII owner.
+// ipc/sysv_msg_test.cc — System V message queues through the layer, on the real
+// kernel: creation and lookup, type selection, truncation, full queues, blocked
+// callers woken by space, removal and real signals, msqid_ds fields, and the
+// RAII owner.
 #include "ipc/sysv_msg.h"
 
 #include <poll.h>
@@ -51,7 +52,7 @@ std::string text(std::span<const std::byte> data) {
   return {reinterpret_cast<const char*>(data.data()), data.size()};
 }
 
-// ---- threads and signals ----------------------------------------------------------
+// ---- threads and signals ---------------------------------------------------
 
 // Runs `body` on a new thread whose kernel tid is known. If the test leaves
 // before join(), `unblock` runs first (e.g. removes the queue, which wakes a
@@ -93,7 +94,8 @@ void report_eintr() {
   if (::write(g_eintr_fd.load(), &one, sizeof one) < 0) std::abort();
   errno = saved;
 }
-ssize_t msgrcv_reporting_eintr(int qid, void* msg, size_t n, long type, int flags) {
+ssize_t msgrcv_reporting_eintr(int qid, void* msg, size_t n, long type,
+                               int flags) {
   ssize_t r = sys::libc().msgrcv(qid, msg, n, type, flags);
   if (r < 0 && errno == EINTR) report_eintr();
   return r;
@@ -121,7 +123,7 @@ int msgget_counting(key_t key, int flags) {
   return sys::libc().msgget(key, flags);
 }
 
-// ---- fixture --------------------------------------------------------------------
+// ---- fixture ---------------------------------------------------------------
 
 class MsgTest : public ::testing::Test {
  protected:
@@ -136,20 +138,23 @@ class MsgTest : public ::testing::Test {
     g_eintr_fd = -1;
   }
 
-  // Makes the fixture queue hold at most `n` bytes (so "full" is cheap to reach).
+  // Makes the fixture queue hold at most `n` bytes (so "full" is cheap to
+  // reach).
   void ShrinkTo(std::size_t n) {
     ASSERT_OK(q_.set_qbytes(n));
     ASSERT_EQ(q_.stat()->qbytes, n);
   }
 
-  // Waits until the eventfd of the EINTR-reporting interceptors has counted one.
+  // Waits until the eventfd of the EINTR-reporting interceptors has counted
+  // one.
   void WaitForKernelEintr(int efd) {
     struct pollfd p = {efd, POLLIN, 0};
     ASSERT_THAT(::poll(&p, 1, std::chrono::milliseconds(kWait).count()),
                 SyscallSucceedsWithValue(1))
         << "the kernel never returned EINTR";
     std::uint64_t count = 0;
-    ASSERT_THAT(::read(efd, &count, sizeof count), SyscallSucceedsWithValue(sizeof count));
+    ASSERT_THAT(::read(efd, &count, sizeof count),
+                SyscallSucceedsWithValue(sizeof count));
     EXPECT_EQ(count, 1u);
   }
 
@@ -160,7 +165,7 @@ class MsgTest : public ::testing::Test {
   TempDir dir_;
 };
 
-// ---- creation and lookup -----------------------------------------------------------
+// ---- creation and lookup ---------------------------------------------------
 
 TEST_F(MsgTest, CreatePrivateMakesDistinctOwnerOnlyQueues) {
   auto other = MessageQueue::create_private();
@@ -200,7 +205,8 @@ TEST_F(MsgTest, CreateExclusiveOnATakenKeyIsEexist) {
   EXPECT_EQ(first->stat()->mode, 0600u);
   auto second = MessageQueue::create_exclusive(key);
   ASSERT_THAT(second, FailsWith(EEXIST));
-  EXPECT_EQ(second.error().detail(), "key " + key_to_string(key) + " already has a queue");
+  EXPECT_EQ(second.error().detail(),
+            "key " + key_to_string(key) + " already has a queue");
   EXPECT_EQ(second.error().op(), "msgget");
 }
 
@@ -209,7 +215,8 @@ TEST_F(MsgTest, OpenOfAKeyWithoutQueueIsEnoent) {
   auto q = MessageQueue::open(key);
   ASSERT_THAT(q, FailsWith(ENOENT));
   EXPECT_THAT(q.error().message(), HasSubstr(key_to_string(key)));
-  EXPECT_THAT(::msgget(key, 0), SyscallFailsWithErrno(ENOENT));  // nothing was created
+  EXPECT_THAT(::msgget(key, 0),
+              SyscallFailsWithErrno(ENOENT));  // nothing was created
 }
 
 TEST_F(MsgTest, OpenOfIpcPrivateIsRejectedWithoutCreatingAQueue) {
@@ -264,21 +271,26 @@ TEST_F(MsgTest, UnprivilegedUserGetsEaccesOnAnOwnerOnlyQueue) {
   ASSERT_THAT(q, IsOk());
   QueueOwner cleanup(*q);
   int status = RunInChild([&] {
-    if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) return 77;
+    if (::setresgid(65534, 65534, 65534) != 0 ||
+        ::setresuid(65534, 65534, 65534) != 0)
+      return 77;
     auto opened = MessageQueue::open(key);  // requests no access: succeeds
     if (!opened || opened->id() != q->id()) return 1;
     if (opened->send(1, as_bytes("x")).error().code() != EACCES) return 2;
-    if (opened->receive(0, 8, {.nowait = true}).error().code() != EACCES) return 3;
+    if (opened->receive(0, 8, {.nowait = true}).error().code() != EACCES)
+      return 3;
     if (opened->stat().error().code() != EACCES) return 4;
     if (opened->set_qbytes(10).error().code() != EACCES) return 5;
     return 0;
   });
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot drop privileges";
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << DescribeWaitStatus(status);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+    GTEST_SKIP() << "cannot drop privileges";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << DescribeWaitStatus(status);
   EXPECT_EQ(qnum(), 0u);
 }
 
-// ---- send and receive -----------------------------------------------------------
+// ---- send and receive ------------------------------------------------------
 
 TEST_F(MsgTest, RoundTripKeepsTypeAndBytes) {
   ASSERT_OK(q_.send(5, as_bytes("hello")));
@@ -298,7 +310,8 @@ TEST_F(MsgTest, SendHandsMsgsndTheTypeAndExactBytesAtEverySize) {
   sys::table().msgsnd.store(&msgsnd_capturing);
   for (std::size_t n : {0u, 1u, 7u, 8u, 8191u, 8192u, 8193u, 100000u}) {
     std::vector<std::byte> data(n);
-    for (std::size_t i = 0; i < n; ++i) data[i] = static_cast<std::byte>((i * 37 + n) & 0xff);
+    for (std::size_t i = 0; i < n; ++i)
+      data[i] = static_cast<std::byte>((i * 37 + n) & 0xff);
     ASSERT_OK(q_.send(static_cast<long>(n) + 1, data));
     EXPECT_EQ(g_sent_type, static_cast<long>(n) + 1) << n << " bytes";
     EXPECT_TRUE(g_sent_text == data) << n << " bytes";
@@ -318,9 +331,11 @@ TEST_F(MsgTest, MessageBufferIsAlignedAndReusable) {
     MessageBuffer buf(cap);
     EXPECT_EQ(buf.capacity(), cap);
     EXPECT_EQ(reinterpret_cast<std::uintptr_t>(buf.raw()) % alignof(long), 0u);
-    EXPECT_EQ(reinterpret_cast<std::byte*>(buf.raw()) + sizeof(long), buf.text().data());
+    EXPECT_EQ(reinterpret_cast<std::byte*>(buf.raw()) + sizeof(long),
+              buf.text().data());
     EXPECT_EQ(buf.text().size(), cap);
-    // A message of exactly the capacity fits (ASan checks the kernel stays inside).
+    // A message of exactly the capacity fits (ASan checks the kernel stays
+    // inside).
     std::string full(cap, 'z');
     ASSERT_OK(q_.send(1, as_bytes(full)));
     auto m = q_.receive(0, buf);
@@ -388,12 +403,14 @@ TEST_F(MsgTest, LongMessageIsE2bigAndStaysQueued) {
   MessageBuffer small(4);
   auto m = q_.receive(0, small);
   ASSERT_THAT(m, FailsWith(E2BIG));
-  EXPECT_EQ(m.error().detail(), "message longer than 4-byte buffer; it stays queued");
+  EXPECT_EQ(m.error().detail(),
+            "message longer than 4-byte buffer; it stays queued");
   EXPECT_EQ(qnum(), 1u);
   // The convenience form reports it the same way.
   auto conv = q_.receive(0, 9);
   ASSERT_THAT(conv, FailsWith(E2BIG));
-  EXPECT_EQ(conv.error().detail(), "message longer than 9-byte buffer; it stays queued");
+  EXPECT_EQ(conv.error().detail(),
+            "message longer than 9-byte buffer; it stays queued");
   EXPECT_EQ(qnum(), 1u);
   auto whole = q_.receive(0, 10);
   ASSERT_THAT(whole, IsOk());
@@ -442,7 +459,8 @@ TEST_F(MsgTest, OversizedSendIsEinvalNamingMsgmax) {
   std::vector<std::byte> too_big(lim->msgmax + 1);
   auto s = q_.send(1, too_big);
   ASSERT_THAT(s, FailsWith(EINVAL));
-  EXPECT_EQ(s.error().detail(), std::to_string(lim->msgmax + 1) + " bytes exceeds msgmax " +
+  EXPECT_EQ(s.error().detail(), std::to_string(lim->msgmax + 1) +
+                                    " bytes exceeds msgmax " +
                                     std::to_string(lim->msgmax));
   // Exactly msgmax is fine.
   std::vector<std::byte> max(lim->msgmax, std::byte{7});
@@ -458,8 +476,9 @@ TEST_F(MsgTest, FullQueueWithNowaitIsEagainQueueFull) {
   auto s = q_.send(1, as_bytes("x"), {.nowait = true});
   ASSERT_THAT(s, FailsWith(EAGAIN));
   EXPECT_EQ(s.error().detail(), "queue full");
-  EXPECT_EQ(s.error().message(), "msgsnd(qid=" + std::to_string(q_.id()) +
-                                     ", 1 bytes): Resource temporarily unavailable (queue full)");
+  EXPECT_EQ(s.error().message(),
+            "msgsnd(qid=" + std::to_string(q_.id()) +
+                ", 1 bytes): Resource temporarily unavailable (queue full)");
   EXPECT_EQ(qnum(), 1u);
 }
 
@@ -467,8 +486,10 @@ TEST_F(MsgTest, BlockedSenderIsWokenWhenSpaceFrees) {
   ShrinkTo(16);
   ASSERT_OK(q_.send(1, std::vector<std::byte>(16)));
   std::optional<Status> sent;
-  TestThread sender([&] { sent = q_.send(2, as_bytes("late")); }, [&] { (void)q_.remove(); });
-  ASSERT_OK(fault::wait_until_blocked(0, sender.tid(), SYS_msgsnd, deadline_in(kWait)));
+  TestThread sender([&] { sent = q_.send(2, as_bytes("late")); },
+                    [&] { (void)q_.remove(); });
+  ASSERT_OK(fault::wait_until_blocked(0, sender.tid(), SYS_msgsnd,
+                                      deadline_in(kWait)));
   EXPECT_EQ(qnum(), 1u);
   auto first = q_.receive(0, 16);
   ASSERT_THAT(first, IsOk());
@@ -482,8 +503,10 @@ TEST_F(MsgTest, BlockedSenderIsWokenWhenSpaceFrees) {
 
 TEST_F(MsgTest, BlockedReceiverGetsEidrmWhenTheQueueIsRemoved) {
   std::optional<Result<Message>> got;
-  TestThread receiver([&] { got = q_.receive(0, 16); }, [&] { (void)q_.remove(); });
-  ASSERT_OK(fault::wait_until_blocked(0, receiver.tid(), SYS_msgrcv, deadline_in(kWait)));
+  TestThread receiver([&] { got = q_.receive(0, 16); },
+                      [&] { (void)q_.remove(); });
+  ASSERT_OK(fault::wait_until_blocked(0, receiver.tid(), SYS_msgrcv,
+                                      deadline_in(kWait)));
   owner_->release();
   ASSERT_OK(q_.remove());
   receiver.join();
@@ -495,8 +518,10 @@ TEST_F(MsgTest, BlockedSenderGetsEidrmWhenTheQueueIsRemoved) {
   ShrinkTo(4);
   ASSERT_OK(q_.send(1, as_bytes("full")));
   std::optional<Status> sent;
-  TestThread sender([&] { sent = q_.send(1, as_bytes("more")); }, [&] { (void)q_.remove(); });
-  ASSERT_OK(fault::wait_until_blocked(0, sender.tid(), SYS_msgsnd, deadline_in(kWait)));
+  TestThread sender([&] { sent = q_.send(1, as_bytes("more")); },
+                    [&] { (void)q_.remove(); });
+  ASSERT_OK(fault::wait_until_blocked(0, sender.tid(), SYS_msgsnd,
+                                      deadline_in(kWait)));
   owner_->release();
   ASSERT_OK(q_.remove());
   sender.join();
@@ -525,15 +550,16 @@ TEST_F(MsgTest, UseAfterRemoveIsEinvalNoQueue) {
   EXPECT_EQ(rm.error().detail(), detail);
 }
 
-// ---- signals ---------------------------------------------------------------------
+// ---- signals ---------------------------------------------------------------
 
 TEST_F(MsgTest, ReceiveSurfacesEintrWhenAsked) {
   CountingHandler handler;
   std::optional<Result<Message>> got;
-  TestThread receiver([&] { got = q_.receive(0, 16, {.eintr = Eintr::kSurface}); },
-                      [&] { (void)q_.remove(); });
-  ASSERT_OK(fault::interrupt_when_blocked(0, receiver.tid(), SIGUSR1, SYS_msgrcv,
-                                          deadline_in(kWait)));
+  TestThread receiver(
+      [&] { got = q_.receive(0, 16, {.eintr = Eintr::kSurface}); },
+      [&] { (void)q_.remove(); });
+  ASSERT_OK(fault::interrupt_when_blocked(0, receiver.tid(), SIGUSR1,
+                                          SYS_msgrcv, deadline_in(kWait)));
   receiver.join();
   ASSERT_THAT(*got, FailsWith(EINTR));
   EXPECT_EQ(got->error().op(), "msgrcv");
@@ -544,8 +570,9 @@ TEST_F(MsgTest, SendSurfacesEintrWhenAsked) {
   ShrinkTo(4);
   ASSERT_OK(q_.send(1, as_bytes("full")));
   std::optional<Status> sent;
-  TestThread sender([&] { sent = q_.send(1, as_bytes("more"), {.eintr = Eintr::kSurface}); },
-                    [&] { (void)q_.remove(); });
+  TestThread sender(
+      [&] { sent = q_.send(1, as_bytes("more"), {.eintr = Eintr::kSurface}); },
+      [&] { (void)q_.remove(); });
   ASSERT_OK(fault::interrupt_when_blocked(0, sender.tid(), SIGUSR1, SYS_msgsnd,
                                           deadline_in(kWait)));
   sender.join();
@@ -555,7 +582,8 @@ TEST_F(MsgTest, SendSurfacesEintrWhenAsked) {
 
 // msgrcv/msgsnd are never restarted by the kernel, SA_RESTART or not; kRetry
 // must call again and still deliver. Parameter: SA_RESTART on the handler.
-class MsgRetryTest : public MsgTest, public ::testing::WithParamInterface<bool> {};
+class MsgRetryTest : public MsgTest,
+                     public ::testing::WithParamInterface<bool> {};
 
 TEST_P(MsgRetryTest, ReceiveRetriesEintrAndDeliversTheMessage) {
   CountingHandler handler(SIGUSR1, GetParam() ? SA_RESTART : 0);
@@ -564,9 +592,10 @@ TEST_P(MsgRetryTest, ReceiveRetriesEintrAndDeliversTheMessage) {
   g_eintr_fd = efd.get();
   sys::table().msgrcv.store(&msgrcv_reporting_eintr);
   std::optional<Result<Message>> got;
-  TestThread receiver([&] { got = q_.receive(0, 16); }, [&] { (void)q_.remove(); });
-  ASSERT_OK(fault::interrupt_when_blocked(0, receiver.tid(), SIGUSR1, SYS_msgrcv,
-                                          deadline_in(kWait)));
+  TestThread receiver([&] { got = q_.receive(0, 16); },
+                      [&] { (void)q_.remove(); });
+  ASSERT_OK(fault::interrupt_when_blocked(0, receiver.tid(), SIGUSR1,
+                                          SYS_msgrcv, deadline_in(kWait)));
   WaitForKernelEintr(efd.get());
   ASSERT_OK(q_.send(9, as_bytes("after")));
   receiver.join();
@@ -584,7 +613,8 @@ TEST_P(MsgRetryTest, SendRetriesEintrAndDeliversTheMessage) {
   g_eintr_fd = efd.get();
   sys::table().msgsnd.store(&msgsnd_reporting_eintr);
   std::optional<Status> sent;
-  TestThread sender([&] { sent = q_.send(2, as_bytes("more")); }, [&] { (void)q_.remove(); });
+  TestThread sender([&] { sent = q_.send(2, as_bytes("more")); },
+                    [&] { (void)q_.remove(); });
   ASSERT_OK(fault::interrupt_when_blocked(0, sender.tid(), SIGUSR1, SYS_msgsnd,
                                           deadline_in(kWait)));
   WaitForKernelEintr(efd.get());
@@ -598,7 +628,9 @@ TEST_P(MsgRetryTest, SendRetriesEintrAndDeliversTheMessage) {
 }
 
 INSTANTIATE_TEST_SUITE_P(SaRestart, MsgRetryTest, ::testing::Bool(),
-                         [](const auto& info) { return info.param ? "SaRestart" : "NoSaRestart"; });
+                         [](const auto& info) {
+                           return info.param ? "SaRestart" : "NoSaRestart";
+                         });
 
 // The kernel fact behind kRetry, on the raw call.
 TEST_F(MsgTest, RawMsgrcvIsNotRestartedEvenWithSaRestart) {
@@ -614,13 +646,13 @@ TEST_F(MsgTest, RawMsgrcvIsNotRestartedEvenWithSaRestart) {
         err = r < 0 ? errno : 0;
       },
       [&] { (void)q_.remove(); });
-  ASSERT_OK(fault::interrupt_when_blocked(0, receiver.tid(), SIGUSR1, SYS_msgrcv,
-                                          deadline_in(kWait)));
+  ASSERT_OK(fault::interrupt_when_blocked(0, receiver.tid(), SIGUSR1,
+                                          SYS_msgrcv, deadline_in(kWait)));
   receiver.join();
   EXPECT_EQ(err, EINTR);
 }
 
-// ---- msgctl ----------------------------------------------------------------------
+// ---- msgctl ----------------------------------------------------------------
 
 TEST_F(MsgTest, StatReportsCountsPidsAndTimes) {
   auto lim = msg_limits();
@@ -653,7 +685,8 @@ TEST_F(MsgTest, StatReportsCountsPidsAndTimes) {
   if (child == 0) ::_exit(q->send(4, as_bytes("abc")).ok() ? 0 : 1);
   int status = 0;
   ASSERT_THAT(::waitpid(child, &status, 0), SyscallSucceedsWithValue(child));
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << DescribeWaitStatus(status);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << DescribeWaitStatus(status);
   auto after_send = q->stat();
   ASSERT_THAT(after_send, IsOk());
   EXPECT_EQ(after_send->qnum, 1u);
@@ -690,19 +723,24 @@ TEST_F(MsgTest, SetQbytesChangesOnlyTheCapacity) {
 }
 
 TEST_F(MsgTest, SetQbytesByANonOwnerIsEperm) {
-  auto shared = MessageQueue::create_private(0644);  // others may IPC_STAT, not IPC_SET
+  auto shared =
+      MessageQueue::create_private(0644);  // others may IPC_STAT, not IPC_SET
   ASSERT_THAT(shared, IsOk());
   QueueOwner cleanup(*shared);
   int status = RunInChild([&] {
-    if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) return 77;
+    if (::setresgid(65534, 65534, 65534) != 0 ||
+        ::setresuid(65534, 65534, 65534) != 0)
+      return 77;
     auto s = shared->set_qbytes(100);
     if (s.ok()) return 1;
     if (s.error().code() != EPERM) return 2;
     if (s.error().detail() != "not the queue's owner or creator") return 3;
     return 0;
   });
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot drop privileges";
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << DescribeWaitStatus(status);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+    GTEST_SKIP() << "cannot drop privileges";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << DescribeWaitStatus(status);
 }
 
 TEST_F(MsgTest, RaisingQbytesAboveMsgmnbNeedsCapSysResource) {
@@ -710,24 +748,30 @@ TEST_F(MsgTest, RaisingQbytesAboveMsgmnbNeedsCapSysResource) {
   ASSERT_THAT(lim, IsOk());
   std::size_t above = lim->msgmnb + 1;
   int status = RunInChild([&] {
-    if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) return 77;
+    if (::setresgid(65534, 65534, 65534) != 0 ||
+        ::setresuid(65534, 65534, 65534) != 0)
+      return 77;
     auto own = MessageQueue::create_private();
     if (!own) return 1;
     QueueOwner cleanup(*own);
     auto s = own->set_qbytes(above);
     if (s.ok()) return 2;
     if (s.error().code() != EPERM) return 3;
-    if (s.error().detail() != "raising qbytes above msgmnb " + std::to_string(lim->msgmnb) +
+    if (s.error().detail() != "raising qbytes above msgmnb " +
+                                  std::to_string(lim->msgmnb) +
                                   " needs CAP_SYS_RESOURCE") {
       return 4;
     }
-    return own->set_qbytes(lim->msgmnb - 1).ok() ? 0 : 5;  // lowering is allowed
+    return own->set_qbytes(lim->msgmnb - 1).ok() ? 0
+                                                 : 5;  // lowering is allowed
   });
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot drop privileges";
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << DescribeWaitStatus(status);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+    GTEST_SKIP() << "cannot drop privileges";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << DescribeWaitStatus(status);
 }
 
-// ---- QueueOwner ------------------------------------------------------------------
+// ---- QueueOwner ------------------------------------------------------------
 
 bool raw_stat_fails_einval(int id) {
   struct msqid_ds ds;
@@ -768,7 +812,8 @@ TEST(QueueOwnerTest, MovesTransferOwnership) {
   QueueOwner owner_b(*b);
   {
     QueueOwner second(std::move(first));
-    EXPECT_FALSE(first.owns());  // NOLINT(bugprone-use-after-move): the moved-from state
+    EXPECT_FALSE(
+        first.owns());  // NOLINT(bugprone-use-after-move): the moved-from state
     EXPECT_TRUE(second.owns());
     // Move-assigning removes what owner_b held and takes `a` over.
     owner_b = std::move(second);

@@ -37,7 +37,8 @@ std::string shmget_detail(int code, bool creating, bool exclusive) {
     case ENOENT:
       return "no segment with this key";
     case EINVAL:
-      return creating ? "size is 0, above SHMMAX, or larger than the existing segment"
+      return creating ? "size is 0, above SHMMAX, or larger than the existing "
+                        "segment"
                       : "the segment is being destroyed";
     case ENOSPC:
       return "SHMMNI segments exist or SHMALL pages are in use";
@@ -51,15 +52,18 @@ std::string shmget_detail(int code, bool creating, bool exclusive) {
 Result<ShmSegment> get(key_t key, std::size_t size, int flags, mode_t mode) {
   bool creating = (flags & IPC_CREAT) != 0;
   bool exclusive = (flags & IPC_EXCL) != 0;
-  int id = sys::shmget(key, size, flags | (creating ? static_cast<int>(mode & 0777) : 0));
+  int id = sys::shmget(key, size,
+                       flags | (creating ? static_cast<int>(mode & 0777) : 0));
   if (id >= 0) return ShmSegment::from_id(id);
   int code = errno;
   std::string context = key_text(key);
   if (creating) {
-    context += ", " + std::to_string(size) + " bytes, mode " + octal(mode & 0777);
+    context +=
+        ", " + std::to_string(size) + " bytes, mode " + octal(mode & 0777);
     if (exclusive) context += ", IPC_EXCL";
   }
-  return Error(code, "shmget", context, shmget_detail(code, creating, exclusive));
+  return Error(code, "shmget", context,
+               shmget_detail(code, creating, exclusive));
 }
 
 // "[off, off+len)" with the end written as a sum when it would overflow.
@@ -72,13 +76,15 @@ std::string range_text(std::size_t offset, std::size_t len) {
 
 }  // namespace
 
-// ---- ShmSegment -------------------------------------------------------------
+// ---- ShmSegment ------------------------------------------------------------
 
-Result<ShmSegment> ShmSegment::create(key_t key, std::size_t size, mode_t mode) {
+Result<ShmSegment> ShmSegment::create(key_t key, std::size_t size,
+                                      mode_t mode) {
   return get(key, size, IPC_CREAT, mode);
 }
 
-Result<ShmSegment> ShmSegment::create_exclusive(key_t key, std::size_t size, mode_t mode) {
+Result<ShmSegment> ShmSegment::create_exclusive(key_t key, std::size_t size,
+                                                mode_t mode) {
   return get(key, size, IPC_CREAT | IPC_EXCL, mode);
 }
 
@@ -89,7 +95,8 @@ Result<ShmSegment> ShmSegment::create_private(std::size_t size, mode_t mode) {
 Result<ShmSegment> ShmSegment::open(key_t key) {
   if (key == IPC_PRIVATE) {
     // shmget(IPC_PRIVATE, 0, 0) would try to create a 0-byte segment.
-    return Error(EINVAL, "shmget", key_text(key), "IPC_PRIVATE names no existing segment");
+    return Error(EINVAL, "shmget", key_text(key),
+                 "IPC_PRIVATE names no existing segment");
   }
   return get(key, 0, 0, 0);
 }
@@ -99,7 +106,8 @@ Result<ShmSegment::ShmStat> ShmSegment::stat() const {
   std::memset(&ds, 0, sizeof ds);
   if (sys::shmctl(id_, IPC_STAT, &ds) < 0) {
     int code = errno;
-    std::string detail = code == EINVAL || code == EIDRM ? "no segment with this id" : "";
+    std::string detail =
+        code == EINVAL || code == EIDRM ? "no segment with this id" : "";
     return Error(code, "shmctl(IPC_STAT)", id_text(id_), detail);
   }
   ShmStat st;
@@ -121,24 +129,27 @@ Status ShmSegment::remove() const {
   if (sys::shmctl(id_, IPC_RMID, nullptr) < 0) {
     int code = errno;
     std::string detail = code == EPERM ? "caller is neither owner nor creator"
-                         : code == EINVAL || code == EIDRM ? "no segment with this id"
-                                                           : "";
+                         : code == EINVAL || code == EIDRM
+                             ? "no segment with this id"
+                             : "";
     return Error(code, "shmctl(IPC_RMID)", id_text(id_), detail);
   }
   return ok_status();
 }
 
-// ---- ShmAttachment ----------------------------------------------------------
+// ---- ShmAttachment ---------------------------------------------------------
 
-Result<ShmAttachment> ShmAttachment::attach(const ShmSegment& segment, bool read_only) {
+Result<ShmAttachment> ShmAttachment::attach(const ShmSegment& segment,
+                                            bool read_only) {
   int id = segment.id();
   std::string context = id_text(id) + (read_only ? ", SHM_RDONLY" : "");
   void* addr = sys::shmat(id, nullptr, read_only ? SHM_RDONLY : 0);
   if (addr == reinterpret_cast<void*>(-1)) {
     int code = errno;
-    std::string detail = code == EINVAL || code == EIDRM ? "no segment with this id"
-                         : code == EACCES               ? "the segment's mode denies access"
-                                                        : "";
+    std::string detail = code == EINVAL || code == EIDRM
+                             ? "no segment with this id"
+                         : code == EACCES ? "the segment's mode denies access"
+                                          : "";
     return Error(code, "shmat", context, detail);
   }
   // The size for the bounds checks. Attached first so that the segment cannot
@@ -151,7 +162,10 @@ Result<ShmAttachment> ShmAttachment::attach(const ShmSegment& segment, bool read
 }
 
 ShmAttachment::ShmAttachment(ShmAttachment&& other) noexcept
-    : id_(other.id_), addr_(other.addr_), size_(other.size_), read_only_(other.read_only_) {
+    : id_(other.id_),
+      addr_(other.addr_),
+      size_(other.size_),
+      read_only_(other.read_only_) {
   other.addr_ = nullptr;
 }
 
@@ -169,20 +183,23 @@ ShmAttachment& ShmAttachment::operator=(ShmAttachment&& other) noexcept {
 
 ShmAttachment::~ShmAttachment() { (void)detach(); }
 
-Status ShmAttachment::check_range(const char* op, std::size_t offset, std::size_t len) const {
-  std::string context = id_text(id_) + ", offset " + std::to_string(offset) + ", " +
-                        std::to_string(len) + " bytes";
+Status ShmAttachment::check_range(const char* op, std::size_t offset,
+                                  std::size_t len) const {
+  std::string context = id_text(id_) + ", offset " + std::to_string(offset) +
+                        ", " + std::to_string(len) + " bytes";
   if (addr_ == nullptr) return Error(EINVAL, op, context, "not attached");
   if (offset > size_ || len > size_ - offset) {
     return Error(ERANGE, op, context,
-                 range_text(offset, len) + " outside the " + std::to_string(size_) +
-                     "-byte segment");
+                 range_text(offset, len) + " outside the " +
+                     std::to_string(size_) + "-byte segment");
   }
   return ok_status();
 }
 
-Result<std::span<std::byte>> ShmAttachment::view(std::size_t offset, std::size_t len) {
-  if (auto s = check_range("ShmAttachment::view", offset, len); !s) return std::move(s).error();
+Result<std::span<std::byte>> ShmAttachment::view(std::size_t offset,
+                                                 std::size_t len) {
+  if (auto s = check_range("ShmAttachment::view", offset, len); !s)
+    return std::move(s).error();
   if (read_only_) {
     return Error(EACCES, "ShmAttachment::view", id_text(id_),
                  "attachment is read-only (SHM_RDONLY); use const_view");
@@ -190,8 +207,8 @@ Result<std::span<std::byte>> ShmAttachment::view(std::size_t offset, std::size_t
   return std::span<std::byte>(addr_ + offset, len);
 }
 
-Result<std::span<const std::byte>> ShmAttachment::const_view(std::size_t offset,
-                                                             std::size_t len) const {
+Result<std::span<const std::byte>> ShmAttachment::const_view(
+    std::size_t offset, std::size_t len) const {
   if (auto s = check_range("ShmAttachment::const_view", offset, len); !s) {
     return std::move(s).error();
   }
@@ -199,13 +216,15 @@ Result<std::span<const std::byte>> ShmAttachment::const_view(std::size_t offset,
 }
 
 Status ShmAttachment::read(std::size_t offset, std::span<std::byte> out) const {
-  if (auto s = check_range("ShmAttachment::read", offset, out.size()); !s) return s;
+  if (auto s = check_range("ShmAttachment::read", offset, out.size()); !s)
+    return s;
   if (!out.empty()) std::memcpy(out.data(), addr_ + offset, out.size());
   return ok_status();
 }
 
 Status ShmAttachment::write(std::size_t offset, std::span<const std::byte> in) {
-  if (auto s = check_range("ShmAttachment::write", offset, in.size()); !s) return s;
+  if (auto s = check_range("ShmAttachment::write", offset, in.size()); !s)
+    return s;
   if (read_only_) {
     return Error(EACCES, "ShmAttachment::write", id_text(id_),
                  "attachment is read-only (SHM_RDONLY)");
@@ -215,14 +234,15 @@ Status ShmAttachment::write(std::size_t offset, std::span<const std::byte> in) {
 }
 
 Status ShmAttachment::detach() {
-  if (addr_ == nullptr) return Error(EINVAL, "shmdt", id_text(id_), "not attached");
+  if (addr_ == nullptr)
+    return Error(EINVAL, "shmdt", id_text(id_), "not attached");
   void* addr = addr_;
   addr_ = nullptr;
   if (sys::shmdt(addr) < 0) return Error::from_errno("shmdt", id_text(id_));
   return ok_status();
 }
 
-// ---- ShmOwner -----------------------------------------------------------------
+// ---- ShmOwner --------------------------------------------------------------
 
 ShmOwner& ShmOwner::operator=(ShmOwner&& other) noexcept {
   if (this != &other) {

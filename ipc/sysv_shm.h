@@ -8,13 +8,13 @@
 // ShmSegment is a plain handle on a segment id: it owns nothing, and copying it
 // is free. ShmAttachment owns one shmat() mapping and checks every access
 // against the segment size (an out-of-range offset is an ERANGE error, a store
-// into a read-only attachment an EACCES error, never a signal). ShmOwner removes
-// the segment (IPC_RMID) when it is destroyed.
+// into a read-only attachment an EACCES error, never a signal). ShmOwner
+// removes the segment (IPC_RMID) when it is destroyed.
 //
 // IPC_RMID does not destroy an attached segment: the kernel only marks it
-// (SHM_DEST, ShmStat::marked_for_removal), unlinks it from its key (on Linux the
-// key becomes IPC_PRIVATE, so open(key) fails ENOENT), and destroys it when the
-// last attachment goes (shmdt, _exit, execve). Until then every attachment
+// (SHM_DEST, ShmStat::marked_for_removal), unlinks it from its key (on Linux
+// the key becomes IPC_PRIVATE, so open(key) fails ENOENT), and destroys it when
+// the last attachment goes (shmdt, _exit, execve). Until then every attachment
 // stays valid and the id still answers stat(); afterwards the id fails with
 // EINVAL (or EIDRM).
 #pragma once
@@ -33,25 +33,31 @@ class ShmSegment {
  public:
   // What IPC_STAT reports about a segment.
   struct ShmStat {
-    std::size_t size;         // shm_segsz: the size asked for at creation (not page-rounded)
-    std::size_t nattch;       // current number of attachments, all processes
-    pid_t cpid, lpid;         // creator; last shmat/shmdt
-    time_t atime, dtime, ctime;  // last attach, last detach, last change (0 = never)
-    key_t key;                // IPC_PRIVATE once removed (Linux)
-    uid_t uid;                // owner
-    mode_t mode;              // permission bits only (& 0777)
-    bool marked_for_removal;  // SHM_DEST: IPC_RMID done, waiting for the last detach
+    std::size_t
+        size;  // shm_segsz: the size asked for at creation (not page-rounded)
+    std::size_t nattch;  // current number of attachments, all processes
+    pid_t cpid, lpid;    // creator; last shmat/shmdt
+    time_t atime, dtime,
+        ctime;    // last attach, last detach, last change (0 = never)
+    key_t key;    // IPC_PRIVATE once removed (Linux)
+    uid_t uid;    // owner
+    mode_t mode;  // permission bits only (& 0777)
+    bool marked_for_removal;  // SHM_DEST: IPC_RMID done, waiting for the last
+                              // detach
   };
 
   // shmget(key, size, IPC_CREAT | mode): creates the segment or returns the
   // existing one with that key. An existing segment is returned as is if it is
   // at least `size` bytes (its size does not change); a larger `size` fails
   // EINVAL. Only the permission bits of `mode` are used.
-  static Result<ShmSegment> create(key_t key, std::size_t size, mode_t mode = 0600);
+  static Result<ShmSegment> create(key_t key, std::size_t size,
+                                   mode_t mode = 0600);
   // As create(), with IPC_EXCL: EEXIST if a segment with this key exists.
-  static Result<ShmSegment> create_exclusive(key_t key, std::size_t size, mode_t mode = 0600);
+  static Result<ShmSegment> create_exclusive(key_t key, std::size_t size,
+                                             mode_t mode = 0600);
   // A new segment no key can find (IPC_PRIVATE); share it by id or by fork.
-  static Result<ShmSegment> create_private(std::size_t size, mode_t mode = 0600);
+  static Result<ShmSegment> create_private(std::size_t size,
+                                           mode_t mode = 0600);
   // The existing segment with this key: ENOENT if none; EINVAL for IPC_PRIVATE.
   static Result<ShmSegment> open(key_t key);
   // A handle on an id obtained elsewhere. No system call: stat() tells whether
@@ -75,7 +81,8 @@ class ShmSegment {
 class ShmAttachment {
  public:
   // shmat(id, NULL, read_only ? SHM_RDONLY : 0), then IPC_STAT for the size.
-  static Result<ShmAttachment> attach(const ShmSegment& segment, bool read_only = false);
+  static Result<ShmAttachment> attach(const ShmSegment& segment,
+                                      bool read_only = false);
 
   ShmAttachment(ShmAttachment&& other) noexcept;
   ShmAttachment& operator=(ShmAttachment&& other) noexcept;
@@ -96,9 +103,11 @@ class ShmAttachment {
   // EACCES on a read-only attachment (use const_view), EINVAL once detached.
   Result<std::span<std::byte>> view(std::size_t offset, std::size_t len);
   // The same, read-only; allowed on any attachment.
-  Result<std::span<const std::byte>> const_view(std::size_t offset, std::size_t len) const;
+  Result<std::span<const std::byte>> const_view(std::size_t offset,
+                                                std::size_t len) const;
 
-  // Copies out.size() bytes from `offset` into `out`. ERANGE / EINVAL as view().
+  // Copies out.size() bytes from `offset` into `out`. ERANGE / EINVAL as
+  // view().
   Status read(std::size_t offset, std::span<std::byte> out) const;
   // Copies `in` to `offset`. EACCES on a read-only attachment (instead of the
   // SIGSEGV a raw store would raise); ERANGE / EINVAL as view(). Nothing is
@@ -112,7 +121,10 @@ class ShmAttachment {
 
  private:
   ShmAttachment(int id, void* addr, std::size_t size, bool read_only)
-      : id_(id), addr_(static_cast<std::byte*>(addr)), size_(size), read_only_(read_only) {}
+      : id_(id),
+        addr_(static_cast<std::byte*>(addr)),
+        size_(size),
+        read_only_(read_only) {}
   // ok if attached and [offset, offset + len) is inside the segment.
   Status check_range(const char* op, std::size_t offset, std::size_t len) const;
 

@@ -41,7 +41,7 @@ using ::testing::HasSubstr;
 constexpr std::size_t kMax = std::numeric_limits<std::size_t>::max();
 
 // Exit codes of children: 0 = all checks passed.
-constexpr int kSkipExit = 77;     // could not drop privileges
+constexpr int kSkipExit = 77;  // could not drop privileges
 
 // Matches the error of a call on an id whose segment is gone.
 auto FailsAsGone() { return AnyOf(FailsWith(EINVAL), FailsWith(EIDRM)); }
@@ -50,7 +50,9 @@ std::string Str(std::span<const std::byte> s) {
   return {reinterpret_cast<const char*>(s.data()), s.size()};
 }
 
-std::span<std::byte> Writable(std::string& s) { return std::as_writable_bytes(std::span(s)); }
+std::span<std::byte> Writable(std::string& s) {
+  return std::as_writable_bytes(std::span(s));
+}
 
 // Reads n bytes at offset through `a`; "<error>" if read() fails.
 std::string ReadStr(const ShmAttachment& a, std::size_t offset, std::size_t n) {
@@ -65,8 +67,7 @@ key_t MakeKey(const TempDir& dir, const std::string& name) {
   return key;
 }
 
-
-// ---- ShmSegment -------------------------------------------------------------
+// ---- ShmSegment -----------------------------------------------------------
 
 TEST(ShmSegment, CreatePrivateReportsCreationInStat) {
   time_t before = ::time(nullptr);
@@ -92,7 +93,8 @@ TEST(ShmSegment, NewSegmentIsZeroFilled) {
   ShmOwner owner(seg);
   auto at = ASSERT_OK_AND_VALUE(ShmAttachment::attach(seg));
   auto bytes = ASSERT_OK_AND_VALUE(at.const_view(0, kSize));
-  EXPECT_TRUE(std::all_of(bytes.begin(), bytes.end(), [](std::byte b) { return b == std::byte{0}; }));
+  EXPECT_TRUE(std::all_of(bytes.begin(), bytes.end(),
+                          [](std::byte b) { return b == std::byte{0}; }));
 }
 
 TEST(ShmSegment, ModeKeepsOnlyPermissionBits) {
@@ -106,7 +108,8 @@ TEST(ShmSegment, ModeKeepsOnlyPermissionBits) {
   key_t key = MakeKey(dir, "mode");
   auto keyed = ASSERT_OK_AND_VALUE(ShmSegment::create_exclusive(key, 64));
   ShmOwner keyed_owner(keyed);
-  auto again = ASSERT_OK_AND_VALUE(ShmSegment::create(key, 64, 0600 | IPC_EXCL));
+  auto again =
+      ASSERT_OK_AND_VALUE(ShmSegment::create(key, 64, 0600 | IPC_EXCL));
   EXPECT_EQ(again.id(), keyed.id());
 }
 
@@ -134,7 +137,8 @@ TEST(ShmSegment, CreateLargerThanExistingFailsEINVAL) {
   auto r = ShmSegment::create(key, 8192);
   ASSERT_THAT(r, FailsWith(EINVAL));
   EXPECT_EQ(r.error().op(), "shmget");
-  EXPECT_THAT(r.error().detail(), HasSubstr("larger than the existing segment"));
+  EXPECT_THAT(r.error().detail(),
+              HasSubstr("larger than the existing segment"));
 }
 
 TEST(ShmSegment, CreateExclusiveOnExistingKeyFailsEEXIST) {
@@ -196,7 +200,8 @@ TEST(ShmSegment, RemoveUnattachedDestroysAtOnce) {
 TEST(ShmSegment, OtherUsersGetPermissionErrors) {
   TempDir dir;
   key_t key = MakeKey(dir, "perm");
-  auto seg = ASSERT_OK_AND_VALUE(ShmSegment::create_exclusive(key, 4096));  // 0600, root
+  auto seg = ASSERT_OK_AND_VALUE(
+      ShmSegment::create_exclusive(key, 4096));  // 0600, root
   ShmOwner owner(seg);
   int status = RunInChild([&] {
     if (!DropPrivileges()) return kSkipExit;
@@ -212,12 +217,13 @@ TEST(ShmSegment, OtherUsersGetPermissionErrors) {
     if (!open.ok() || open->id() != seg.id()) return 6;
     return 0;
   });
-  if (ExitedWith(status, kSkipExit)) GTEST_SKIP() << "cannot switch to uid 65534";
+  if (ExitedWith(status, kSkipExit))
+    GTEST_SKIP() << "cannot switch to uid 65534";
   EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
   EXPECT_FALSE(ASSERT_OK_AND_VALUE(seg.stat()).marked_for_removal);
 }
 
-// ---- ShmAttachment ----------------------------------------------------------
+// ---- ShmAttachment ---------------------------------------------------------
 
 TEST(ShmAttachment, SizeIsTheSegmentSizeAndBytesRoundTrip) {
   auto seg = ASSERT_OK_AND_VALUE(ShmSegment::create_private(4097));
@@ -241,7 +247,8 @@ TEST(ShmAttachment, TwoAttachmentsAliasAndCountInNattch) {
   auto a = ASSERT_OK_AND_VALUE(ShmAttachment::attach(seg));
   {
     auto b = ASSERT_OK_AND_VALUE(ShmAttachment::attach(seg));
-    EXPECT_NE(ASSERT_OK_AND_VALUE(a.view(0, 1)).data(), ASSERT_OK_AND_VALUE(b.view(0, 1)).data());
+    EXPECT_NE(ASSERT_OK_AND_VALUE(a.view(0, 1)).data(),
+              ASSERT_OK_AND_VALUE(b.view(0, 1)).data());
     auto st = ASSERT_OK_AND_VALUE(seg.stat());
     EXPECT_EQ(st.nattch, 2u);
     EXPECT_EQ(st.lpid, ::getpid());
@@ -264,14 +271,16 @@ TEST(ShmAttachment, ForkedChildInheritsAttachmentAndNattchGrows) {
   ASSERT_OK(at.write(0, as_bytes("parent")));
   int status = RunInChild([&] {
     auto st = seg.stat();
-    if (!st.ok() || st->nattch != 2) return 1;  // the parent's and the inherited one
+    if (!st.ok() || st->nattch != 2)
+      return 1;  // the parent's and the inherited one
     if (ReadStr(at, 0, 6) != "parent") return 2;
     if (!at.write(100, as_bytes("child"))) return 3;
     return 0;
   });
   EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
   EXPECT_EQ(ReadStr(at, 100, 5), "child");
-  EXPECT_EQ(ASSERT_OK_AND_VALUE(seg.stat()).nattch, 1u);  // _exit detached the child's
+  EXPECT_EQ(ASSERT_OK_AND_VALUE(seg.stat()).nattch,
+            1u);  // _exit detached the child's
 }
 
 TEST(ShmAttachment, ChildAttachingByIdSharesBytes) {
@@ -346,7 +355,8 @@ TEST(ShmAttachment, ViewIsBoundsChecked) {
   auto wrap = at.view(kMax, 1);
   ASSERT_THAT(wrap, FailsWith(ERANGE));
   EXPECT_EQ(wrap.error().detail(),
-            "[18446744073709551615, 18446744073709551615+1) outside the 5000-byte segment");
+            "[18446744073709551615, 18446744073709551615+1) outside the "
+            "5000-byte segment");
 }
 
 TEST(ShmAttachment, OutOfRangeReadAndWriteTouchNothing) {
@@ -452,7 +462,8 @@ TEST(ShmAttachment, MoveTransfersTheAttachment) {
   auto a = ASSERT_OK_AND_VALUE(ShmAttachment::attach(seg));
   ASSERT_OK(a.write(0, as_bytes("moved")));
   ShmAttachment b = std::move(a);
-  EXPECT_FALSE(a.attached());  // NOLINT(bugprone-use-after-move): checking the moved-from state
+  EXPECT_FALSE(a.attached());  // NOLINT(bugprone-use-after-move): checking the
+                               // moved-from state
   EXPECT_EQ(ReadStr(b, 0, 5), "moved");
   EXPECT_EQ(b.size(), 64u);
   EXPECT_EQ(ASSERT_OK_AND_VALUE(seg.stat()).nattch, 1u);
@@ -466,7 +477,7 @@ TEST(ShmAttachment, MoveTransfersTheAttachment) {
   EXPECT_EQ(ReadStr(c, 0, 5), "Moved");
 }
 
-// ---- ShmOwner -----------------------------------------------------------------
+// ---- ShmOwner --------------------------------------------------------------
 
 TEST(ShmOwner, DestructorRemovesTheSegment) {
   auto seg = ASSERT_OK_AND_VALUE(ShmSegment::create_private(64));

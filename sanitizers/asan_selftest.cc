@@ -1,7 +1,7 @@
 // sanitizers/asan_selftest.cc — proves that --config=asan (and --config=fuzz)
-// build with a live AddressSanitizer and LeakSanitizer, symbolized reports,
-// and a static ASan runtime that lets an LD_PRELOAD shim come first.
-// Skips under other configs; fails if the config's -fsanitize flags are missing.
+// build with a live AddressSanitizer and LeakSanitizer, symbolized reports, and
+// a static ASan runtime that lets an LD_PRELOAD shim come first. Skips under
+// other configs; fails if the config's -fsanitize flags are missing.
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sanitizers/selftest_util.h"
@@ -19,15 +19,18 @@ class AsanSelfTest : public SanitizerSelfTest {
 
 TEST_F(AsanSelfTest, HeapBufferOverflowIsReportedAndStopsTheProgram) {
   ChildRun run = RunBroken("heap_overflow", "16");
-  EXPECT_TRUE(FailedWithReport(run, "ERROR: AddressSanitizer: heap-buffer-overflow"));
+  EXPECT_TRUE(
+      FailedWithReport(run, "ERROR: AddressSanitizer: heap-buffer-overflow"));
   EXPECT_THAT(run.output, HasSubstr("0 bytes to the right of 16-byte region"));
   EXPECT_THAT(run.output, Not(HasSubstr("snippet heap_overflow returned")));
 }
 
 TEST_F(AsanSelfTest, LeakIsReported) {
   ChildRun run = RunBroken("leak", "4242");
-  EXPECT_TRUE(FailedWithReport(run, "ERROR: LeakSanitizer: detected memory leaks"));
-  EXPECT_THAT(run.output, HasSubstr("Direct leak of 4242 byte(s) in 1 object(s)"));
+  EXPECT_TRUE(
+      FailedWithReport(run, "ERROR: LeakSanitizer: detected memory leaks"));
+  EXPECT_THAT(run.output,
+              HasSubstr("Direct leak of 4242 byte(s) in 1 object(s)"));
 }
 
 // Without a symbolizer the frames read "(<binary>+0x...)" with no file:line.
@@ -43,12 +46,14 @@ TEST_F(AsanSelfTest, ReportNamesSourceFileAndLine) {
 // interceptor forwards to the shim's pipe2, which fails with EDOM.
 TEST_F(AsanSelfTest, PreloadShimIsReachedThroughTheInterceptor) {
   std::string shim = FindRunfile("sanitizers/libpreload_shim.so");
-  ASSERT_FALSE(shim.empty()) << "sanitizers/libpreload_shim.so not in the runfiles";
+  ASSERT_FALSE(shim.empty())
+      << "sanitizers/libpreload_shim.so not in the runfiles";
   ChildRun plain = RunBroken("pipe2", "0");
   EXPECT_THAT(plain.output, HasSubstr("pipe2: ok"));
   ChildRun shimmed = RunBroken("pipe2", "0", {"LD_PRELOAD=" + shim});
   EXPECT_THAT(shimmed.output, HasSubstr("preload_shim: loaded"));
-  EXPECT_THAT(shimmed.output, HasSubstr("pipe2: Numerical argument out of domain"));
+  EXPECT_THAT(shimmed.output,
+              HasSubstr("pipe2: Numerical argument out of domain"));
   EXPECT_THAT(shimmed.output, HasSubstr("snippet pipe2 returned 1"));
 }
 

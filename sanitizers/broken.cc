@@ -1,4 +1,5 @@
-// sanitizers/broken.cc — deliberately broken snippets for the sanitizer self-tests.
+// sanitizers/broken.cc — deliberately broken snippets for the sanitizer
+// self-tests.
 //
 //   broken <snippet> <number>
 //

@@ -46,10 +46,12 @@ std::string FindRunfile(const std::string& workspace_path) {
   std::string srcdir = env_or_empty("TEST_SRCDIR");
   std::string workspace = env_or_empty("TEST_WORKSPACE");
   if (workspace.empty()) workspace = "ipctorture";
-  if (!srcdir.empty()) candidates.push_back(srcdir + "/" + workspace + "/" + workspace_path);
+  if (!srcdir.empty())
+    candidates.push_back(srcdir + "/" + workspace + "/" + workspace_path);
   candidates.push_back(workspace_path);
   std::string self = self_path();
-  if (!self.empty()) candidates.push_back(self + ".runfiles/ipctorture/" + workspace_path);
+  if (!self.empty())
+    candidates.push_back(self + ".runfiles/ipctorture/" + workspace_path);
   for (const std::string& c : candidates) {
     char* absolute = ::realpath(c.c_str(), nullptr);
     if (absolute == nullptr) continue;
@@ -60,7 +62,8 @@ std::string FindRunfile(const std::string& workspace_path) {
   return "";
 }
 
-ChildRun RunCaptured(const std::string& path, const std::vector<std::string>& args,
+ChildRun RunCaptured(const std::string& path,
+                     const std::vector<std::string>& args,
                      const std::vector<std::string>& extra_env) {
   ipc::testing::TempDir dir;
   const std::string out_path = dir.file("output");
@@ -69,9 +72,11 @@ ChildRun RunCaptured(const std::string& path, const std::vector<std::string>& ar
   std::vector<std::string> env(extra_env);
   for (char** e = environ; *e != nullptr; ++e) {
     std::string_view entry(*e);
-    bool overridden = std::any_of(extra_env.begin(), extra_env.end(), [&](const std::string& x) {
-      return entry.substr(0, entry.find('=') + 1) == x.substr(0, x.find('=') + 1);
-    });
+    bool overridden = std::any_of(
+        extra_env.begin(), extra_env.end(), [&](const std::string& x) {
+          return entry.substr(0, entry.find('=') + 1) ==
+                 x.substr(0, x.find('=') + 1);
+        });
     if (!overridden) env.emplace_back(entry);
   }
   std::vector<char*> envp;
@@ -85,8 +90,11 @@ ChildRun RunCaptured(const std::string& path, const std::vector<std::string>& ar
 
   ChildRun run;
   run.status = ipc::testing::RunInChild([&]() -> int {
-    int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || ::dup2(fd, STDOUT_FILENO) < 0 || ::dup2(fd, STDERR_FILENO) < 0) return 126;
+    int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                    0600);
+    if (fd < 0 || ::dup2(fd, STDOUT_FILENO) < 0 ||
+        ::dup2(fd, STDERR_FILENO) < 0)
+      return 126;
     ::execve(argv[0], argv.data(), envp.data());
     return 127;  // exec failed
   });
@@ -105,8 +113,10 @@ ChildRun RunBroken(const std::string& snippet, const std::string& number,
   return RunCaptured(path, {snippet, number}, extra_env);
 }
 
-::testing::AssertionResult FailedWithReport(const ChildRun& run, std::string_view report) {
-  bool failed = run.status != -1 && !(WIFEXITED(run.status) && WEXITSTATUS(run.status) == 0);
+::testing::AssertionResult FailedWithReport(const ChildRun& run,
+                                            std::string_view report) {
+  bool failed = run.status != -1 &&
+                !(WIFEXITED(run.status) && WEXITSTATUS(run.status) == 0);
   bool reported = run.output.find(report) != std::string::npos;
   if (failed && reported) return ::testing::AssertionSuccess();
   auto result = ::testing::AssertionFailure();
@@ -114,25 +124,29 @@ ChildRun RunBroken(const std::string& snippet, const std::string& number,
   if (!reported && !failed) result << " and ";
   if (!failed) {
     result << "the child "
-           << (run.status == -1 ? "did not run" : ipc::testing::DescribeWaitStatus(run.status))
+           << (run.status == -1 ? "did not run"
+                                : ipc::testing::DescribeWaitStatus(run.status))
            << " instead of failing";
   }
-  result << (reported ? " (the program went on after the report: is halt_on_error or"
-                        " -fno-sanitize-recover missing?)"
-                      : " (are the config's -fsanitize flags missing?)")
-         << "\n--- child output ---\n" << run.output << "--- end ---";
+  result << (reported
+                 ? " (the program went on after the report: is halt_on_error or"
+                   " -fno-sanitize-recover missing?)"
+                 : " (are the config's -fsanitize flags missing?)")
+         << "\n--- child output ---\n"
+         << run.output << "--- end ---";
   return result;
 }
 
-SanitizerSelfTest::SanitizerSelfTest(std::string config,
-                                     std::initializer_list<std::string_view> live_in)
+SanitizerSelfTest::SanitizerSelfTest(
+    std::string config, std::initializer_list<std::string_view> live_in)
     : config_(std::move(config)), live_in_(live_in.begin(), live_in.end()) {}
 
 void SanitizerSelfTest::SetUp() {
   std::string active = ActiveSanitizer();
   if (std::find(live_in_.begin(), live_in_.end(), active) == live_in_.end()) {
-    GTEST_SKIP() << "run with --config=" << config_ << " (IPCT_SANITIZER="
-                 << (active.empty() ? "<unset>" : active) << ")";
+    GTEST_SKIP() << "run with --config=" << config_
+                 << " (IPCT_SANITIZER=" << (active.empty() ? "<unset>" : active)
+                 << ")";
   }
 }
 

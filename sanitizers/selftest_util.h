@@ -1,12 +1,14 @@
 // sanitizers/selftest_util.h — helpers for the sanitizer self-tests: which
-// sanitizer the Bazel config promises ($IPCT_SANITIZER), where //sanitizers:broken
-// is in the runfiles, and running it in a child with its output captured.
+// sanitizer the Bazel config promises ($IPCT_SANITIZER), where
+// //sanitizers:broken is in the runfiles, and running it in a child with its
+// output captured.
 //
 //   class AsanSelfTest : public SanitizerSelfTest {
 //     AsanSelfTest() : SanitizerSelfTest("asan", {"asan", "fuzz"}) {}
 //   };
 //   ChildRun run = RunBroken("heap_overflow", "16");
-//   EXPECT_TRUE(FailedWithReport(run, "ERROR: AddressSanitizer: heap-buffer-overflow"));
+//   EXPECT_TRUE(FailedWithReport(run, "ERROR: AddressSanitizer:
+//   heap-buffer-overflow"));
 #pragma once
 
 #include <initializer_list>
@@ -35,7 +37,8 @@ struct ChildRun {
 // Runs `path args...` in a child with stdout+stderr captured through a file
 // (no pipe, so a long report cannot block the child). `extra_env` entries
 // ("NAME=value") are added to a copy of this process's environment.
-ChildRun RunCaptured(const std::string& path, const std::vector<std::string>& args,
+ChildRun RunCaptured(const std::string& path,
+                     const std::vector<std::string>& args,
                      const std::vector<std::string>& extra_env = {});
 
 // RunCaptured on //sanitizers:broken with arguments `snippet number`.
@@ -44,13 +47,15 @@ ChildRun RunBroken(const std::string& snippet, const std::string& number,
 
 // Success when the child exited non-zero or was killed AND its output contains
 // `report`; otherwise a failure that shows the status and the output.
-::testing::AssertionResult FailedWithReport(const ChildRun& run, std::string_view report);
+::testing::AssertionResult FailedWithReport(const ChildRun& run,
+                                            std::string_view report);
 
 // Fixture base: skips every test unless $IPCT_SANITIZER is one of `live_in`,
 // with the reason "run with --config=<config>".
 class SanitizerSelfTest : public ::testing::Test {
  protected:
-  SanitizerSelfTest(std::string config, std::initializer_list<std::string_view> live_in);
+  SanitizerSelfTest(std::string config,
+                    std::initializer_list<std::string_view> live_in);
   void SetUp() override;
 
  private:

@@ -1,7 +1,7 @@
 // sanitizers/tsan_selftest.cc — proves that --config=tsan builds with a live
-// ThreadSanitizer that reports a data race, symbolized, and stops at it.
-// Skips under other configs; fails if the config's -fsanitize flags are missing.
-// The race runs in a freshly exec'd child, so TSan's die_after_fork never applies.
+// ThreadSanitizer that reports a data race, symbolized, and stops at it. Skips
+// under other configs; fails if the config's -fsanitize flags are missing. The
+// race runs in a freshly exec'd child, so TSan's die_after_fork never applies.
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sanitizers/selftest_util.h"
@@ -33,12 +33,14 @@ TEST_F(TsanSelfTest, ReportNamesSourceFileAndLine) {
 // pipe2 is reached (through TSan's interceptor with the static runtime).
 TEST_F(TsanSelfTest, PreloadShimIsReached) {
   std::string shim = FindRunfile("sanitizers/libpreload_shim.so");
-  ASSERT_FALSE(shim.empty()) << "sanitizers/libpreload_shim.so not in the runfiles";
+  ASSERT_FALSE(shim.empty())
+      << "sanitizers/libpreload_shim.so not in the runfiles";
   ChildRun plain = RunBroken("pipe2", "0");
   EXPECT_THAT(plain.output, HasSubstr("pipe2: ok"));
   ChildRun shimmed = RunBroken("pipe2", "0", {"LD_PRELOAD=" + shim});
   EXPECT_THAT(shimmed.output, HasSubstr("preload_shim: loaded"));
-  EXPECT_THAT(shimmed.output, HasSubstr("pipe2: Numerical argument out of domain"));
+  EXPECT_THAT(shimmed.output,
+              HasSubstr("pipe2: Numerical argument out of domain"));
 }
 
 }  // namespace

@@ -11,19 +11,23 @@
 namespace {
 
 int deviate(int r, int flags) {
-  if (r < 0 && errno == ENXIO && (flags & O_ACCMODE) == O_WRONLY && (flags & O_NONBLOCK) != 0) {
+  if (r < 0 && errno == ENXIO && (flags & O_ACCMODE) == O_WRONLY &&
+      (flags & O_NONBLOCK) != 0) {
     errno = EAGAIN;
   }
   return r;
 }
 
 mode_t mode_arg(int flags, va_list ap) {
-  return (flags & (O_CREAT | O_TMPFILE)) != 0 ? static_cast<mode_t>(va_arg(ap, int)) : 0;
+  return (flags & (O_CREAT | O_TMPFILE)) != 0
+             ? static_cast<mode_t>(va_arg(ap, int))
+             : 0;
 }
 
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) int open(const char* path, int flags, ...) {
+extern "C" __attribute__((visibility("default"))) int open(const char* path,
+                                                           int flags, ...) {
   static auto* real = selftest::next<int(const char*, int, ...)>("open");
   va_list ap;
   va_start(ap, flags);
@@ -33,7 +37,8 @@ extern "C" __attribute__((visibility("default"))) int open(const char* path, int
 }
 
 // glibc's fortified and 64-bit entry points, which callers may reach instead.
-extern "C" __attribute__((visibility("default"))) int open64(const char* path, int flags, ...) {
+extern "C" __attribute__((visibility("default"))) int open64(const char* path,
+                                                             int flags, ...) {
   static auto* real = selftest::next<int(const char*, int, ...)>("open64");
   va_list ap;
   va_start(ap, flags);
@@ -42,12 +47,15 @@ extern "C" __attribute__((visibility("default"))) int open64(const char* path, i
   return deviate(real(path, flags, mode), flags);
 }
 
-extern "C" __attribute__((visibility("default"))) int __open_2(const char* path, int flags) {
+extern "C" __attribute__((visibility("default"))) int __open_2(const char* path,
+                                                               int flags) {
   static auto* real = selftest::next<int(const char*, int)>("__open_2");
   return deviate(real(path, flags), flags);
 }
 
-extern "C" __attribute__((visibility("default"))) int openat(int dirfd, const char* path, int flags, ...) {
+extern "C" __attribute__((visibility("default"))) int openat(int dirfd,
+                                                             const char* path,
+                                                             int flags, ...) {
   static auto* real = selftest::next<int(int, const char*, int, ...)>("openat");
   va_list ap;
   va_start(ap, flags);

@@ -5,8 +5,9 @@
 
 #include "conformance/selftest/next.h"
 
-extern "C" __attribute__((visibility("default"))) ssize_t msgrcv(int qid, void* msgp, size_t sz, long type,
-                                                                 int flags) {
-  static auto* real = selftest::next<ssize_t(int, void*, size_t, long, int)>("msgrcv");
+extern "C" __attribute__((visibility("default"))) ssize_t msgrcv(
+    int qid, void* msgp, size_t sz, long type, int flags) {
+  static auto* real =
+      selftest::next<ssize_t(int, void*, size_t, long, int)>("msgrcv");
   return real(qid, msgp, sz, type, flags & ~MSG_EXCEPT);
 }

@@ -9,7 +9,9 @@
 
 #include "conformance/selftest/next.h"
 
-extern "C" __attribute__((visibility("default"))) ssize_t read(int fd, void* buf, size_t n) {
+extern "C" __attribute__((visibility("default"))) ssize_t read(int fd,
+                                                               void* buf,
+                                                               size_t n) {
   static auto* real = selftest::next<ssize_t(int, void*, size_t)>("read");
   ssize_t r = real(fd, buf, n);
   struct stat st;

@@ -8,9 +8,13 @@
 
 #include "conformance/selftest/next.h"
 
-extern "C" __attribute__((visibility("default"))) ssize_t write(int fd, const void* buf, size_t n) {
-  static auto* real = selftest::next<ssize_t(int, const void*, size_t)>("write");
+extern "C" __attribute__((visibility("default"))) ssize_t write(int fd,
+                                                                const void* buf,
+                                                                size_t n) {
+  static auto* real =
+      selftest::next<ssize_t(int, const void*, size_t)>("write");
   struct stat st;
-  if (n >= 2 && ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) return real(fd, buf, n / 2);
+  if (n >= 2 && ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+    return real(fd, buf, n / 2);
   return real(fd, buf, n);
 }

@@ -5,9 +5,11 @@
 
 #include "conformance/selftest/next.h"
 
-extern "C" __attribute__((visibility("default"))) int sigaction(int sig, const struct sigaction* act,
-                                                                struct sigaction* old) {
-  static auto* real = selftest::next<int(int, const struct sigaction*, struct sigaction*)>("sigaction");
+extern "C" __attribute__((visibility("default"))) int sigaction(
+    int sig, const struct sigaction* act, struct sigaction* old) {
+  static auto* real =
+      selftest::next<int(int, const struct sigaction*, struct sigaction*)>(
+          "sigaction");
   if (act == nullptr) return real(sig, act, old);
   struct sigaction copy = *act;
   copy.sa_flags &= ~SA_RESTART;

@@ -9,10 +9,13 @@
 
 #include "conformance/selftest/next.h"
 
-extern "C" __attribute__((visibility("default"))) int shmget(key_t key, size_t size, int flags) {
+extern "C" __attribute__((visibility("default"))) int shmget(key_t key,
+                                                             size_t size,
+                                                             int flags) {
   static auto* real = selftest::next<int(key_t, size_t, int)>("shmget");
   int id = real(key, size, flags);
-  bool fresh = key == IPC_PRIVATE || (flags & (IPC_CREAT | IPC_EXCL)) == (IPC_CREAT | IPC_EXCL);
+  bool fresh = key == IPC_PRIVATE ||
+               (flags & (IPC_CREAT | IPC_EXCL)) == (IPC_CREAT | IPC_EXCL);
   if (id < 0 || !fresh || size == 0) return id;
   void* p = ::shmat(id, nullptr, 0);
   if (p != reinterpret_cast<void*>(-1)) {

@@ -6,7 +6,8 @@
 
 #include <cerrno>
 
-extern "C" __attribute__((visibility("default"))) int shm_unlink(const char* name) {
+extern "C" __attribute__((visibility("default"))) int shm_unlink(
+    const char* name) {
   (void)name;
   return 0;
 }

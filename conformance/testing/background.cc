@@ -3,6 +3,7 @@
 #include "conformance/testing/background.h"
 
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
@@ -39,6 +40,7 @@ BackgroundCall::BackgroundCall(std::function<long()> call)
   std::future<pid_t> tid = started_.get_future();
   thread_ = std::thread([this] {
     started_.set_value(fault::current_tid());
+    entered_.store(true);  // (without /proc/…/syscall, wait_blocked needs it)
     errno = 0;
     long r = call_();
     errno_ = errno;
@@ -56,13 +58,17 @@ BackgroundCall::~BackgroundCall() {
 }
 
 ipc::Status BackgroundCall::wait_blocked(long nr) {
-  ipc::Status s = fault::wait_until_blocked(0, tid_, nr, ipc::deadline_in(kPatience));
+  ipc::Deadline deadline = ipc::deadline_in(kPatience);
+  // The thread may sleep on the promise's lock before it reaches the call.
+  while (!entered_.load() && ipc::Clock::now() < *deadline) ::sched_yield();
+  ipc::Status s = fault::wait_until_blocked(0, tid_, nr, deadline);
   if (s) return s;
   if (wait_done(std::chrono::milliseconds(0))) {
-    return ipc::Error(EAGAIN, "wait_blocked", "syscall " + std::to_string(nr),
-                      "the call returned " + std::to_string(result_) +
-                          (result_ < 0 ? " (errno " + std::to_string(errno_) + ")" : "") +
-                          " instead of blocking");
+    return ipc::Error(
+        EAGAIN, "wait_blocked", "syscall " + std::to_string(nr),
+        "the call returned " + std::to_string(result_) +
+            (result_ < 0 ? " (errno " + std::to_string(errno_) + ")" : "") +
+            " instead of blocking");
   }
   return s;
 }

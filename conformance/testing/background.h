@@ -23,11 +23,11 @@
 
 #include "ipc/fd.h"
 #include "ipc/result.h"
+#include "ipc/testing/child.h"
 
 namespace conformance::testing {
 
-// How long a test waits for something that should happen at once.
-inline constexpr std::chrono::seconds kPatience{30};
+using ::ipc::testing::kPatience;
 
 class BackgroundCall {
  public:
@@ -53,6 +53,7 @@ class BackgroundCall {
  private:
   std::function<long()> call_;
   ipc::Fd done_event_;  // eventfd, written once when the call returns
+  std::atomic<bool> entered_{false};  // set right before the call starts
   std::atomic<bool> done_{false};
   long result_ = 0;
   int errno_ = 0;
@@ -63,7 +64,8 @@ class BackgroundCall {
 
 // Waits for child `pid` for at most `timeout`; the raw wait status, or nullopt
 // if it is still running (then the caller decides: kill and reap).
-std::optional<int> wait_exit(pid_t pid, std::chrono::milliseconds timeout = kPatience);
+std::optional<int> wait_exit(pid_t pid,
+                             std::chrono::milliseconds timeout = kPatience);
 
 // SIGKILLs and reaps `pid` (for cleanup paths).
 void kill_and_reap(pid_t pid);

@@ -33,9 +33,12 @@ constexpr ino_t kInitialIpcNamespace = 0xEFFFFFFFU;
 
 const char* kind_name(SysvObject::Kind k) {
   switch (k) {
-    case SysvObject::Kind::kMsg: return "System V message queue";
-    case SysvObject::Kind::kShm: return "System V shared memory segment";
-    case SysvObject::Kind::kSem: return "System V semaphore set";
+    case SysvObject::Kind::kMsg:
+      return "System V message queue";
+    case SysvObject::Kind::kShm:
+      return "System V shared memory segment";
+    case SysvObject::Kind::kSem:
+      return "System V semaphore set";
   }
   return "?";
 }
@@ -75,7 +78,7 @@ std::vector<long> sem_pids(long id) {
   return pids;
 }
 
-// ---- fork recorder -------------------------------------------------------
+// ---- fork recorder ---------------------------------------------------------
 
 constexpr std::size_t kMaxRecordedPids = 16000;
 
@@ -90,7 +93,8 @@ void record_forked_child() {
   // Runs in the child right after fork(): async-signal-safe calls only.
   if (g_pid_log == nullptr) return;
   unsigned i = g_pid_log->count.fetch_add(1, std::memory_order_relaxed);
-  if (i < kMaxRecordedPids) g_pid_log->pids[i].store(::getpid(), std::memory_order_relaxed);
+  if (i < kMaxRecordedPids)
+    g_pid_log->pids[i].store(::getpid(), std::memory_order_relaxed);
 }
 
 // ---- /proc scan for namespace detection ------------------------------------
@@ -110,10 +114,12 @@ std::map<pid_t, ProcInfo> scan_processes() {
     long pid = std::strtol(e->d_name, &end, 10);
     if (*end != '\0' || pid <= 0) continue;
     bool ok;
-    std::string stat = read_file("/proc/" + std::string(e->d_name) + "/stat", &ok);
+    std::string stat =
+        read_file("/proc/" + std::string(e->d_name) + "/stat", &ok);
     auto close = stat.rfind(')');
     auto open = stat.find('(');
-    if (!ok || close == std::string::npos || open == std::string::npos) continue;  // gone
+    if (!ok || close == std::string::npos || open == std::string::npos)
+      continue;  // gone
     ProcInfo info;
     info.comm = stat.substr(open + 1, close - open - 1);
     std::vector<std::string> rest = words(stat.substr(close + 1));
@@ -135,7 +141,8 @@ std::map<pid_t, ProcInfo> scan_processes() {
   return procs;
 }
 
-bool descends_from(const std::map<pid_t, ProcInfo>& procs, pid_t pid, pid_t root) {
+bool descends_from(const std::map<pid_t, ProcInfo>& procs, pid_t pid,
+                   pid_t root) {
   for (int depth = 0; depth < 4096; ++depth) {
     if (pid == root) return true;
     auto it = procs.find(pid);
@@ -149,7 +156,8 @@ bool descends_from(const std::map<pid_t, ProcInfo>& procs, pid_t pid, pid_t root
 
 thread_local std::set<std::string>* t_fifos = nullptr;
 
-int collect_fifo(const char* path, const struct stat* st, int type, struct FTW*) {
+int collect_fifo(const char* path, const struct stat* st, int type,
+                 struct FTW*) {
   if (type == FTW_F && S_ISFIFO(st->st_mode)) t_fifos->insert(path);
   return 0;
 }
@@ -164,10 +172,13 @@ bool has_prefix(const std::string& name, const std::string& prefix) {
 
 std::string SysvObject::describe() const {
   char key_hex[16];
-  std::snprintf(key_hex, sizeof key_hex, "0x%08lx", static_cast<unsigned long>(key) & 0xffffffffUL);
+  std::snprintf(key_hex, sizeof key_hex, "0x%08lx",
+                static_cast<unsigned long>(key) & 0xffffffffUL);
   std::string s = std::string(kind_name(kind)) + " " +
-                  (kind == Kind::kMsg ? "msqid" : kind == Kind::kShm ? "shmid" : "semid") + "=" +
-                  std::to_string(id) + " key=" + key_hex;
+                  (kind == Kind::kMsg   ? "msqid"
+                   : kind == Kind::kShm ? "shmid"
+                                        : "semid") +
+                  "=" + std::to_string(id) + " key=" + key_hex;
   static const char* const kMsgPids[] = {"lspid", "lrpid"};
   static const char* const kShmPids[] = {"cpid", "lpid"};
   if (!pids.empty()) {
@@ -176,17 +187,20 @@ std::string SysvObject::describe() const {
       const char* label = kind == Kind::kMsg && i < 2   ? kMsgPids[i]
                           : kind == Kind::kShm && i < 2 ? kShmPids[i]
                                                         : "sempid";
-      s += (i > 0 ? ", " : "") + std::string(label) + "=" + std::to_string(pids[i]);
+      s += (i > 0 ? ", " : "") + std::string(label) + "=" +
+           std::to_string(pids[i]);
     }
     s += ")";
   }
   return s;
 }
 
-ipc::Result<std::vector<SysvObject>> parse_sysvipc(SysvObject::Kind kind, std::string_view text) {
+ipc::Result<std::vector<SysvObject>> parse_sysvipc(SysvObject::Kind kind,
+                                                   std::string_view text) {
   std::istringstream in{std::string(text)};
   std::string line;
-  if (!std::getline(in, line)) return ipc::Error(EINVAL, "parse_sysvipc", "", "no header line");
+  if (!std::getline(in, line))
+    return ipc::Error(EINVAL, "parse_sysvipc", "", "no header line");
   std::vector<std::string> header = words(line);
   auto column = [&](const char* name) -> int {
     for (std::size_t i = 0; i < header.size(); ++i) {
@@ -199,13 +213,18 @@ ipc::Result<std::vector<SysvObject>> parse_sysvipc(SysvObject::Kind kind, std::s
                                                          : "semid";
   int id_col = column(id_name), key_col = column("key");
   std::vector<int> pid_cols;
-  if (kind == SysvObject::Kind::kMsg) pid_cols = {column("lspid"), column("lrpid")};
-  if (kind == SysvObject::Kind::kShm) pid_cols = {column("cpid"), column("lpid")};
+  if (kind == SysvObject::Kind::kMsg)
+    pid_cols = {column("lspid"), column("lrpid")};
+  if (kind == SysvObject::Kind::kShm)
+    pid_cols = {column("cpid"), column("lpid")};
   if (id_col < 0 || key_col < 0) {
-    return ipc::Error(EINVAL, "parse_sysvipc", "", std::string("header lacks key or ") + id_name);
+    return ipc::Error(EINVAL, "parse_sysvipc", "",
+                      std::string("header lacks key or ") + id_name);
   }
   for (int c : pid_cols) {
-    if (c < 0) return ipc::Error(EINVAL, "parse_sysvipc", "", "header lacks a pid column");
+    if (c < 0)
+      return ipc::Error(EINVAL, "parse_sysvipc", "",
+                        "header lacks a pid column");
   }
   std::vector<SysvObject> out;
   int line_no = 1;
@@ -214,7 +233,8 @@ ipc::Result<std::vector<SysvObject>> parse_sysvipc(SysvObject::Kind kind, std::s
     std::vector<std::string> w = words(line);
     if (w.empty()) continue;
     if (w.size() < header.size()) {
-      return ipc::Error(EINVAL, "parse_sysvipc", "line " + std::to_string(line_no),
+      return ipc::Error(EINVAL, "parse_sysvipc",
+                        "line " + std::to_string(line_no),
                         "fewer columns than the header");
     }
     SysvObject o;
@@ -264,7 +284,8 @@ bool ipc_namespace_is_private(std::string* why) {
       return false;
     }
   }
-  *why = "IPC namespace " + std::to_string(mine) + " created for pid " + std::to_string(root);
+  *why = "IPC namespace " + std::to_string(mine) + " created for pid " +
+         std::to_string(root);
   return true;
 }
 
@@ -289,11 +310,13 @@ LeakRules detect_rules(const std::string& fifo_root) {
   r.all_dev_shm = dev_shm != nullptr && m != "attributable" &&
                   std::strtoul(dev_shm, nullptr, 10) == namespace_inode("mnt");
   r.dev_shm_prefix = ipc::testing::UniqueNamePrefix();
-  r.description = std::string("System V: ") +
-                  (r.all_sysv ? "every new object" : "objects attributable to our pids") + " (" +
-                  why + "); /dev/shm: " +
-                  (r.all_dev_shm ? "every new name (private tmpfs)" : r.dev_shm_prefix + "* names") +
-                  "; FIFOs under " + (fifo_root.empty() ? "(none)" : fifo_root);
+  r.description =
+      std::string("System V: ") +
+      (r.all_sysv ? "every new object" : "objects attributable to our pids") +
+      " (" + why + "); /dev/shm: " +
+      (r.all_dev_shm ? "every new name (private tmpfs)"
+                     : r.dev_shm_prefix + "* names") +
+      "; FIFOs under " + (fifo_root.empty() ? "(none)" : fifo_root);
   return r;
 }
 
@@ -327,21 +350,25 @@ Snapshot take_snapshot(const LeakRules& rules) {
   return s;
 }
 
-Leaks find_leaks(const Snapshot& before, const Snapshot& after, const LeakRules& rules,
-                 const std::set<pid_t>& ours) {
+Leaks find_leaks(const Snapshot& before, const Snapshot& after,
+                 const LeakRules& rules, const std::set<pid_t>& ours) {
   Leaks leaks;
   std::set<std::pair<int, long>> old_ids;
-  for (const SysvObject& o : before.sysv) old_ids.emplace(static_cast<int>(o.kind), o.id);
+  for (const SysvObject& o : before.sysv)
+    old_ids.emplace(static_cast<int>(o.kind), o.id);
   for (SysvObject o : after.sysv) {
     if (old_ids.count({static_cast<int>(o.kind), o.id}) != 0) continue;
-    if (o.kind == SysvObject::Kind::kSem && o.pids.empty()) o.pids = sem_pids(o.id);
+    if (o.kind == SysvObject::Kind::kSem && o.pids.empty())
+      o.pids = sem_pids(o.id);
     bool counts = rules.all_sysv;
-    for (long pid : o.pids) counts = counts || ours.count(static_cast<pid_t>(pid)) != 0;
+    for (long pid : o.pids)
+      counts = counts || ours.count(static_cast<pid_t>(pid)) != 0;
     if (counts) leaks.sysv.push_back(std::move(o));
   }
   for (const std::string& name : after.dev_shm) {
     if (before.dev_shm.count(name) != 0) continue;
-    if (rules.all_dev_shm || has_prefix(name, rules.dev_shm_prefix)) leaks.dev_shm.push_back(name);
+    if (rules.all_dev_shm || has_prefix(name, rules.dev_shm_prefix))
+      leaks.dev_shm.push_back(name);
   }
   for (const std::string& path : after.fifos) {
     if (before.fifos.count(path) == 0) leaks.fifos.push_back(path);
@@ -373,8 +400,8 @@ std::vector<std::string> remove_leaks(const Leaks& leaks) {
 
 void start_recording_forks() {
   if (g_pid_log != nullptr) return;
-  void* p = ::mmap(nullptr, sizeof(PidLog), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                   -1, 0);
+  void* p = ::mmap(nullptr, sizeof(PidLog), PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return;  // then only our own pid is attributable
   g_pid_log = new (p) PidLog{};
   ::pthread_atfork(nullptr, nullptr, record_forked_child);
@@ -393,13 +420,16 @@ std::set<pid_t> our_pids() {
 
 LeakListener::LeakListener(LeakRules rules) : rules_(std::move(rules)) {}
 
-void LeakListener::OnTestStart(const ::testing::TestInfo&) { before_ = take_snapshot(rules_); }
+void LeakListener::OnTestStart(const ::testing::TestInfo&) {
+  before_ = take_snapshot(rules_);
+}
 
 void LeakListener::OnTestEnd(const ::testing::TestInfo&) {
   if (!rules_.enabled) return;
   Leaks leaks = find_leaks(before_, take_snapshot(rules_), rules_, our_pids());
   if (leaks.empty()) return;
-  for (const SysvObject& o : leaks.sysv) ADD_FAILURE() << "leaked " << o.describe();
+  for (const SysvObject& o : leaks.sysv)
+    ADD_FAILURE() << "leaked " << o.describe();
   for (const std::string& n : leaks.dev_shm) {
     ADD_FAILURE() << "leaked POSIX shared memory object /dev/shm/" << n;
   }

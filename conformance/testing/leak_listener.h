@@ -1,11 +1,11 @@
 // conformance/testing/leak_listener.h — a GoogleTest listener that fails a
 // test which leaves an IPC object behind.
 //
-// Before and after each test it takes a snapshot of /proc/sysvipc/{msg,shm,sem},
-// the entries of /dev/shm and the FIFOs under the temp root ($TEST_TMPDIR), and
-// fails the test (naming each object) if something new is left; it then
-// removes what it reported, so one leak does not poison the machine or the
-// next test.
+// Before and after each test it takes a snapshot of
+// /proc/sysvipc/{msg,shm,sem}, the entries of /dev/shm and the FIFOs under the
+// temp root ($TEST_TMPDIR), and fails the test (naming each object) if
+// something new is left; it then removes what it reported, so one leak does not
+// poison the machine or the next test.
 //
 // Which objects count depends on whether others can create objects next to us:
 //  - System V: in a private IPC namespace (Bazel's sandbox, the report's
@@ -22,7 +22,8 @@
 // IPCT_LEAK_CHECK=attributable forces the shared-namespace rules; =off
 // disables the check.
 //
-// These observe the real OS, so they call libc directly (not the ipc::sys seam).
+// These observe the real OS, so they call libc directly (not the ipc::sys
+// seam).
 #pragma once
 
 #include <sys/types.h>
@@ -49,7 +50,8 @@ struct SysvObject {
 };
 
 // Parses one /proc/sysvipc table (columns found by the header line).
-ipc::Result<std::vector<SysvObject>> parse_sysvipc(SysvObject::Kind kind, std::string_view text);
+ipc::Result<std::vector<SysvObject>> parse_sysvipc(SysvObject::Kind kind,
+                                                   std::string_view text);
 
 struct Snapshot {
   std::vector<SysvObject> sysv;
@@ -61,9 +63,10 @@ struct LeakRules {
   bool enabled = true;
   bool all_sysv = false;     // private IPC namespace: every new object counts
   bool all_dev_shm = false;  // private /dev/shm: every new name counts
-  std::string dev_shm_prefix;  // otherwise: names starting with this (or "sem." + it)
-  std::string fifo_root;     // "" = no FIFO check
-  std::string description;   // one line for the log
+  std::string
+      dev_shm_prefix;  // otherwise: names starting with this (or "sem." + it)
+  std::string fifo_root;    // "" = no FIFO check
+  std::string description;  // one line for the log
 };
 
 // The rules for this process: namespace detection + IPCT_LEAK_CHECK.
@@ -77,16 +80,18 @@ bool ipc_namespace_is_private(std::string* why);
 Snapshot take_snapshot(const LeakRules& rules);
 
 // Objects in `after` that are not in `before` and count under `rules`; `ours`
-// are the pids whose System V objects count in a shared namespace. Sem pids are looked
-// up with semctl(GETPID) for new sets when needed.
+// are the pids whose System V objects count in a shared namespace. Sem pids are
+// looked up with semctl(GETPID) for new sets when needed.
 struct Leaks {
   std::vector<SysvObject> sysv;
   std::vector<std::string> dev_shm;
   std::vector<std::string> fifos;
-  bool empty() const { return sysv.empty() && dev_shm.empty() && fifos.empty(); }
+  bool empty() const {
+    return sysv.empty() && dev_shm.empty() && fifos.empty();
+  }
 };
-Leaks find_leaks(const Snapshot& before, const Snapshot& after, const LeakRules& rules,
-                 const std::set<pid_t>& ours);
+Leaks find_leaks(const Snapshot& before, const Snapshot& after,
+                 const LeakRules& rules, const std::set<pid_t>& ours);
 
 // Removes leaked objects (IPC_RMID, shm_unlink, unlink). Returns what could not
 // be removed, as messages.

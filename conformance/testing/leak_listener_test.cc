@@ -34,18 +34,25 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr const char* kMsgTable =
-    "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      "
+    "       key      msqid perms      cbytes       qnum lspid lrpid   uid   "
+    "gid  cuid  cgid      "
     "stime      rtime      ctime\n"
-    "         0      32769   600           8          1  4242     0     0     0     0     0 "
+    "         0      32769   600           8          1  4242     0     0     "
+    "0     0     0 "
     "1700000000          0 1700000000\n"
-    "1234567890          5   644           0          0     0  7777     0     0     0     0 "
+    "1234567890          5   644           0          0     0  7777     0     "
+    "0     0     0 "
     "0 0 1700000000\n";
 
 constexpr const char* kShmTable =
-    "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid "
-    "     atime      dtime      ctime                   rss                  swap\n"
-    "         0         11   600                  4096   100   200      0     0     0     0     0 "
-    "         0          0 1700000000                     0                     0\n";
+    "       key      shmid perms                  size  cpid  lpid nattch   "
+    "uid   gid  cuid  cgid "
+    "     atime      dtime      ctime                   rss                  "
+    "swap\n"
+    "         0         11   600                  4096   100   200      0     "
+    "0     0     0     0 "
+    "         0          0 1700000000                     0                    "
+    " 0\n";
 
 TEST(ParseSysvipc, ReadsIdsKeysAndPidsByHeader) {
   auto msgs = parse_sysvipc(SysvObject::Kind::kMsg, kMsgTable);
@@ -61,23 +68,30 @@ TEST(ParseSysvipc, ReadsIdsKeysAndPidsByHeader) {
   ASSERT_EQ(shms->size(), 1u);
   EXPECT_EQ((*shms)[0].pids, (std::vector<long>{100, 200}));
   EXPECT_EQ((*shms)[0].describe(),
-            "System V shared memory segment shmid=11 key=0x00000000 (cpid=100, lpid=200)");
+            "System V shared memory segment shmid=11 key=0x00000000 (cpid=100, "
+            "lpid=200)");
 }
 
 TEST(ParseSysvipc, RejectsTablesWithoutTheColumnsItNeeds) {
   EXPECT_FALSE(parse_sysvipc(SysvObject::Kind::kMsg, "").ok());
-  EXPECT_FALSE(parse_sysvipc(SysvObject::Kind::kMsg, "key msqid perms\n1 2 3\n").ok());  // no pids
-  EXPECT_FALSE(parse_sysvipc(SysvObject::Kind::kShm, kMsgTable).ok());                  // no shmid
-  EXPECT_FALSE(parse_sysvipc(SysvObject::Kind::kMsg, "key msqid lspid lrpid\n1 2\n").ok());
+  EXPECT_FALSE(parse_sysvipc(SysvObject::Kind::kMsg, "key msqid perms\n1 2 3\n")
+                   .ok());  // no pids
+  EXPECT_FALSE(
+      parse_sysvipc(SysvObject::Kind::kShm, kMsgTable).ok());  // no shmid
+  EXPECT_FALSE(
+      parse_sysvipc(SysvObject::Kind::kMsg, "key msqid lspid lrpid\n1 2\n")
+          .ok());
 }
 
 TEST(ParseSysvipc, ParsesThisMachinesTables) {
-  for (auto [kind, path] : {std::pair{SysvObject::Kind::kMsg, "/proc/sysvipc/msg"},
-                            std::pair{SysvObject::Kind::kShm, "/proc/sysvipc/shm"},
-                            std::pair{SysvObject::Kind::kSem, "/proc/sysvipc/sem"}}) {
+  for (auto [kind, path] :
+       {std::pair{SysvObject::Kind::kMsg, "/proc/sysvipc/msg"},
+        std::pair{SysvObject::Kind::kShm, "/proc/sysvipc/shm"},
+        std::pair{SysvObject::Kind::kSem, "/proc/sysvipc/sem"}}) {
     std::ifstream in(path);
     if (!in) continue;
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string text((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
     EXPECT_TRUE(parse_sysvipc(kind, text).ok()) << path;
   }
 }
@@ -94,9 +108,11 @@ TEST(FindLeaks, SharedNamespaceCountsOnlyNewObjectsOfOurPids) {
   LeakRules rules;  // all_sysv = false: shared namespace
   Snapshot before, after;
   before.sysv = {Msg(1, {10, 0})};
-  after.sysv = {Msg(1, {10, 0}), Msg(2, {10, 0}), Msg(3, {99, 0}), Msg(4, {0, 11})};
+  after.sysv = {Msg(1, {10, 0}), Msg(2, {10, 0}), Msg(3, {99, 0}),
+                Msg(4, {0, 11})};
   Leaks leaks = find_leaks(before, after, rules, {10, 11});
-  ASSERT_EQ(leaks.sysv.size(), 2u);  // 2 (ours, sent) and 4 (ours, received); not 1 (old) or 3
+  ASSERT_EQ(leaks.sysv.size(),
+            2u);  // 2 (ours, sent) and 4 (ours, received); not 1 (old) or 3
   EXPECT_EQ(leaks.sysv[0].id, 2);
   EXPECT_EQ(leaks.sysv[1].id, 4);
 }
@@ -114,11 +130,14 @@ TEST(FindLeaks, DevShmNamesCountByOurPrefixUnlessPrivate) {
   rules.dev_shm_prefix = "ipct-10-0badf00d-";
   Snapshot before, after;
   before.dev_shm = {"ipct-10-0badf00d-0-old"};
-  after.dev_shm = {"ipct-10-0badf00d-0-old", "ipct-10-0badf00d-1-new", "sem.ipct-10-0badf00d-2-sem",
-                   "ipct-10-12345678-0-same-pid-other-sandbox", "ipct-100-0badf00d-0-x", "pulse-shm-1"};
+  after.dev_shm = {
+      "ipct-10-0badf00d-0-old",     "ipct-10-0badf00d-1-new",
+      "sem.ipct-10-0badf00d-2-sem", "ipct-10-12345678-0-same-pid-other-sandbox",
+      "ipct-100-0badf00d-0-x",      "pulse-shm-1"};
   Leaks leaks = find_leaks(before, after, rules, {10});
   EXPECT_EQ(leaks.dev_shm,
-            (std::vector<std::string>{"ipct-10-0badf00d-1-new", "sem.ipct-10-0badf00d-2-sem"}));
+            (std::vector<std::string>{"ipct-10-0badf00d-1-new",
+                                      "sem.ipct-10-0badf00d-2-sem"}));
   rules.all_dev_shm = true;
   EXPECT_EQ(find_leaks(before, after, rules, {10}).dev_shm.size(), 5u);
 }
@@ -134,7 +153,8 @@ TEST(FindLeaks, NewFifosCount) {
   Snapshot before, after;
   before.fifos = {"/t/a"};
   after.fifos = {"/t/a", "/t/b"};
-  EXPECT_EQ(find_leaks(before, after, rules, {}).fifos, (std::vector<std::string>{"/t/b"}));
+  EXPECT_EQ(find_leaks(before, after, rules, {}).fifos,
+            (std::vector<std::string>{"/t/b"}));
   EXPECT_TRUE(find_leaks(before, before, rules, {}).empty());
 }
 
@@ -147,7 +167,8 @@ TEST(ForkRecorder, ForkedChildrenAreOurs) {
     return ::write(fds[1], &me, sizeof me) == sizeof me ? 0 : 1;
   });
   pid_t child = 0;
-  ASSERT_EQ(::read(fds[0], &child, sizeof child), static_cast<ssize_t>(sizeof child));
+  ASSERT_EQ(::read(fds[0], &child, sizeof child),
+            static_cast<ssize_t>(sizeof child));
   ::close(fds[0]);
   ::close(fds[1]);
   EXPECT_EQ(status, 0);
@@ -163,7 +184,8 @@ TEST(NamespaceDetection, FreshlyUnsharedNamespaceIsPrivate) {
     std::string why;
     return ipc_namespace_is_private(&why) ? 0 : 1;
   });
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 10) GTEST_SKIP() << "unshare(CLONE_NEWIPC) not permitted";
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 10)
+    GTEST_SKIP() << "unshare(CLONE_NEWIPC) not permitted";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
 }
 
@@ -194,12 +216,14 @@ TEST(NamespaceDetection, NamespaceJoinedFromOutsideIsShared) {
     if (fd < 0 || ::setns(fd, CLONE_NEWIPC) != 0) return 10;
     std::string why;
     return ipc_namespace_is_private(&why) ? 1 : 0;
-  }) : -1;
+  })
+                        : -1;
   ::close(go[1]);
   int owner_status;
   ::waitpid(owner, &owner_status, 0);
   if (!unshared) GTEST_SKIP() << "unshare(CLONE_NEWIPC) not permitted";
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 10) GTEST_SKIP() << "setns not permitted";
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 10)
+    GTEST_SKIP() << "setns not permitted";
   EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = called private)";
 }
 
@@ -214,7 +238,7 @@ TEST(DetectRules, EnvironmentOverrides) {
   ::unsetenv("IPCT_LEAK_CHECK");
 }
 
-// ---- proof: the listener catches real leaks ---------------------------------
+// ---- proof: the listener catches real leaks --------------------------------
 
 struct LeakyRun {
   int status = -1;
@@ -223,8 +247,8 @@ struct LeakyRun {
 };
 
 // Runs one leaky_suite test with TEST_TMPDIR = `tmp`.
-LeakyRun RunLeaky(const std::string& test, Isolation iso, const std::string& mode,
-                  const std::string& tmp) {
+LeakyRun RunLeaky(const std::string& test, Isolation iso,
+                  const std::string& mode, const std::string& tmp) {
   LeakyRun out;
   auto bin = runfile("conformance/testing/leaky_suite");
   if (!bin) {
@@ -257,15 +281,19 @@ struct Mode {
 class LeakProof : public ::testing::TestWithParam<Mode> {
  protected:
   void SetUp() override {
-    if (GetParam().isolation != Isolation::kNone && !isolation_available(GetParam().isolation)) {
+    if (GetParam().isolation != Isolation::kNone &&
+        !isolation_available(GetParam().isolation)) {
       GTEST_SKIP() << "cannot create a private IPC namespace here";
     }
   }
   LeakyRun Run(const std::string& test) {
-    return RunLeaky(test, GetParam().isolation, GetParam().leak_check, dir_.path());
+    return RunLeaky(test, GetParam().isolation, GetParam().leak_check,
+                    dir_.path());
   }
   // In our own namespace we can check the object is gone afterwards.
-  bool SameNamespace() const { return GetParam().isolation == Isolation::kNone; }
+  bool SameNamespace() const {
+    return GetParam().isolation == Isolation::kNone;
+  }
 
   TempDir dir_;
 };
@@ -279,42 +307,49 @@ TEST_P(LeakProof, CleanTestPasses) {
 TEST_P(LeakProof, MessageQueueIsReportedAndRemoved) {
   LeakyRun r = Run("MsgQueue");
   ASSERT_EQ(r.announced.size(), 1u) << r.output;
-  EXPECT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1) << DescribeWaitStatus(r.status);
+  EXPECT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1)
+      << DescribeWaitStatus(r.status);
   std::string id = r.announced[0];  // "msqid=N"
   EXPECT_THAT(r.output, HasSubstr("leaked System V message queue " + id + " "));
   if (SameNamespace()) {
-    EXPECT_THAT(::msgctl(std::stoi(id.substr(6)), IPC_STAT, nullptr), SyscallFailsWithErrno(EINVAL));
+    EXPECT_THAT(::msgctl(std::stoi(id.substr(6)), IPC_STAT, nullptr),
+                SyscallFailsWithErrno(EINVAL));
   }
 }
 
 TEST_P(LeakProof, MessageQueueOfAForkedChildIsReported) {
   LeakyRun r = Run("MsgQueueFromChild");
   ASSERT_EQ(r.announced.size(), 1u) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("leaked System V message queue " + r.announced[0] + " "));
+  EXPECT_THAT(r.output, HasSubstr("leaked System V message queue " +
+                                  r.announced[0] + " "));
   EXPECT_NE(r.status, 0);
 }
 
 TEST_P(LeakProof, SharedMemorySegmentIsReported) {
   LeakyRun r = Run("SharedMemorySegment");
   ASSERT_EQ(r.announced.size(), 1u) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("leaked System V shared memory segment " + r.announced[0] + " "));
+  EXPECT_THAT(r.output, HasSubstr("leaked System V shared memory segment " +
+                                  r.announced[0] + " "));
   EXPECT_NE(r.status, 0);
 }
 
 TEST_P(LeakProof, SemaphoreSetIsReported) {
   LeakyRun r = Run("SemaphoreSet");
   ASSERT_EQ(r.announced.size(), 1u) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("leaked System V semaphore set " + r.announced[0] + " "));
+  EXPECT_THAT(r.output, HasSubstr("leaked System V semaphore set " +
+                                  r.announced[0] + " "));
   EXPECT_NE(r.status, 0);
 }
 
 TEST_P(LeakProof, PosixSharedMemoryIsReportedAndRemoved) {
   LeakyRun r = Run("PosixSharedMemory");
   ASSERT_EQ(r.announced.size(), 1u) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("leaked POSIX shared memory object " + r.announced[0]));
+  EXPECT_THAT(r.output,
+              HasSubstr("leaked POSIX shared memory object " + r.announced[0]));
   EXPECT_NE(r.status, 0);
   struct stat st;
-  EXPECT_THAT(::stat(r.announced[0].c_str(), &st), SyscallFailsWithErrno(ENOENT));
+  EXPECT_THAT(::stat(r.announced[0].c_str(), &st),
+              SyscallFailsWithErrno(ENOENT));
   ::unlink(r.announced[0].c_str());  // in case the listener under test did not
 }
 
@@ -324,20 +359,26 @@ TEST_P(LeakProof, FifoIsReportedAndRemoved) {
   EXPECT_THAT(r.output, HasSubstr("leaked FIFO " + r.announced[0]));
   EXPECT_NE(r.status, 0);
   struct stat st;
-  EXPECT_THAT(::stat(r.announced[0].c_str(), &st), SyscallFailsWithErrno(ENOENT));
+  EXPECT_THAT(::stat(r.announced[0].c_str(), &st),
+              SyscallFailsWithErrno(ENOENT));
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Modes, LeakProof,
-    ::testing::Values(Mode{"PrivateNamespaceEveryObject", Isolation::kPrivateIpc, "auto"},
-                      Mode{"PrivateNamespaceAttributable", Isolation::kPrivateIpc, "attributable"},
-                      Mode{"OwnNamespaceAttributable", Isolation::kNone, "attributable"}),
-    [](const ::testing::TestParamInfo<Mode>& info) { return std::string(info.param.name); });
+    ::testing::Values(
+        Mode{"PrivateNamespaceEveryObject", Isolation::kPrivateIpc, "auto"},
+        Mode{"PrivateNamespaceAttributable", Isolation::kPrivateIpc,
+             "attributable"},
+        Mode{"OwnNamespaceAttributable", Isolation::kNone, "attributable"}),
+    [](const ::testing::TestParamInfo<Mode>& info) {
+      return std::string(info.param.name);
+    });
 
 // The listener must also say which rules it used: a private namespace is
 // recognised as such (so every object counts there).
 TEST(LeakProofRules, UnsharedSuiteComparesEveryObject) {
-  if (!isolation_available(Isolation::kPrivateIpc)) GTEST_SKIP() << "no private IPC namespace";
+  if (!isolation_available(Isolation::kPrivateIpc))
+    GTEST_SKIP() << "no private IPC namespace";
   TempDir dir;
   LeakyRun r = RunLeaky("Clean", Isolation::kPrivateIpc, "auto", dir.path());
   EXPECT_THAT(r.output, HasSubstr("System V: every new object"));

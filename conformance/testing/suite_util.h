@@ -1,11 +1,11 @@
 // conformance/testing/suite_util.h — small helpers several conformance suites
-// share: running the separately exec'd peer program, reading a descriptor to
-// end of file, filling a pipe, counting its unread bytes, a bounded readiness
+// share: running the separately exec'd peer program, a bounded readiness
 // check that turns a would-be hang on a deviating OS into a test failure,
-// /proc values, a scoped signal block, and the exit code by which a forked
-// test child says it could not set itself up (so the test skips).
+// /proc values and id maps, and forked children that first become nobody or
+// move into a private IPC namespace (and skip the test when they cannot).
 #pragma once
 
+#include <sched.h>
 #include <signal.h>
 
 #include <chrono>
@@ -15,6 +15,8 @@
 #include "conformance/process.h"
 #include "conformance/testing/background.h"
 #include "ipc/result.h"
+#include "ipc/testing/child.h"
+#include "ipc/testing/signals.h"
 
 namespace conformance::testing {
 
@@ -23,24 +25,13 @@ namespace conformance::testing {
 ipc::Result<RunResult> RunPeer(const std::vector<std::string>& args,
                                std::chrono::milliseconds timeout = kPatience);
 
-// Reads `fd` until end of file or an error (EINTR retried).
-std::string ReadToEof(int fd);
-
-// Writes to the pipe/FIFO write end `w` (made non-blocking meanwhile) until
-// it takes nothing more, in ever smaller pieces down to one byte; returns the
-// bytes written. Its O_NONBLOCK flag is restored.
-std::size_t FillPipe(int w);
-
-// FIONREAD: bytes waiting in a pipe or FIFO; -1 on error.
-int Unread(int fd);
-
 // Whether poll reports `events` on `fd` within `patience`.
-bool ReadyWithin(int fd, short events, std::chrono::milliseconds patience = kPatience);
+bool ReadyWithin(int fd, short events,
+                 std::chrono::milliseconds patience = kPatience);
 
-// Exit code of a forked test child that could not set itself up (drop
-// privileges, unshare a namespace, mount, write a sysctl): the test skips
-// instead of failing. CouldNotSetUp(status) tests a wait status for it.
-inline constexpr int kCannotSetUp = 10;
+// Transitional names for suites not yet converted to the child checks.
+using ::ipc::testing::kCannotSetUp;
+using ::ipc::testing::ScopedBlock;
 bool CouldNotSetUp(int wait_status);
 
 // The first number in the /proc (or other) file at `path`; -1 if it cannot
@@ -52,16 +43,28 @@ bool WriteProc(const std::string& path, const std::string& value);
 // count" of `map_file` (/proc/self/uid_map or gid_map) covers it.
 bool IdMapped(const char* map_file, unsigned long id);
 
-// Blocks `sig` in the calling thread for the scope.
-class ScopedBlock {
- public:
-  explicit ScopedBlock(int sig);
-  ~ScopedBlock();
-  ScopedBlock(const ScopedBlock&) = delete;
-  ScopedBlock& operator=(const ScopedBlock&) = delete;
+// Runs `body` in a forked child as user and group nobody (65534), where root's
+// bypass of permission checks is gone; the child skips the test if the kernel
+// refuses (a user namespace that maps only uid 0).
+template <typename F>
+ipc::testing::ChildResult RunAsNobody(F&& body) {
+  return ipc::testing::RunInChild([&] {
+    CHILD_SKIP_UNLESS(ipc::testing::DropPrivileges(),
+                      "cannot become uid/gid 65534");
+    return ipc::testing::internal::AsExitStatus(body)();
+  });
+}
 
- private:
-  sigset_t old_;
-};
+// Runs `body` in a forked child that first moves into a new IPC namespace (its
+// own queues, segments and kernel.msg*/shm* sysctls; all of it dies with the
+// child); the child skips the test if unshare(CLONE_NEWIPC) is refused.
+template <typename F>
+ipc::testing::ChildResult RunInPrivateIpcNamespace(F&& body) {
+  return ipc::testing::RunInChild([&] {
+    CHILD_SKIP_UNLESS(::unshare(CLONE_NEWIPC) == 0,
+                      "no private IPC namespace (unshare(CLONE_NEWIPC))");
+    return ipc::testing::internal::AsExitStatus(body)();
+  });
+}
 
 }  // namespace conformance::testing

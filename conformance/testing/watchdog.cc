@@ -12,6 +12,8 @@
 #include <string>
 #include <thread>
 
+#include "cli/number.h"
+
 namespace conformance::testing {
 namespace {
 
@@ -57,8 +59,11 @@ class Watchdog : public ::testing::EmptyTestEventListener {
         continue;
       }
       long gen = generation_;
-      if (cv_.wait_until(lock, deadline_, [&] { return stop_ || generation_ != gen; })) continue;
-      std::fprintf(stderr, "[ipct] watchdog: %s still running after %d s\n", test_.c_str(), limit_);
+      if (cv_.wait_until(lock, deadline_,
+                         [&] { return stop_ || generation_ != gen; }))
+        continue;
+      std::fprintf(stderr, "[ipct] watchdog: %s still running after %d s\n",
+                   test_.c_str(), limit_);
       std::fflush(stderr);
       ::_exit(kWatchdogExit);
     }
@@ -78,8 +83,14 @@ class Watchdog : public ::testing::EmptyTestEventListener {
 
 ::testing::TestEventListener* make_watchdog_from_env() {
   const char* v = std::getenv("IPCT_TEST_TIMEOUT");
-  int seconds = v != nullptr ? std::atoi(v) : 0;
-  return seconds > 0 ? new Watchdog(seconds) : nullptr;
+  if (v == nullptr) return nullptr;
+  // The report's --test-timeout, parsed by the same rules.
+  auto seconds = cli::parse_number<int>("IPCT_TEST_TIMEOUT", v, 0, 604800);
+  if (!seconds) {
+    std::fprintf(stderr, "%s\n", seconds.error().message().c_str());
+    std::exit(2);
+  }
+  return *seconds > 0 ? new Watchdog(*seconds) : nullptr;
 }
 
 }  // namespace conformance::testing

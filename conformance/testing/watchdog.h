@@ -17,7 +17,8 @@ namespace conformance::testing {
 inline constexpr int kWatchdogExit = 124;
 
 // A listener to append to GoogleTest's listeners, or nullptr if
-// $IPCT_TEST_TIMEOUT is unset or not a positive number.
+// $IPCT_TEST_TIMEOUT is unset or 0. Any other value but a decimal number of
+// seconds (cli/number.h) ends the program with status 2 and says why.
 ::testing::TestEventListener* make_watchdog_from_env();
 
 }  // namespace conformance::testing

@@ -1,11 +1,10 @@
-// ipc/testing/test_util.cc — temp dirs, unique names, fork/thread helpers,
-// pipes and scoped signal dispositions for tests.
+// ipc/testing/test_util.cc — temp dirs, unique names, threads and pipes for
+// tests.
 #include "ipc/testing/test_util.h"
 
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/random.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -41,7 +40,8 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
-  if (!path_.empty()) ::nftw(path_.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  if (!path_.empty())
+    ::nftw(path_.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 const std::string& UniqueNamePrefix() {
@@ -50,7 +50,8 @@ const std::string& UniqueNamePrefix() {
   static const std::string prefix = [] {
     std::uint32_t token = 0;
     if (::getrandom(&token, sizeof token, 0) != sizeof token) {
-      token = static_cast<std::uint32_t>(::time(nullptr)) ^ static_cast<std::uint32_t>(::getpid());
+      token = static_cast<std::uint32_t>(::time(nullptr)) ^
+              static_cast<std::uint32_t>(::getpid());
     }
     char hex[16];
     std::snprintf(hex, sizeof hex, "%08x", token);
@@ -74,52 +75,6 @@ std::string MakeFile(const std::string& path) {
   return path;
 }
 
-int RunInChild(const std::function<int()>& body) {
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ADD_FAILURE() << "fork: " << std::strerror(errno);
-    return -1;
-  }
-  if (pid == 0) ::_exit(body());
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
-      ADD_FAILURE() << "waitpid: " << std::strerror(errno);
-      return -1;
-    }
-  }
-  return status;
-}
-
-std::string DescribeWaitStatus(int status) {
-  if (WIFEXITED(status)) return "exited " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    return "killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
-           ::strsignal(WTERMSIG(status)) + ")";
-  }
-  return "wait status " + std::to_string(status);
-}
-
-Child::Child(const std::function<int()>& body) : pid_(::fork()) {
-  if (pid_ == 0) ::_exit(body());
-  EXPECT_GT(pid_, 0) << "fork: " << std::strerror(errno);
-}
-
-Child::~Child() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    wait();
-  }
-}
-
-int Child::wait() {
-  int status = -1;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
-  pid_ = -1;
-  return status;
-}
-
 Worker::Worker(std::function<void()> body)
     : thread_([this, body = std::move(body)] {
         tid_.set_value(fault::current_tid());
@@ -137,55 +92,6 @@ RawPipe::RawPipe(int flags) {
   read.reset(fds[0]);
   write.reset(fds[1]);
 }
-
-namespace {
-// One counter per signal number; lock-free, so safe to bump in a handler.
-std::atomic<int> g_signal_counts[NSIG];
-static_assert(std::atomic<int>::is_always_lock_free);
-void count_signal(int sig) { g_signal_counts[sig].fetch_add(1); }
-}  // namespace
-
-CountingHandler::CountingHandler(int sig, int flags) : sig_(sig) {
-  g_signal_counts[sig_].store(0);
-  struct sigaction sa = {};
-  sa.sa_handler = count_signal;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = flags;
-  EXPECT_THAT(::sigaction(sig_, &sa, &old_), SyscallSucceeds());
-}
-
-CountingHandler::~CountingHandler() { ::sigaction(sig_, &old_, nullptr); }
-
-int CountingHandler::count() const { return g_signal_counts[sig_].load(); }
-
-IgnoreSignal::IgnoreSignal(int sig) : sig_(sig) {
-  struct sigaction sa = {};
-  sa.sa_handler = SIG_IGN;
-  sigemptyset(&sa.sa_mask);
-  EXPECT_THAT(::sigaction(sig_, &sa, &old_), SyscallSucceeds());
-}
-
-IgnoreSignal::~IgnoreSignal() { ::sigaction(sig_, &old_, nullptr); }
-
-bool DropPrivileges() {
-  return ::setresgid(65534, 65534, 65534) == 0 && ::setresuid(65534, 65534, 65534) == 0;
-}
-
-namespace {
-void exit_on_segv(int) { ::_exit(kSegvExit); }
-void exit_on_bus(int) { ::_exit(kBusExit); }
-}  // namespace
-
-bool ExitOnFaults() {
-  struct sigaction sa = {};
-  sigemptyset(&sa.sa_mask);
-  sa.sa_handler = exit_on_segv;
-  if (::sigaction(SIGSEGV, &sa, nullptr) != 0) return false;
-  sa.sa_handler = exit_on_bus;
-  return ::sigaction(SIGBUS, &sa, nullptr) == 0;
-}
-
-bool ExitedWith(int status, int code) { return WIFEXITED(status) && WEXITSTATUS(status) == code; }
 
 PipeReader::PipeReader() {
   std::promise<pid_t> tid;

@@ -1,0 +1,173 @@
+// conformance/testing/streams.cc — see streams.h.
+#include "conformance/testing/streams.h"
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "ipc/testing/eintr.h"
+#include "ipc/testing/test_util.h"
+
+namespace conformance::testing {
+
+using ::ipc::testing::RetryEINTR;
+
+std::string Pattern(std::size_t n, unsigned seed) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i)
+    s[i] = static_cast<char>((i * 131 + seed * 17 + i / 251) & 0xff);
+  return s;
+}
+
+std::span<std::byte> AsWritableBytes(std::string& s) {
+  return {reinterpret_cast<std::byte*>(s.data()), s.size()};
+}
+
+std::string ReadExactly(int fd, std::size_t n) {
+  std::string out(n, '\0');
+  std::size_t got = 0;
+  while (got < n) {
+    ssize_t k = RetryEINTR(::read)(fd, out.data() + got, n - got);
+    if (k <= 0) break;
+    got += static_cast<std::size_t>(k);
+  }
+  out.resize(got);
+  return out;
+}
+
+std::string ReadToEof(int fd) {
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t k = RetryEINTR(::read)(fd, buf, sizeof buf);
+    if (k <= 0) break;
+    out.append(buf, static_cast<std::size_t>(k));
+  }
+  return out;
+}
+
+std::size_t FillPipe(int w) {
+  int fl = ::fcntl(w, F_GETFL);
+  ::fcntl(w, F_SETFL, fl | O_NONBLOCK);
+  std::string chunk(1 << 16, 'f');
+  std::size_t total = 0;
+  for (std::size_t n = chunk.size(); n > 0;) {
+    ssize_t r = ::write(w, chunk.data(), n);
+    if (r > 0) {
+      total += static_cast<std::size_t>(r);
+    } else {
+      n /= 2;  // EAGAIN: try smaller pieces down to one byte
+    }
+  }
+  ::fcntl(w, F_SETFL, fl);
+  return total;
+}
+
+int Unread(int fd) {
+  int n = -1;
+  return ::ioctl(fd, FIONREAD, &n) == 0 ? n : -1;
+}
+
+// ---- records ----------------------------------------------------------------
+
+namespace {
+constexpr std::size_t kRecordHeader = 8;
+}  // namespace
+
+std::string MakeRecord(std::uint8_t writer, std::uint32_t seq,
+                       std::size_t len) {
+  std::string r(len, static_cast<char>((writer * 37 + seq) & 0xff));
+  r[0] = static_cast<char>(0xA5);
+  r[1] = static_cast<char>(writer);
+  r[2] = static_cast<char>(len & 0xff);
+  r[3] = static_cast<char>(len >> 8);
+  std::memcpy(&r[4], &seq, 4);
+  return r;
+}
+
+std::string CheckRecordStream(const std::string& s,
+                              const std::vector<std::size_t>& sizes,
+                              std::uint32_t per_writer) {
+  std::vector<std::uint32_t> next(sizes.size(), 0);
+  std::size_t off = 0;
+  while (off < s.size()) {
+    if (s.size() - off < kRecordHeader ||
+        static_cast<unsigned char>(s[off]) != 0xA5) {
+      return "no record header at offset " + std::to_string(off) +
+             " (torn write)";
+    }
+    std::size_t w = static_cast<unsigned char>(s[off + 1]);
+    std::size_t len =
+        static_cast<unsigned char>(s[off + 2]) |
+        static_cast<std::size_t>(static_cast<unsigned char>(s[off + 3])) << 8;
+    std::uint32_t seq;
+    std::memcpy(&seq, &s[off + 4], 4);
+    if (w >= sizes.size() || len != sizes[w] || off + len > s.size()) {
+      return "corrupt header at offset " + std::to_string(off);
+    }
+    if (seq != next[w]) {
+      return "writer " + std::to_string(w) + " record " + std::to_string(seq) +
+             " where " + std::to_string(next[w]) + " was due, at offset " +
+             std::to_string(off);
+    }
+    if (s.compare(off, len,
+                  MakeRecord(static_cast<std::uint8_t>(w), seq, len)) != 0) {
+      return "record " + std::to_string(seq) + " of writer " +
+             std::to_string(w) + " mixed with other data at offset " +
+             std::to_string(off);
+    }
+    ++next[w];
+    off += len;
+  }
+  for (std::size_t w = 0; w < sizes.size(); ++w) {
+    if (next[w] != per_writer) {
+      return "writer " + std::to_string(w) + ": " + std::to_string(next[w]) +
+             " of " + std::to_string(per_writer) + " records arrived";
+    }
+  }
+  return "";
+}
+
+std::string RaceRecordWriters(
+    int read_fd, ipc::Fd held, const std::vector<std::size_t>& sizes,
+    std::uint32_t per_writer, const std::function<int(int held)>& open_writer,
+    const std::function<bool(int, const std::string&)>& write_record,
+    std::vector<ipc::testing::ChildResult>* results) {
+  ipc::testing::RawPipe ready, go;
+  std::vector<std::unique_ptr<ipc::testing::Child>> writers;
+  for (std::size_t w = 0; w < sizes.size(); ++w) {
+    writers.push_back(std::make_unique<ipc::testing::Child>([&] {
+      ready.read.reset();
+      go.write.reset();
+      int fd = open_writer(held.get());
+      TEST_PCHECK(fd >= 0);
+      TEST_CHECK_SUCCESS(::write(ready.write.get(), "r", 1));
+      ready.write.reset();
+      char c;
+      TEST_CHECK_SUCCESS(RetryEINTR(::read)(go.read.get(), &c, 1));
+      for (std::uint32_t seq = 0; seq < per_writer; ++seq) {
+        TEST_CHECK_MSG(write_record(fd, MakeRecord(static_cast<std::uint8_t>(w),
+                                                   seq, sizes[w])),
+                       "a record was written short");
+      }
+    }));
+  }
+  ready.write.reset();
+  go.read.reset();
+  char c;
+  for (std::size_t i = 0; i < writers.size(); ++i) {
+    if (RetryEINTR(::read)(ready.read.get(), &c, 1) != 1)
+      break;  // a writer that died early: EOF later
+  }
+  held.reset();      // from now on EOF means every writer has closed
+  go.write.reset();  // EOF on "go": every writer starts now
+  std::string stream = ReadToEof(read_fd);
+  for (auto& w : writers) results->push_back(w->wait());
+  return stream;
+}
+
+}  // namespace conformance::testing

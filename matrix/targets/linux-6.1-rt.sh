@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# matrix/targets/linux-6.1-rt.sh — OS-matrix target.
+# Debian 12's 6.1 PREEMPT_RT kernel (linux-image-rt-amd64) under qemu-
+# system-x86_64.
+# How kernel targets work: matrix/qemu/kernel_target.sh.
+TARGET_NAME=linux-6.1-rt \
+  TARGET_TITLE="Debian 12 Linux 6.1 PREEMPT_RT (-rt-amd64) under qemu-system-x86_64" \
+  GUEST_ARCH=x86_64 \
+  KERNEL_META=linux-image-rt-amd64 \
+  exec "$(dirname "${BASH_SOURCE[0]}")/../qemu/kernel_target.sh" "$@"
