@@ -52,13 +52,17 @@ namespace {
 
 using ::conformance::testing::AsWritableBytes;
 using ::conformance::testing::BackgroundCall;
+using ::conformance::testing::ByteCounts;
 using ::conformance::testing::CheckRecordStream;
+using ::conformance::testing::CountBytes;
 using ::conformance::testing::FillPipe;
 using ::conformance::testing::kPatience;
 using ::conformance::testing::Pattern;
 using ::conformance::testing::RaceRecordWriters;
+using ::conformance::testing::ReadByteCounts;
 using ::conformance::testing::ReadToEof;
 using ::conformance::testing::ReadyWithin;
+using ::conformance::testing::ReportByteCounts;
 using ::conformance::testing::RunAsNobody;
 using ::conformance::testing::RunUnrelatedPeer;
 using ::conformance::testing::Unread;
@@ -71,7 +75,6 @@ using ::ipc::testing::DropPrivileges;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IgnoreSignal;
 using ::ipc::testing::IsOk;
-using ::ipc::testing::RetryEINTR;
 using ::ipc::testing::RunInChild;
 using ::ipc::testing::SyscallFailsWithErrno;
 using ::ipc::testing::SyscallSucceeds;
@@ -1324,17 +1327,8 @@ TEST_F(FifoOs, SeveralReaderProcessesConsumeEachByteOnce) {
       int fd = ::open(fifo_.c_str(), O_RDONLY | O_CLOEXEC);
       TEST_CHECK_SUCCESS(fd);
       TEST_CHECK(::write(ready.write.get(), "r", 1) == 1);
-      std::array<std::uint64_t, 256> hist = {};
-      std::vector<unsigned char> buf(100 + 997 * static_cast<std::size_t>(i));
-      for (;;) {
-        ssize_t n = RetryEINTR(::read)(fd, buf.data(), buf.size());
-        if (n <= 0) break;
-        for (ssize_t k = 0; k < n; ++k)
-          ++hist[buf[static_cast<std::size_t>(k)]];
-      }
-      // <= PIPE_BUF: whole.
-      TEST_CHECK(::write(results[i].write.get(), hist.data(), sizeof hist) ==
-                 static_cast<ssize_t>(sizeof hist));
+      ReportByteCounts(fd, 100 + 997 * static_cast<std::size_t>(i),
+                       results[i].write.get());
     }));
     results[i].write.reset();
   }
@@ -1344,21 +1338,18 @@ TEST_F(FifoOs, SeveralReaderProcessesConsumeEachByteOnce) {
     ASSERT_THAT(::read(ready.read.get(), &c, 1), SyscallSucceedsWithValue(1));
   dummy.reset();  // only the child readers remain
   std::string payload = Pattern(kBytes, 11);
-  std::array<std::uint64_t, 256> expected = {};
-  for (char ch : payload) ++expected[static_cast<unsigned char>(ch)];
   EXPECT_THAT(ipc::write_full(w.get(), ipc::as_bytes(payload)), IsOk());
   w.reset();
-  std::array<std::uint64_t, 256> total = {};
+  ByteCounts total = {};
   for (int i = 0; i < kReaders; ++i) {
-    std::array<std::uint64_t, 256> hist = {};
-    std::string raw = ReadToEof(results[i].read.get());
+    std::optional<ByteCounts> counts = ReadByteCounts(results[i].read.get());
     ChildResult st = readers[i]->wait();
-    ASSERT_EQ(raw.size(), sizeof hist)
+    ASSERT_TRUE(counts.has_value())
         << "reader " << i << " reported nothing: " << st.describe();
-    std::memcpy(hist.data(), raw.data(), sizeof hist);
-    for (int v = 0; v < 256; ++v) total[v] += hist[v];
+    for (int v = 0; v < 256; ++v) total[v] += (*counts)[v];
     EXPECT_CHILD_OK(st) << "reader " << i;
   }
+  ByteCounts expected = CountBytes(payload);
   for (int v = 0; v < 256; ++v)
     EXPECT_EQ(total[v], expected[v]) << "byte value " << v;
 }

@@ -51,17 +51,21 @@ namespace {
 
 using ::conformance::testing::AsWritableBytes;
 using ::conformance::testing::BackgroundCall;
+using ::conformance::testing::ByteCounts;
 using ::conformance::testing::CheckRecordStream;
+using ::conformance::testing::CountBytes;
 using ::conformance::testing::FillPipe;
 using ::conformance::testing::kPatience;
 using ::conformance::testing::kRecordHeader;
 using ::conformance::testing::MakeRecord;
 using ::conformance::testing::Pattern;
 using ::conformance::testing::RaceRecordWriters;
+using ::conformance::testing::ReadByteCounts;
 using ::conformance::testing::ReadExactly;
 using ::conformance::testing::ReadProcLong;
 using ::conformance::testing::ReadToEof;
 using ::conformance::testing::ReadyWithin;
+using ::conformance::testing::ReportByteCounts;
 using ::conformance::testing::RunAsNobody;
 using ::conformance::testing::RunPeer;
 using ::conformance::testing::RunUnrelatedPeer;
@@ -77,7 +81,6 @@ using ::ipc::testing::FailsWith;
 using ::ipc::testing::IgnoreSignal;
 using ::ipc::testing::IsOk;
 using ::ipc::testing::RawPipe;
-using ::ipc::testing::RetryEINTR;
 using ::ipc::testing::RunInChild;
 using ::ipc::testing::ScopedBlock;
 using ::ipc::testing::SignalPending;
@@ -1434,36 +1437,26 @@ TEST(PipeOs, SeveralReaderProcessesConsumeEachByteOnce) {
   for (int i = 0; i < kReaders; ++i) {
     readers.push_back(std::make_unique<Child>([&] {
       data.write.reset();
-      std::array<std::uint64_t, 256> hist = {};
-      std::vector<unsigned char> buf(100 + 997 * static_cast<std::size_t>(i));
-      for (;;) {
-        ssize_t n = RetryEINTR(::read)(data.read.get(), buf.data(), buf.size());
-        if (n <= 0) break;
-        for (ssize_t k = 0; k < n; ++k)
-          ++hist[buf[static_cast<std::size_t>(k)]];
-      }
-      // <= PIPE_BUF: whole.
-      TEST_CHECK(::write(results[i].write.get(), hist.data(), sizeof hist) ==
-                 static_cast<ssize_t>(sizeof hist));
+      ReportByteCounts(data.read.get(), 100 + 997 * static_cast<std::size_t>(i),
+                       results[i].write.get());
     }));
     results[i].write.reset();
   }
   data.read.reset();
   std::string payload = Pattern(kBytes, 11);
-  std::array<std::uint64_t, 256> expected = {};
-  for (char c : payload) ++expected[static_cast<unsigned char>(c)];
   auto written = ipc::write_full(data.write.get(), ipc::as_bytes(payload));
   EXPECT_THAT(written, IsOk());
   data.write.reset();
-  std::array<std::uint64_t, 256> total = {};
+  ByteCounts total = {};
   for (int i = 0; i < kReaders; ++i) {
-    std::array<std::uint64_t, 256> hist = {};
-    std::string raw = ReadExactly(results[i].read.get(), sizeof hist);
-    ASSERT_EQ(raw.size(), sizeof hist) << "reader " << i << " reported nothing";
-    std::memcpy(hist.data(), raw.data(), sizeof hist);
-    for (int v = 0; v < 256; ++v) total[v] += hist[v];
-    EXPECT_CHILD_OK(readers[i]->wait()) << "reader " << i;
+    std::optional<ByteCounts> counts = ReadByteCounts(results[i].read.get());
+    ChildResult st = readers[i]->wait();
+    ASSERT_TRUE(counts.has_value())
+        << "reader " << i << " reported nothing: " << st.describe();
+    for (int v = 0; v < 256; ++v) total[v] += (*counts)[v];
+    EXPECT_CHILD_OK(st) << "reader " << i;
   }
+  ByteCounts expected = CountBytes(payload);
   for (int v = 0; v < 256; ++v)
     EXPECT_EQ(total[v], expected[v]) << "byte value " << v;
 }

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "ipc/testing/eintr.h"
 #include "ipc/testing/test_util.h"
@@ -164,6 +165,35 @@ std::string RaceRecordWriters(
   std::string stream = ReadToEof(read_fd);
   for (auto& w : writers) results->push_back(w->wait());
   return stream;
+}
+
+// ---- several reader processes
+// ------------------------------------------------
+
+ByteCounts CountBytes(const std::string& s) {
+  ByteCounts counts = {};
+  for (char c : s) ++counts[static_cast<unsigned char>(c)];
+  return counts;
+}
+
+void ReportByteCounts(int fd, std::size_t piece, int report) {
+  ByteCounts counts = {};
+  std::vector<unsigned char> buf(piece);
+  for (;;) {
+    ssize_t n = RetryEINTR(::read)(fd, buf.data(), buf.size());
+    if (n <= 0) break;
+    for (ssize_t k = 0; k < n; ++k) ++counts[buf[static_cast<std::size_t>(k)]];
+  }
+  TEST_CHECK(::write(report, counts.data(), sizeof counts) ==
+             static_cast<ssize_t>(sizeof counts));
+}
+
+std::optional<ByteCounts> ReadByteCounts(int report) {
+  ByteCounts counts;
+  std::string raw = ReadExactly(report, sizeof counts);
+  if (raw.size() != sizeof counts) return std::nullopt;
+  std::memcpy(counts.data(), raw.data(), sizeof counts);
+  return counts;
 }
 
 }  // namespace conformance::testing

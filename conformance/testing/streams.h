@@ -8,11 +8,15 @@
 //   std::string s = RaceRecordWriters(r, std::move(w), {4096, 17}, 300,
 //                                     open_writer, write_record, &results);
 //   EXPECT_EQ(CheckRecordStream(s, {4096, 17}, 300), "");
+//   ReportByteCounts(fd, 997, report.write.get());   // in a reader child
+//   std::optional<ByteCounts> got = ReadByteCounts(report.read.get());
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -70,5 +74,21 @@ std::string RaceRecordWriters(
     std::uint32_t per_writer, const std::function<int(int held)>& open_writer,
     const std::function<bool(int, const std::string&)>& write_record,
     std::vector<ipc::testing::ChildResult>* results);
+
+// ---- several reader processes
+// ------------------------------------------------
+
+// How many bytes of each value a reader got.
+using ByteCounts = std::array<std::uint64_t, 256>;
+ByteCounts CountBytes(const std::string& s);
+
+// In a forked reader (TEST_CHECKs): reads `fd` to end of file in pieces of
+// `piece` bytes and writes the counts of the byte values it got to `report`
+// in one write of 2 KiB (<= PIPE_BUF: whole, never mixed with another's).
+void ReportByteCounts(int fd, std::size_t piece, int report);
+
+// The counts a reader wrote to the other end of `report`; nullopt if it wrote
+// none (or a part).
+std::optional<ByteCounts> ReadByteCounts(int report);
 
 }  // namespace conformance::testing
