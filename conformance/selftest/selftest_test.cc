@@ -189,6 +189,13 @@ const std::vector<Shim>& Shims() {
             "sysv_msg_test:MsgOs.NoErrorTruncatesAndRemovesTheMessage",
             "Expected: succeeds with a value that is equal to 4"},
        }},
+      {"nanosleep_stop_not_counted",
+       {
+           {"EINTR-020",
+            "eintr_test:EintrOs."
+            "NanosleepRestartedAfterStopCountsStoppedTimeAsSlept",
+            "the stopped time was not counted as slept"},
+       }},
       {"pidfd_flags_ignored",
        {
            {"SIG-045",
@@ -356,6 +363,12 @@ const std::vector<Shim>& Shims() {
             "eintr_test:Calls/EintrCall.SaRestartRestartsOnlyTheListedCalls/"
             "FifoWriteFull",
             "Value of: (WaitReblocked(call, c.nr))"},
+       }},
+      {"sa_restart_rearms_timeout",
+       {
+           {"EINTR-021",
+            "eintr_test:EintrOs.RestartedTimedCallKeepsItsOriginalTimeout",
+            "a restart re-armed the timeout"},
        }},
       {"shm_not_zeroed",
        {
