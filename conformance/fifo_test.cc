@@ -58,11 +58,10 @@ using ::conformance::testing::CountBytes;
 using ::conformance::testing::FillPipe;
 using ::conformance::testing::kPatience;
 using ::conformance::testing::Pattern;
+using ::conformance::testing::RaceReaders;
 using ::conformance::testing::RaceRecordWriters;
-using ::conformance::testing::ReadByteCounts;
 using ::conformance::testing::ReadToEof;
 using ::conformance::testing::ReadyWithin;
-using ::conformance::testing::ReportByteCounts;
 using ::conformance::testing::RunAsNobody;
 using ::conformance::testing::RunUnrelatedPeer;
 using ::conformance::testing::Unread;
@@ -1316,39 +1315,23 @@ TEST_F(FifoOs, SeveralReaderProcessesConsumeEachByteOnce) {
   ASSERT_THAT(dummy.get(), SyscallSucceeds());
   ipc::Fd w(Open(fifo_, O_WRONLY));
   ASSERT_THAT(w.get(), SyscallSucceeds());
-  ipc::testing::RawPipe ready;
-  std::vector<ipc::testing::RawPipe> results(kReaders);
-  std::vector<std::unique_ptr<Child>> readers;
-  for (int i = 0; i < kReaders; ++i) {
-    readers.push_back(std::make_unique<Child>([&] {
-      w.reset();
-      dummy.reset();
-      // A writer exists: no wait.
-      int fd = ::open(fifo_.c_str(), O_RDONLY | O_CLOEXEC);
-      TEST_CHECK_SUCCESS(fd);
-      TEST_CHECK(::write(ready.write.get(), "r", 1) == 1);
-      ReportByteCounts(fd, 100 + 997 * static_cast<std::size_t>(i),
-                       results[i].write.get());
-    }));
-    results[i].write.reset();
-  }
-  ready.write.reset();
-  char c;
-  for (int i = 0; i < kReaders; ++i)
-    ASSERT_THAT(::read(ready.read.get(), &c, 1), SyscallSucceedsWithValue(1));
-  dummy.reset();  // only the child readers remain
   std::string payload = Pattern(kBytes, 11);
-  EXPECT_THAT(ipc::write_full(w.get(), ipc::as_bytes(payload)), IsOk());
-  w.reset();
-  ByteCounts total = {};
-  for (int i = 0; i < kReaders; ++i) {
-    std::optional<ByteCounts> counts = ReadByteCounts(results[i].read.get());
-    ChildResult st = readers[i]->wait();
-    ASSERT_TRUE(counts.has_value())
-        << "reader " << i << " reported nothing: " << st.describe();
-    for (int v = 0; v < 256; ++v) total[v] += (*counts)[v];
-    EXPECT_CHILD_OK(st) << "reader " << i;
-  }
+  std::vector<ChildResult> results;
+  ByteCounts total = RaceReaders(
+      kReaders,
+      [&] {
+        w.reset();
+        dummy.reset();
+        // A writer exists: no wait.
+        return ::open(fifo_.c_str(), O_RDONLY | O_CLOEXEC);
+      },
+      [&] {
+        dummy.reset();  // only the child readers remain
+        EXPECT_THAT(ipc::write_full(w.get(), ipc::as_bytes(payload)), IsOk());
+        w.reset();
+      },
+      &results);
+  for (const ChildResult& r : results) EXPECT_CHILD_OK(r);
   ByteCounts expected = CountBytes(payload);
   for (int v = 0; v < 256; ++v)
     EXPECT_EQ(total[v], expected[v]) << "byte value " << v;

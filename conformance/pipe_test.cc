@@ -59,13 +59,12 @@ using ::conformance::testing::kPatience;
 using ::conformance::testing::kRecordHeader;
 using ::conformance::testing::MakeRecord;
 using ::conformance::testing::Pattern;
+using ::conformance::testing::RaceReaders;
 using ::conformance::testing::RaceRecordWriters;
-using ::conformance::testing::ReadByteCounts;
 using ::conformance::testing::ReadExactly;
 using ::conformance::testing::ReadProcLong;
 using ::conformance::testing::ReadToEof;
 using ::conformance::testing::ReadyWithin;
-using ::conformance::testing::ReportByteCounts;
 using ::conformance::testing::RunAsNobody;
 using ::conformance::testing::RunPeer;
 using ::conformance::testing::RunUnrelatedPeer;
@@ -1432,30 +1431,23 @@ TEST(PipeOs, SeveralReaderProcessesConsumeEachByteOnce) {
   constexpr int kReaders = 3;
   constexpr std::size_t kBytes = 4 << 20;
   RawPipe data;
-  std::vector<RawPipe> results(kReaders);
-  std::vector<std::unique_ptr<Child>> readers;
-  for (int i = 0; i < kReaders; ++i) {
-    readers.push_back(std::make_unique<Child>([&] {
-      data.write.reset();
-      ReportByteCounts(data.read.get(), 100 + 997 * static_cast<std::size_t>(i),
-                       results[i].write.get());
-    }));
-    results[i].write.reset();
-  }
-  data.read.reset();
   std::string payload = Pattern(kBytes, 11);
-  auto written = ipc::write_full(data.write.get(), ipc::as_bytes(payload));
-  EXPECT_THAT(written, IsOk());
-  data.write.reset();
-  ByteCounts total = {};
-  for (int i = 0; i < kReaders; ++i) {
-    std::optional<ByteCounts> counts = ReadByteCounts(results[i].read.get());
-    ChildResult st = readers[i]->wait();
-    ASSERT_TRUE(counts.has_value())
-        << "reader " << i << " reported nothing: " << st.describe();
-    for (int v = 0; v < 256; ++v) total[v] += (*counts)[v];
-    EXPECT_CHILD_OK(st) << "reader " << i;
-  }
+  std::vector<ChildResult> results;
+  ByteCounts total = RaceReaders(
+      kReaders,
+      [&] {
+        data.write.reset();
+        return data.read.get();
+      },
+      [&] {
+        data.read.reset();
+        auto written =
+            ipc::write_full(data.write.get(), ipc::as_bytes(payload));
+        EXPECT_THAT(written, IsOk());
+        data.write.reset();
+      },
+      &results);
+  for (const ChildResult& r : results) EXPECT_CHILD_OK(r);
   ByteCounts expected = CountBytes(payload);
   for (int v = 0; v < 256; ++v)
     EXPECT_EQ(total[v], expected[v]) << "byte value " << v;

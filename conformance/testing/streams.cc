@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "gtest/gtest.h"
 #include "ipc/testing/eintr.h"
 #include "ipc/testing/test_util.h"
 
@@ -194,6 +195,44 @@ std::optional<ByteCounts> ReadByteCounts(int report) {
   if (raw.size() != sizeof counts) return std::nullopt;
   std::memcpy(counts.data(), raw.data(), sizeof counts);
   return counts;
+}
+
+ByteCounts RaceReaders(int readers, const std::function<int()>& open_reader,
+                       const std::function<void()>& feed,
+                       std::vector<ipc::testing::ChildResult>* results) {
+  ipc::testing::RawPipe ready;
+  std::vector<ipc::testing::RawPipe> reports(static_cast<std::size_t>(readers));
+  std::vector<std::unique_ptr<ipc::testing::Child>> children;
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    children.push_back(std::make_unique<ipc::testing::Child>([&] {
+      ready.read.reset();
+      int fd = open_reader();
+      TEST_PCHECK(fd >= 0);
+      TEST_CHECK(::write(ready.write.get(), "r", 1) == 1);
+      ready.write.reset();
+      ReportByteCounts(fd, 100 + 997 * i, reports[i].write.get());
+    }));
+    reports[i].write.reset();  // later readers must not hold it
+  }
+  ready.write.reset();
+  char c;
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    if (RetryEINTR(::read)(ready.read.get(), &c, 1) != 1)
+      break;  // a reader that died early: its result says why
+  }
+  feed();
+  ByteCounts total = {};
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    std::optional<ByteCounts> counts = ReadByteCounts(reports[i].read.get());
+    results->push_back(children[i]->wait());
+    if (!counts) {
+      ADD_FAILURE() << "reader " << i
+                    << " reported nothing: " << results->back().describe();
+      continue;
+    }
+    for (std::size_t v = 0; v < total.size(); ++v) total[v] += (*counts)[v];
+  }
+  return total;
 }
 
 }  // namespace conformance::testing

@@ -8,8 +8,7 @@
 //   std::string s = RaceRecordWriters(r, std::move(w), {4096, 17}, 300,
 //                                     open_writer, write_record, &results);
 //   EXPECT_EQ(CheckRecordStream(s, {4096, 17}, 300), "");
-//   ReportByteCounts(fd, 997, report.write.get());   // in a reader child
-//   std::optional<ByteCounts> got = ReadByteCounts(report.read.get());
+//   ByteCounts got = RaceReaders(3, open_reader, feed, &results);
 #pragma once
 
 #include <array>
@@ -90,5 +89,16 @@ void ReportByteCounts(int fd, std::size_t piece, int report);
 // The counts a reader wrote to the other end of `report`; nullopt if it wrote
 // none (or a part).
 std::optional<ByteCounts> ReadByteCounts(int report);
+
+// Forks `readers` reader processes. Each gets its descriptor from
+// `open_reader()` (run in the child: it also closes what the child must not
+// hold), says it is ready, reads to end of file in pieces of 100 + 997 * i
+// bytes (so reads of different sizes compete) and reports its ByteCounts.
+// Once all are ready, this process calls `feed()` (write the data, close every
+// write end it holds), then adds up the counts (a reader that reported none is
+// a test failure). `results` gets each reader's ChildResult.
+ByteCounts RaceReaders(int readers, const std::function<int()>& open_reader,
+                       const std::function<void()>& feed,
+                       std::vector<ipc::testing::ChildResult>* results);
 
 }  // namespace conformance::testing
