@@ -308,12 +308,13 @@ struct Ownership {
 // (or after about 5 s of trying); returns how many were killed.
 int kill_leftovers(const Ownership& own) {
   pid_t self = ::getpid();
-  std::vector<pid_t> killed;
+  std::vector<KnownChild> killed;
+  auto dead = [](char state) { return state == 'Z' || state == 'X'; };
   for (int round = 0; round < 5000; ++round) {
     // The group as a whole once /proc has been read (so that the count
     // includes its members), for members /proc does not show.
     if (round == 1) ::kill(-own.program, SIGKILL);
-    bool alive_elsewhere = false;
+    bool waiting = false;  // for a process that is not ours to reap to die
     bool found = false;
     for (pid_t pid : all_pids()) {
       if (pid == self || pid == own.program) continue;
@@ -321,22 +322,32 @@ int kill_leftovers(const Ownership& own) {
       if (!read_proc_stat(pid, &st)) continue;  // gone meanwhile
       bool ours = st.ppid == self;
       // A zombie that is not ours to reap is dead already.
-      if ((st.state == 'Z' || st.state == 'X') && !ours) continue;
+      if (dead(st.state) && !ours) continue;
       if (!own.owns(pid, st)) continue;
       found = true;
       ::kill(pid, SIGKILL);
-      if (std::find(killed.begin(), killed.end(), pid) == killed.end())
-        killed.push_back(pid);
+      bool known = false;
+      for (const KnownChild& k : killed)
+        known = known || (k.pid == pid && k.starttime == st.starttime);
+      if (!known) killed.push_back({pid, st.starttime});
       if (ours) {
         // SIGKILLed (or a zombie already): it is sure to be reapable.
         while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
         }
       } else {
-        alive_elsewhere = true;  // dies soon; its parent reaps it
+        waiting = true;  // dies soon; its parent reaps it
       }
     }
-    if (!found && round > 0) break;
-    if (alive_elsewhere) {
+    // A process on its way out no longer shows its environment: those
+    // killed stay waited for until they are zombies or gone.
+    for (const KnownChild& k : killed) {
+      ProcStat st;
+      if (read_proc_stat(k.pid, &st) && st.starttime == k.starttime &&
+          st.ppid != self && !dead(st.state))
+        waiting = true;
+    }
+    if (!found && !waiting && round > 0) break;
+    if (waiting) {
       struct timespec ts = {0, 1000 * 1000};
       ::nanosleep(&ts, nullptr);
     }
