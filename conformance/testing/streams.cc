@@ -74,10 +74,6 @@ int Unread(int fd) {
 
 // ---- records ----------------------------------------------------------------
 
-namespace {
-constexpr std::size_t kRecordHeader = 8;
-}  // namespace
-
 std::string MakeRecord(std::uint8_t writer, std::uint32_t seq,
                        std::size_t len) {
   std::string r(len, static_cast<char>((writer * 37 + seq) & 0xff));

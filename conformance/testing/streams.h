@@ -48,6 +48,7 @@ int Unread(int fd);
 
 // A record: 0xA5, writer, u16 length, u32 sequence, then filler bytes that
 // depend on (writer, sequence). Any interleaving or tear breaks the parse.
+inline constexpr std::size_t kRecordHeader = 8;  // the bytes before the filler
 std::string MakeRecord(std::uint8_t writer, std::uint32_t seq, std::size_t len);
 
 // "" if `stream` is a sequence of whole records, writer w's of length
