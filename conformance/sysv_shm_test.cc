@@ -154,6 +154,16 @@ class Reservation {
   char* base_;
 };
 
+// In a reservation of 3 * SHMLBA bytes: the SHMLBA-aligned address after its
+// first SHMLBA, with that page unmapped so that shmat may use it; nullptr if
+// munmap fails.
+char* FreeAlignedPage(const Reservation& r) {
+  auto aligned = reinterpret_cast<char*>(
+      (reinterpret_cast<std::uintptr_t>(r.page(SHMLBA / kPage)) / SHMLBA) *
+      SHMLBA);
+  return ::munmap(aligned, kPage) == 0 ? aligned : nullptr;
+}
+
 // IPC_STAT; fails the test (and returns zeros) if the call fails.
 struct shmid_ds Stat(int id) {
   struct shmid_ds ds = {};
@@ -682,12 +692,10 @@ TEST(ShmLayer, ReadAndWriteAtArbitraryOffsetsWithBoundsChecks) {
 TEST(ShmOs, AttachAtAlignedAddressUsesIt) {
   Segment seg(::shmget(IPC_PRIVATE, kPage, IPC_CREAT | 0600));
   ASSERT_THAT(seg.id(), SyscallSucceeds());
-  std::size_t lba_pages = SHMLBA / kPage;
-  Reservation r(3 * lba_pages);
+  Reservation r(3 * SHMLBA / kPage);
   ASSERT_TRUE(r.ok());
-  auto aligned = reinterpret_cast<char*>(
-      (reinterpret_cast<std::uintptr_t>(r.page(lba_pages)) / SHMLBA) * SHMLBA);
-  ASSERT_THAT(::munmap(aligned, kPage), SyscallSucceeds());
+  char* aligned = FreeAlignedPage(r);
+  ASSERT_NE(aligned, nullptr) << "munmap: " << std::strerror(errno);
   Attachment at(::shmat(seg.id(), aligned, 0));
   ASSERT_TRUE(at.ok()) << std::strerror(errno);
   EXPECT_EQ(at.get(), aligned);
@@ -698,12 +706,10 @@ TEST(ShmOs, AttachAtAlignedAddressUsesIt) {
 TEST(ShmOs, UnalignedAddressIsRoundedWithShmRndAndRefusedWithout) {
   Segment seg(::shmget(IPC_PRIVATE, kPage, IPC_CREAT | 0600));
   ASSERT_THAT(seg.id(), SyscallSucceeds());
-  std::size_t lba_pages = SHMLBA / kPage;
-  Reservation r(3 * lba_pages);
+  Reservation r(3 * SHMLBA / kPage);
   ASSERT_TRUE(r.ok());
-  auto aligned = reinterpret_cast<char*>(
-      (reinterpret_cast<std::uintptr_t>(r.page(lba_pages)) / SHMLBA) * SHMLBA);
-  ASSERT_THAT(::munmap(aligned, kPage), SyscallSucceeds());
+  char* aligned = FreeAlignedPage(r);
+  ASSERT_NE(aligned, nullptr) << "munmap: " << std::strerror(errno);
   EXPECT_EQ(::shmat(seg.id(), aligned + 123, 0), kShmFailed);
   EXPECT_EQ(errno, EINVAL);
   Attachment at(::shmat(seg.id(), aligned + 123, SHM_RND));

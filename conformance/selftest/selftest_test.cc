@@ -116,6 +116,24 @@ const std::vector<Shim>& Shims() {
            {"SHM-033", "sysv_shm_test:ShmOs.IpcSetChangesModeAndOwnerAndCtime",
             "Expected: (after.shm_ctime) > (created)"},
        }},
+      // The same: every test here hands an object to uid 65534.
+      {"ipc_set_keeps_owner",
+       {
+           {"MSG-044", "sysv_msg_test:MsgOs.IpcSetChangesModeOwnerAndQbytes",
+            "after.msg_perm.uid"},
+           {"MSG-045",
+            "sysv_msg_test:MsgOs.RaisingQbytesAboveMsgmnbNeedsPrivilege",
+            "TEST_CHECK_SUCCESS(::msgctl(q.id(), IPC_STAT, &d)) failed: "
+            "EACCES"},
+           {"MSG-045",
+            "sysv_msg_test:MsgLayer.SetQbytesAboveMsgmnbUnprivilegedFailsEperm",
+            "TEST_CHECK(s.error().code() == EPERM) failed"},
+           {"MSG-047", "sysv_msg_test:MsgOs.NewOwnerMayRemove",
+            "TEST_CHECK_SUCCESS(::msgctl(q.id(), IPC_RMID, nullptr)) failed: "
+            "EPERM"},
+           {"SHM-033", "sysv_shm_test:ShmOs.IpcSetChangesModeAndOwnerAndCtime",
+            "after.shm_perm.uid"},
+       }},
       {"ipc_stat_dirty_time",
        {
            {"MSG-009", "sysv_msg_test:MsgLayer.StatOfNewQueue", "st.stime"},
