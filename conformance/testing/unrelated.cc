@@ -104,9 +104,31 @@ bool drain(std::vector<std::pair<int, std::string*>> fds,
 
 // Waits until `pid` has exited (a zombie counts: it is init's to reap), at
 // most `patience`. True if it is gone.
+// Without pidfd_open (gVisor's 2022 release, Linux < 5.3) it watches the
+// state letter in /proc/<pid>/stat instead.
 bool wait_gone(pid_t pid, std::chrono::milliseconds patience) {
   if (pid <= 0) return true;
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0 && errno == ENOSYS) {
+    auto deadline = std::chrono::steady_clock::now() + patience;
+    std::string path = "/proc/" + std::to_string(pid) + "/stat";
+    for (;;) {
+      char buf[512];
+      ssize_t n = -1;
+      int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd >= 0) {
+        n = ::read(fd, buf, sizeof buf - 1);
+        ::close(fd);
+      }
+      if (n <= 0) return true;  // gone
+      buf[n] = '\0';
+      const char* close = std::strrchr(buf, ')');
+      if (close != nullptr && (close[2] == 'Z' || close[2] == 'X')) return true;
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      struct timespec ts = {0, 1000 * 1000};
+      ::nanosleep(&ts, nullptr);
+    }
+  }
   if (pidfd < 0) return errno == ESRCH;
   struct pollfd p = {pidfd, POLLIN, 0};
   int r;
