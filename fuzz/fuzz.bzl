@@ -14,10 +14,38 @@ target NAME it declares:
                    with its dictionary, max_len, timeout and a writable corpus
                    copy under $FUZZ_OUT (default /tmp/ipct-fuzz/NAME)
 
+Like rules_fuzzing, the inputs follow from the name: the seed corpus is
+corpus/NAME/, past crashes are crashes/NAME/, and the dictionary is NAME.dict
+when that file exists (`dictionary` names another one). fuzz/oss-fuzz/targets.py
+reads fuzz/BUILD without Bazel and mirrors these defaults: keep them in step.
+
 Bazel 4 Starlark has no nested functions; everything is top level.
 """
 
-def ipc_fuzz_target(name, srcs, deps = [], max_len = 4096, timeout_s = 10, dict = None, extra_args = [], size = "small"):
+def ipc_fuzz_target(
+        name,
+        srcs,
+        deps = [],
+        dictionary = None,
+        max_len = 4096,
+        timeout_s = 10,
+        extra_args = [],
+        size = "small"):
+    """Declares NAME_lib, NAME, NAME_regression and NAME_run (above).
+
+    Args:
+      name: the target's name; also names its corpus, crashes and dictionary.
+      srcs: the file(s) defining LLVMFuzzerTestOneInput.
+      deps: what the target function uses.
+      dictionary: a libFuzzer dictionary; default NAME.dict if it exists.
+      max_len: libFuzzer's -max_len for NAME_run (and OSS-Fuzz's .options).
+      timeout_s: libFuzzer's -timeout in seconds, the same way.
+      extra_args: further libFuzzer flags, the same way.
+      size: the size of NAME_regression.
+    """
+    if dictionary == None:
+        found = native.glob([name + ".dict"], allow_empty = True)
+        dictionary = found[0] if found else None
     lib = name + "_lib"
     native.cc_library(
         name = lib,
@@ -61,9 +89,9 @@ def ipc_fuzz_target(name, srcs, deps = [], max_len = 4096, timeout_s = 10, dict 
         "-max_len=%d" % max_len,
         "-timeout=%d" % timeout_s,
     ] + extra_args
-    if dict:
-        data.append(dict)
-        args.append("-dict=$(rootpath " + dict + ")")
+    if dictionary:
+        data.append(dictionary)
+        args.append("-dict=$(rootpath " + dictionary + ")")
     native.sh_binary(
         name = name + "_run",
         srcs = ["//fuzz:run_fuzzer.sh"],

@@ -38,10 +38,15 @@ def load_package(root, pkg, cache):
             rules[name] = dict(kind=kind, name=name, **attrs)
         return rule
 
-    def ipc_fuzz_target(name, srcs, deps=(), max_len=4096, timeout_s=10, dict=None,
+    # fuzz/fuzz.bzl's macro with its defaults: the dictionary is NAME.dict
+    # when that file exists.
+    def ipc_fuzz_target(name, srcs, deps=(), dictionary=None, max_len=4096, timeout_s=10,
                         extra_args=(), size="small"):
+        if dictionary is None:
+            found = glob([name + ".dict"])
+            dictionary = found[0] if found else None
         rules[name] = {"kind": "ipc_fuzz_target", "name": name, "srcs": list(srcs), "deps": list(deps),
-                       "max_len": max_len, "timeout_s": timeout_s, "dict": dict,
+                       "max_len": max_len, "timeout_s": timeout_s, "dict": dictionary,
                        "extra_args": list(extra_args)}
 
     def glob(include, exclude=(), allow_empty=True):
