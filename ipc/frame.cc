@@ -84,17 +84,24 @@ std::string hex(std::uint32_t v, int digits) {
 
 }  // namespace
 
+// The header of a frame carrying `payload` into out (kFrameHeaderSize bytes).
+static void encode_header(std::byte* out, std::uint16_t type,
+                          std::span<const std::byte> payload,
+                          FrameFormat format) {
+  put_u16(&out[0], magic_of(format));
+  put_u16(&out[2], type);
+  put_u32(&out[4], static_cast<std::uint32_t>(payload.size()));
+  put_u32(&out[8], format == FrameFormat::kChecked ? frame_crc(&out[2], payload)
+                                                   : header_crc(out));
+}
+
 // Header and payload into out (kFrameHeaderSize + payload.size() bytes).
 static void encode_into(std::byte* out, std::uint16_t type,
                         std::span<const std::byte> payload,
                         FrameFormat format) {
-  put_u16(&out[0], magic_of(format));
-  put_u16(&out[2], type);
-  put_u32(&out[4], static_cast<std::uint32_t>(payload.size()));
+  encode_header(out, type, payload, format);
   if (!payload.empty())
     std::memcpy(&out[kFrameHeaderSize], payload.data(), payload.size());
-  put_u32(&out[8], format == FrameFormat::kChecked ? frame_crc(&out[2], payload)
-                                                   : header_crc(out));
 }
 
 std::vector<std::byte> encode_frame(std::uint16_t type,
@@ -253,22 +260,30 @@ Status write_frame(int fd, std::uint16_t type,
         "payload larger than the limit of " + std::to_string(limit) + " bytes");
   }
   // Frames up to kScratch bytes are assembled in a per-thread page buffer (no
-  // allocation, no zero-fill), larger ones in a vector of their own.
+  // allocation, no zero-fill) and written at once. Larger ones are more than
+  // PIPE_BUF anyway, so no single write keeps them whole: the header goes
+  // first, then the payload from the caller's memory (no copy, so no
+  // allocation the payload's size could make fail).
   constexpr std::size_t kScratch = 64 * 1024 + kFrameHeaderSize;
   const std::size_t total = kFrameHeaderSize + payload.size();
-  std::vector<std::byte> large;
-  std::byte* out;
   if (total <= kScratch) {
     thread_local std::unique_ptr<std::byte[]> scratch;
     if (!scratch) scratch = make_page_buffer(kScratch);
-    out = page_buffer_start(scratch.get());
-  } else {
-    large.resize(total);
-    out = large.data();
+    std::byte* out = page_buffer_start(scratch.get());
+    encode_into(out, type, payload, format);
+    if (auto n = write_full(fd, {out, total}, deadline); !n)
+      return std::move(n).error();
+    return ok_status();
   }
-  encode_into(out, type, payload, format);
-  if (auto n = write_full(fd, {out, total}, deadline); !n)
+  std::array<std::byte, kFrameHeaderSize> header;
+  encode_header(header.data(), type, payload, format);
+  if (auto n = write_full(fd, header, deadline); !n)
     return std::move(n).error();
+  if (auto n = write_full(fd, payload, deadline); !n) {
+    Error error = std::move(n).error();
+    std::size_t done = kFrameHeaderSize + error.transferred();
+    return std::move(error).with_transferred(done);
+  }
   return ok_status();
 }
 

@@ -128,9 +128,10 @@ class FrameDecoder {
   std::optional<Error> error_;
 };
 
-// Writes one frame with a single write_full (so atomically when header +
-// payload <= PIPE_BUF). EMSGSIZE, nothing written, if the payload is larger
-// than max_payload.
+// Writes one frame: with a single write_full up to 64 KiB of payload (so
+// atomically when header + payload <= PIPE_BUF), a larger one as the header
+// then the payload, straight from `payload` (never copied). EMSGSIZE,
+// nothing written, if the payload is larger than max_payload.
 Status write_frame(int fd, std::uint16_t type,
                    std::span<const std::byte> payload, std::size_t max_payload,
                    Deadline deadline = kNoDeadline,
