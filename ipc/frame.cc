@@ -15,11 +15,10 @@ namespace ipc {
 namespace {
 
 // I/O buffers (write_frame's scratch, FrameReader's read-ahead) start 64
-// bytes into a page. Measured on this project's AMD EPYC machines: at the page
-// offset malloc gives a 16 KiB block (16), copying a 4 KiB payload out of it
-// into a freshly allocated vector (page offset 16 as well) made a framed 4 KiB
-// round trip 5.4 us instead of 1.6-2.3 us (4K aliasing between source and
-// destination).
+// bytes into a page: at the page offset malloc gives a 16 KiB block (16),
+// copying a 4 KiB payload out of it into a freshly allocated vector (page
+// offset 16 as well) suffers 4K aliasing between source and destination
+// (what it cost: docs/performance.md, pipe_bench).
 constexpr std::size_t kPage = 4096, kPageOffset = 64;
 
 // Storage for a page buffer of `size` bytes; page_buffer_start() finds it.
