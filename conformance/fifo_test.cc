@@ -6,7 +6,7 @@
 // Every test names the deviation it catches in its comment. Blocking is
 // observed through /proc (BackgroundCall::wait_blocked, fault/blocked.h), never
 // guessed with a sleep; signals reach a blocked open() only through
-// fault::interrupt_when_blocked; children report through exit codes. The
+// fault::interrupt_when_blocked; forked children check with TEST_CHECK. The
 // "unrelated process" tests use the separately exec'd peer program, which
 // shares nothing with the test but the FIFO's path.
 #include "ipc/fifo.h"
@@ -31,6 +31,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,20 +50,24 @@
 
 namespace {
 
-using ::conformance::testing::CouldNotSetUp;
-using ::conformance::testing::kCannotSetUp;
-
+using ::conformance::testing::AsWritableBytes;
+using ::conformance::testing::BackgroundCall;
+using ::conformance::testing::ByteCounts;
+using ::conformance::testing::CheckRecordStream;
+using ::conformance::testing::CountBytes;
 using ::conformance::testing::FillPipe;
-using ::conformance::testing::Unread;
-
+using ::conformance::testing::kPatience;
+using ::conformance::testing::Pattern;
+using ::conformance::testing::RaceReaders;
+using ::conformance::testing::RaceRecordWriters;
 using ::conformance::testing::ReadToEof;
 using ::conformance::testing::ReadyWithin;
+using ::conformance::testing::RunAsNobody;
 using ::conformance::testing::RunUnrelatedPeer;
-
-using ::conformance::testing::BackgroundCall;
-using ::conformance::testing::kill_and_reap;
-using ::conformance::testing::kPatience;
-using ::conformance::testing::wait_exit;
+using ::conformance::testing::Unread;
+using ::ipc::testing::Child;
+using ::ipc::testing::ChildKilledBy;
+using ::ipc::testing::ChildResult;
 using ::ipc::testing::CountingHandler;
 using ::ipc::testing::DescribeWaitStatus;
 using ::ipc::testing::DropPrivileges;
@@ -95,18 +101,6 @@ bool OpenBothEnds(const std::string& path, ipc::Fd& r, ipc::Fd& w,
   if (!w) return false;
   if (!nonblocking_read) return ::fcntl(r.get(), F_SETFL, O_RDONLY) == 0;
   return true;
-}
-
-// Deterministic, position-dependent bytes.
-std::string Pattern(std::size_t n, unsigned seed = 1) {
-  std::string s(n, '\0');
-  for (std::size_t i = 0; i < n; ++i)
-    s[i] = static_cast<char>((i * 131 + seed * 17 + i / 251) & 0xff);
-  return s;
-}
-
-std::span<std::byte> AsWritableBytes(std::string& s) {
-  return {reinterpret_cast<std::byte*>(s.data()), s.size()};
 }
 
 // Lets a runtime that defers signal handlers (TSan) run a pending one.
@@ -232,26 +226,26 @@ TEST_F(FifoLayer, MakeFifoCreatesOwnerOnlyFifo) {
 // Catches: umask ignored, or bits added beyond `mode`. umask is per process, so
 // the checks run in a child.
 TEST_F(FifoOs, PermissionBitsAreModeMaskedByUmask) {
-  std::string d = dir_.path();
-  int status = RunInChild([&] {
-    struct Case {
-      mode_t umask, mode, expected;
-    };
-    int i = 0;
-    for (Case c : {Case{022, 0666, 0644}, Case{077, 0666, 0600},
-                   Case{0, 0777, 0777}, Case{027, 0640, 0640}}) {
+  struct Case {
+    mode_t umask, mode, expected;
+    std::string path;
+  };
+  std::vector<Case> cases = {{022, 0666, 0644, dir_.file("m0")},
+                             {077, 0666, 0600, dir_.file("m1")},
+                             {0, 0777, 0777, dir_.file("m2")},
+                             {027, 0640, 0640, dir_.file("m3")}};
+  EXPECT_CHILD_OK(RunInChild([&] {
+    for (const Case& c : cases) {
       ::umask(c.umask);
-      std::string p = d + "/m" + std::to_string(i);
-      struct stat st;
-      if (::mkfifo(p.c_str(), c.mode) != 0 || ::stat(p.c_str(), &st) != 0)
-        return 20 + i;
-      if ((st.st_mode & 07777) != c.expected) return 10 + i;
-      ++i;
+      TEST_CHECK_SUCCESS(::mkfifo(c.path.c_str(), c.mode));
     }
-    return 0;
-  });
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (10+i: wrong mode for case i)";
+  }));
+  for (const Case& c : cases) {
+    struct stat st;
+    ASSERT_THAT(::stat(c.path.c_str(), &st), SyscallSucceeds());
+    EXPECT_EQ(st.st_mode & 07777, c.expected)
+        << std::oct << "umask " << c.umask << ", mode " << c.mode;
+  }
 }
 
 // Catches: a FIFO in a set-group-ID directory not taking the directory's group
@@ -280,14 +274,13 @@ TEST_F(FifoOs, GroupFollowsSetgidDirectory) {
 // Catches: make_fifo widening the mode past the umask.
 TEST_F(FifoLayer, MakeFifoModeIsMaskedByUmask) {
   std::string p = dir_.file("masked");
-  int status = RunInChild([&] {
+  EXPECT_CHILD_OK(RunInChild([&] {
     ::umask(027);
-    if (!ipc::make_fifo(p, 0666).ok()) return 1;
+    TEST_CHECK(ipc::make_fifo(p, 0666).ok());
     struct stat st;
-    if (::stat(p.c_str(), &st) != 0) return 2;
-    return (st.st_mode & 07777) == 0640 ? 0 : 3;
-  });
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK_SUCCESS(::stat(p.c_str(), &st));
+    TEST_CHECK((st.st_mode & 07777) == 0640);
+  }));
 }
 
 // ---- FIFO-003 existing path ------------------------------------------------
@@ -369,16 +362,11 @@ TEST_F(FifoOs, MkfifoInUnwritableDirectoryFailsEacces) {
   ipc::Fd rw_fd(::open(rw.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   ASSERT_THAT(ro_fd.get(), SyscallSucceeds());
   ASSERT_THAT(rw_fd.get(), SyscallSucceeds());
-  int status = RunInChild([&] {
-    if (!DropPrivileges()) return kCannotSetUp;
-    if (::mkfifoat(rw_fd.get(), "ok", 0600) != 0)
-      return 1;  // writable: works unprivileged
-    if (::mkfifoat(ro_fd.get(), "f", 0600) == 0) return 3;
-    return errno == EACCES ? 0 : 4;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (3 = created, 4 = other errno)";
+  EXPECT_CHILD_OK(RunAsNobody([&] {
+    // Writable: works unprivileged.
+    TEST_CHECK_SUCCESS(::mkfifoat(rw_fd.get(), "ok", 0600));
+    TEST_CHECK_ERRNO(::mkfifoat(ro_fd.get(), "f", 0600), EACCES);
+  }));
 }
 
 // Catches: a FIFO created on a read-only filesystem. Uses a read-only tmpfs in
@@ -386,18 +374,15 @@ TEST_F(FifoOs, MkfifoInUnwritableDirectoryFailsEacces) {
 TEST_F(FifoOs, MkfifoOnReadOnlyFilesystemFailsErofs) {
   std::string mnt = dir_.file("rofs");
   ASSERT_THAT(::mkdir(mnt.c_str(), 0700), SyscallSucceeds());
-  int status = RunInChild([&] {
-    if (::unshare(CLONE_NEWNS) != 0) return kCannotSetUp;
-    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-      return kCannotSetUp;
-    if (::mount("ipct-ro", mnt.c_str(), "tmpfs", MS_RDONLY, nullptr) != 0)
-      return kCannotSetUp;
-    if (::mkfifo((mnt + "/f").c_str(), 0600) == 0) return 1;
-    return errno == EROFS ? 0 : 2;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot mount a read-only tmpfs";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (1 = created, 2 = other errno)";
+  std::string node = mnt + "/f";
+  EXPECT_CHILD_OK(RunInChild([&] {
+    CHILD_SKIP_UNLESS(
+        ::unshare(CLONE_NEWNS) == 0 &&
+            ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+            ::mount("ipct-ro", mnt.c_str(), "tmpfs", MS_RDONLY, nullptr) == 0,
+        "cannot mount a read-only tmpfs");
+    TEST_CHECK_ERRNO(::mkfifo(node.c_str(), 0600), EROFS);
+  }));
 }
 
 TEST_F(FifoLayer, MakeFifoInMissingDirectoryFailsEnoent) {
@@ -425,22 +410,17 @@ bool DropCapMknod() {
 
 // Catches: FIFO creation requiring CAP_MKNOD, or device nodes not requiring it.
 TEST_F(FifoOs, FifoNeedsNoCapMknodButDevicesDo) {
-  std::string d = dir_.path();
-  int status = RunInChild([&] {
-    if (!DropCapMknod()) return kCannotSetUp;
-    if (::mknod((d + "/f").c_str(), S_IFIFO | 0600, 0) != 0) return 1;
-    if (::mkfifo((d + "/g").c_str(), 0600) != 0) return 2;
-    if (::mknod((d + "/c").c_str(), S_IFCHR | 0600, makedev(1, 3)) == 0 ||
-        errno != EPERM)
-      return 3;
-    if (::mknod((d + "/b").c_str(), S_IFBLK | 0600, makedev(7, 0)) == 0 ||
-        errno != EPERM)
-      return 4;
-    return 0;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "capset refused";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (1/2 = FIFO refused, 3/4 = device allowed)";
+  std::string f = dir_.file("f"), g = dir_.file("g"), chr = dir_.file("c"),
+              blk = dir_.file("b");
+  EXPECT_CHILD_OK(RunInChild([&] {
+    CHILD_SKIP_UNLESS(DropCapMknod(), "capset refused");
+    TEST_CHECK_SUCCESS(::mknod(f.c_str(), S_IFIFO | 0600, 0));
+    TEST_CHECK_SUCCESS(::mkfifo(g.c_str(), 0600));
+    TEST_CHECK_ERRNO(::mknod(chr.c_str(), S_IFCHR | 0600, makedev(1, 3)),
+                     EPERM);
+    TEST_CHECK_ERRNO(::mknod(blk.c_str(), S_IFBLK | 0600, makedev(7, 0)),
+                     EPERM);
+  }));
 }
 
 // Catches: FIFO creation refused to an ordinary user (uid nobody).
@@ -448,15 +428,15 @@ TEST_F(FifoOs, UnprivilegedUserCreatesFifo) {
   std::string open_dir = dir_.file("open");
   ASSERT_THAT(::mkdir(open_dir.c_str(), 0777), SyscallSucceeds());
   ASSERT_THAT(::chmod(open_dir.c_str(), 0777), SyscallSucceeds());
-  int status = RunInChild([&] {
-    if (!EnterAndDropPrivileges(open_dir)) return kCannotSetUp;
-    if (::mkfifo("mine", 0600) != 0) return 1;
+  EXPECT_CHILD_OK(RunInChild([&] {
+    CHILD_SKIP_UNLESS(EnterAndDropPrivileges(open_dir),
+                      "cannot drop privileges here");
+    TEST_CHECK_SUCCESS(::mkfifo("mine", 0600));
     struct stat st;
-    if (::stat("mine", &st) != 0 || !S_ISFIFO(st.st_mode)) return 2;
-    return st.st_uid == kNobody ? 0 : 3;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK_SUCCESS(::stat("mine", &st));
+    TEST_CHECK(S_ISFIFO(st.st_mode));
+    TEST_CHECK(st.st_uid == kNobody);
+  }));
 }
 
 // ---- FIFO-006 invalid file type --------------------------------------------
@@ -971,16 +951,15 @@ TEST_F(FifoOs, WriteWithoutReaderKillsWithSigpipe) {
   ipc::Fd r, w;
   ASSERT_TRUE(OpenBothEnds(fifo_, r, w));
   r.reset();
-  int status = RunInChild([&] {
-    ::signal(SIGPIPE, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ssize_t n = ::write(w.get(), "x", 1);
-    return n < 0 ? 10 + (errno == EPIPE ? 1 : 0) : 2;
-  });
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE)
-      << DescribeWaitStatus(status);
+  EXPECT_THAT(RunInChild([&] {
+                ::signal(SIGPIPE, SIG_DFL);
+                sigset_t none;
+                sigemptyset(&none);
+                ::sigprocmask(SIG_SETMASK, &none, nullptr);
+                TEST_CHECK_ERRNO(::write(w.get(), "x", 1), EPIPE);
+                TEST_FAIL("the write failed EPIPE without SIGPIPE");
+              }),
+              ChildKilledBy(SIGPIPE));
 }
 
 // Catches: a write "succeeding" into a FIFO nobody can read (SIGPIPE ignored).
@@ -1056,15 +1035,14 @@ TEST_F(FifoOs, UnreadDataSurvivesWhileAnyDescriptorStaysOpen) {
 // Catches: the node removed when its creator exits or its last user closes.
 TEST_F(FifoOs, NodePersistsAfterCreatorExitsUntilUnlinked) {
   std::string p = dir_.file("by_child");
-  int status = RunInChild([&] {
-    if (::mkfifo(p.c_str(), 0600) != 0) return 1;
+  ASSERT_CHILD_OK(RunInChild([&] {
+    TEST_CHECK_SUCCESS(::mkfifo(p.c_str(), 0600));
     int r = ::open(p.c_str(), O_RDONLY | O_NONBLOCK);
+    TEST_CHECK_SUCCESS(r);
     int w = ::open(p.c_str(), O_WRONLY);
-    return r >= 0 && w >= 0 && ::write(w, "z", 1) == 1
-               ? 0
-               : 2;  // exits with both open
-  });
-  ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK_SUCCESS(w);
+    TEST_CHECK(::write(w, "z", 1) == 1);  // exits with both open
+  }));
   struct stat st;
   ASSERT_THAT(::stat(p.c_str(), &st), SyscallSucceeds());
   EXPECT_TRUE(S_ISFIFO(st.st_mode));
@@ -1225,21 +1203,14 @@ TEST_F(FifoOs, OpenWithoutPermissionFailsEacces) {
   }
   ASSERT_THAT(::chmod((d + "/wo").c_str(), 0200), SyscallSucceeds());
   ASSERT_THAT(::chmod((d + "/ro").c_str(), 0400), SyscallSucceeds());
-  int status = RunInChild([&] {
-    if (!EnterAndDropPrivileges(d)) return kCannotSetUp;
-    if (::open("wo", O_RDONLY | O_NONBLOCK | O_CLOEXEC) >= 0 || errno != EACCES)
-      return 1;
-    if (::open("wo", O_WRONLY | O_NONBLOCK | O_CLOEXEC) >= 0 || errno != ENXIO)
-      return 2;
-    if (::open("ro", O_WRONLY | O_NONBLOCK | O_CLOEXEC) >= 0 || errno != EACCES)
-      return 3;
-    if (::open("ro", O_RDONLY | O_NONBLOCK | O_CLOEXEC) < 0) return 4;
-    if (::open("ro", O_RDWR | O_CLOEXEC) >= 0 || errno != EACCES) return 5;
-    return 0;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (odd = EACCES missing, even = wrong refusal)";
+  EXPECT_CHILD_OK(RunInChild([&] {
+    CHILD_SKIP_UNLESS(EnterAndDropPrivileges(d), "cannot drop privileges here");
+    TEST_CHECK_ERRNO(::open("wo", O_RDONLY | O_NONBLOCK | O_CLOEXEC), EACCES);
+    TEST_CHECK_ERRNO(::open("wo", O_WRONLY | O_NONBLOCK | O_CLOEXEC), ENXIO);
+    TEST_CHECK_ERRNO(::open("ro", O_WRONLY | O_NONBLOCK | O_CLOEXEC), EACCES);
+    TEST_CHECK_SUCCESS(::open("ro", O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    TEST_CHECK_ERRNO(::open("ro", O_RDWR | O_CLOEXEC), EACCES);
+  }));
 }
 
 TEST_F(FifoLayer, OpenFifoWithoutPermissionFailsEacces) {
@@ -1248,14 +1219,12 @@ TEST_F(FifoLayer, OpenFifoWithoutPermissionFailsEacces) {
   ASSERT_THAT(::chmod(d.c_str(), 0755), SyscallSucceeds());
   std::string p = d + "/root_only";
   ASSERT_OK(ipc::make_fifo(p));
-  int status = RunInChild([&] {
-    if (!EnterAndDropPrivileges(d)) return kCannotSetUp;
+  EXPECT_CHILD_OK(RunInChild([&] {
+    CHILD_SKIP_UNLESS(EnterAndDropPrivileges(d), "cannot drop privileges here");
     auto rd =
         ipc::open_fifo("root_only", ipc::FifoEnd::kRead, {.nonblocking = true});
-    return !rd.ok() && rd.error().code() == EACCES ? 0 : 1;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK(!rd.ok() && rd.error().code() == EACCES);
+  }));
 }
 
 // ---- FIFO-027 a reader after EOF gets a later writer's data ----------------
@@ -1284,114 +1253,23 @@ TEST_F(FifoOs, ReaderAfterEofReceivesDataFromLaterWriter) {
 
 // ---- FIFO-028 many writer processes (log collector) ------------------------
 
-// Record layout: 0xA5, writer, u16 length, u32 sequence, then filler bytes that
-// depend on (writer, sequence). Any interleaving breaks the parse.
-constexpr std::size_t kRecordHeader = 8;
-
-std::string MakeRecord(std::uint8_t writer, std::uint32_t seq,
-                       std::size_t len) {
-  std::string r(len, static_cast<char>((writer * 37 + seq) & 0xff));
-  r[0] = static_cast<char>(0xA5);
-  r[1] = static_cast<char>(writer);
-  r[2] = static_cast<char>(len & 0xff);
-  r[3] = static_cast<char>(len >> 8);
-  std::memcpy(&r[4], &seq, 4);
-  return r;
-}
-
-// "" if `s` is a sequence of whole records, each writer's in order and
-// complete; otherwise what is wrong and where.
-std::string CheckRecordStream(const std::string& s,
-                              const std::vector<std::size_t>& sizes,
-                              std::uint32_t per_writer) {
-  std::vector<std::uint32_t> next(sizes.size(), 0);
-  std::size_t off = 0;
-  while (off < s.size()) {
-    if (s.size() - off < kRecordHeader ||
-        static_cast<unsigned char>(s[off]) != 0xA5) {
-      return "no record header at offset " + std::to_string(off) +
-             " (torn write)";
-    }
-    std::size_t w = static_cast<unsigned char>(s[off + 1]);
-    std::size_t len =
-        static_cast<unsigned char>(s[off + 2]) |
-        static_cast<std::size_t>(static_cast<unsigned char>(s[off + 3])) << 8;
-    std::uint32_t seq;
-    std::memcpy(&seq, &s[off + 4], 4);
-    if (w >= sizes.size() || len != sizes[w] || off + len > s.size()) {
-      return "corrupt header at offset " + std::to_string(off);
-    }
-    if (seq != next[w])
-      return "writer " + std::to_string(w) + " out of order at offset " +
-             std::to_string(off);
-    if (s.compare(off, len,
-                  MakeRecord(static_cast<std::uint8_t>(w), seq, len)) != 0) {
-      return "record mixed with other data at offset " + std::to_string(off);
-    }
-    ++next[w];
-    off += len;
-  }
-  for (std::size_t w = 0; w < sizes.size(); ++w) {
-    if (next[w] != per_writer)
-      return "writer " + std::to_string(w) + ": records missing";
-  }
-  return "";
-}
-
 // The log-collector pattern: one reader holds the FIFO (capacity shrunk to
 // 8 KiB so that writers contend); one process per entry of `sizes` opens the
-// FIFO by path itself, reports "ready", waits for "go" and writes per_writer
-// records with write_record(fd, record). Returns what the reader read until
-// EOF; `statuses` gets each writer's wait status.
-template <typename WriteRecord>
-std::string CollectFromWriterProcesses(const std::string& path,
-                                       const std::vector<std::size_t>& sizes,
-                                       std::uint32_t per_writer,
-                                       WriteRecord write_record,
-                                       std::vector<int>& statuses) {
+// FIFO by path itself and writes per_writer records with
+// write_record(fd, record) (RaceRecordWriters). Returns what the reader read
+// until EOF; `results` gets each writer's ChildResult.
+std::string CollectFromWriterProcesses(
+    const std::string& path, const std::vector<std::size_t>& sizes,
+    std::uint32_t per_writer,
+    const std::function<bool(int, const std::string&)>& write_record,
+    std::vector<ChildResult>* results) {
   ipc::Fd r, keep;
   if (!OpenBothEnds(path, r, keep)) return "cannot open the FIFO";
   ::fcntl(r.get(), F_SETPIPE_SZ, 8192);
-  ipc::testing::RawPipe ready, go;
-  std::vector<pid_t> pids;
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      r.reset();
-      keep.reset();
-      ready.read.reset();
-      go.write.reset();
-      int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-      if (fd < 0 || ::write(ready.write.get(), "r", 1) != 1) ::_exit(3);
-      ready.write.reset();
-      char c;
-      while (::read(go.read.get(), &c, 1) < 0 && errno == EINTR) {
-      }
-      for (std::uint32_t seq = 0; seq < per_writer; ++seq) {
-        if (!write_record(
-                fd, MakeRecord(static_cast<std::uint8_t>(i), seq, sizes[i])))
-          ::_exit(1);
-      }
-      ::_exit(0);
-    }
-    if (pid > 0) pids.push_back(pid);
-  }
-  ready.write.reset();
-  go.read.reset();
-  char c;
-  for (std::size_t i = 0; i < pids.size(); ++i) {
-    if (::read(ready.read.get(), &c, 1) != 1)
-      break;  // a writer that died early: EOF later
-  }
-  keep.reset();      // from now on EOF means every writer has closed
-  go.write.reset();  // EOF on "go": every writer starts now
-  std::string stream = ReadToEof(r.get());
-  for (pid_t pid : pids) {
-    auto st = wait_exit(pid);
-    if (!st) kill_and_reap(pid);
-    statuses.push_back(st.value_or(-1));
-  }
-  return stream;
+  return RaceRecordWriters(
+      r.get(), std::move(keep), sizes, per_writer,
+      [&](int) { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC); },
+      write_record, results);
 }
 
 // Catches: a record of <= PIPE_BUF bytes split or interleaved with another
@@ -1399,31 +1277,30 @@ std::string CollectFromWriterProcesses(const std::string& path,
 // in FIFO" claim is contradicted by this working).
 TEST_F(FifoOs, ManyWriterProcessesRecordsStayIntact) {
   std::vector<std::size_t> sizes = {kPipeBuf, kPipeBuf - 96, 1000, 17, 333};
-  std::vector<int> statuses;
+  std::vector<ChildResult> results;
   std::string stream = CollectFromWriterProcesses(
       fifo_, sizes, 200,
       [](int fd, const std::string& rec) {
         return ::write(fd, rec.data(), rec.size()) ==
                static_cast<ssize_t>(rec.size());
       },
-      statuses);
-  ASSERT_EQ(statuses.size(), sizes.size());
-  for (int st : statuses)
-    EXPECT_EQ(st, 0) << DescribeWaitStatus(st) << " (1 = short write)";
+      &results);
+  ASSERT_EQ(results.size(), sizes.size());
+  for (const ChildResult& r : results) EXPECT_CHILD_OK(r);
   EXPECT_EQ(CheckRecordStream(stream, sizes, 200), "");
 }
 
 TEST_F(FifoLayer, WriteAtomicFromManyWriterProcessesStaysWhole) {
   std::vector<std::size_t> sizes = {ipc::pipe_buf(), 2500, 64};
-  std::vector<int> statuses;
+  std::vector<ChildResult> results;
   std::string stream = CollectFromWriterProcesses(
       fifo_, sizes, 200,
       [](int fd, const std::string& rec) {
         return ipc::write_atomic(fd, ipc::as_bytes(rec)).ok();
       },
-      statuses);
-  ASSERT_EQ(statuses.size(), sizes.size());
-  for (int st : statuses) EXPECT_EQ(st, 0) << DescribeWaitStatus(st);
+      &results);
+  ASSERT_EQ(results.size(), sizes.size());
+  for (const ChildResult& r : results) EXPECT_CHILD_OK(r);
   EXPECT_EQ(CheckRecordStream(stream, sizes, 200), "");
 }
 
@@ -1438,56 +1315,24 @@ TEST_F(FifoOs, SeveralReaderProcessesConsumeEachByteOnce) {
   ASSERT_THAT(dummy.get(), SyscallSucceeds());
   ipc::Fd w(Open(fifo_, O_WRONLY));
   ASSERT_THAT(w.get(), SyscallSucceeds());
-  ipc::testing::RawPipe ready;
-  std::vector<ipc::testing::RawPipe> results(kReaders);
-  std::vector<pid_t> pids;
-  for (int i = 0; i < kReaders; ++i) {
-    pid_t pid = ::fork();
-    ASSERT_THAT(pid, SyscallSucceeds());
-    if (pid == 0) {
-      w.reset();
-      dummy.reset();
-      int fd = ::open(fifo_.c_str(),
-                      O_RDONLY | O_CLOEXEC);  // a writer exists: no wait
-      if (fd < 0 || ::write(ready.write.get(), "r", 1) != 1) ::_exit(3);
-      std::array<std::uint64_t, 256> hist = {};
-      std::vector<unsigned char> buf(100 + 997 * static_cast<std::size_t>(i));
-      for (;;) {
-        ssize_t n = ::read(fd, buf.data(), buf.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        for (ssize_t k = 0; k < n; ++k)
-          ++hist[buf[static_cast<std::size_t>(k)]];
-      }
-      ssize_t out = ::write(results[i].write.get(), hist.data(),
-                            sizeof hist);  // <= PIPE_BUF: whole
-      ::_exit(out == static_cast<ssize_t>(sizeof hist) ? 0 : 1);
-    }
-    pids.push_back(pid);
-    results[i].write.reset();
-  }
-  ready.write.reset();
-  char c;
-  for (int i = 0; i < kReaders; ++i)
-    ASSERT_THAT(::read(ready.read.get(), &c, 1), SyscallSucceedsWithValue(1));
-  dummy.reset();  // only the child readers remain
   std::string payload = Pattern(kBytes, 11);
-  std::array<std::uint64_t, 256> expected = {};
-  for (char ch : payload) ++expected[static_cast<unsigned char>(ch)];
-  EXPECT_THAT(ipc::write_full(w.get(), ipc::as_bytes(payload)), IsOk());
-  w.reset();
-  std::array<std::uint64_t, 256> total = {};
-  for (int i = 0; i < kReaders; ++i) {
-    std::array<std::uint64_t, 256> hist = {};
-    std::string raw = ReadToEof(results[i].read.get());
-    auto st = wait_exit(pids[i]);
-    if (!st) kill_and_reap(pids[i]);
-    ASSERT_EQ(raw.size(), sizeof hist) << "reader " << i << " reported nothing";
-    std::memcpy(hist.data(), raw.data(), sizeof hist);
-    for (int v = 0; v < 256; ++v) total[v] += hist[v];
-    ASSERT_TRUE(st.has_value());
-    EXPECT_EQ(*st, 0) << DescribeWaitStatus(*st);
-  }
+  std::vector<ChildResult> results;
+  ByteCounts total = RaceReaders(
+      kReaders,
+      [&] {
+        w.reset();
+        dummy.reset();
+        // A writer exists: no wait.
+        return ::open(fifo_.c_str(), O_RDONLY | O_CLOEXEC);
+      },
+      [&] {
+        dummy.reset();  // only the child readers remain
+        EXPECT_THAT(ipc::write_full(w.get(), ipc::as_bytes(payload)), IsOk());
+        w.reset();
+      },
+      &results);
+  for (const ChildResult& r : results) EXPECT_CHILD_OK(r);
+  ByteCounts expected = CountBytes(payload);
   for (int v = 0; v < 256; ++v)
     EXPECT_EQ(total[v], expected[v]) << "byte value " << v;
 }

@@ -8,20 +8,20 @@
 // files in a TempDir (or IPC_PRIVATE); every object is removed by an RAII
 // owner, also when an assertion fails half-way. Unrelated processes are the
 // separately exec'd peer (conformance/testing/peer); privilege tests drop to
-// nobody in a forked child and skip where that is impossible (Bazel sandbox).
+// nobody in a forked child (RunAsNobody) and skip where that is impossible
+// (Bazel sandbox). Forked children check with TEST_CHECK*
+// (ipc/testing/child.h): a failure names the expression, errno and line.
 #include "ipc/keys.h"
 
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
-#include <sched.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,6 +40,7 @@
 #include "conformance/process.h"
 #include "conformance/testing/background.h"
 #include "conformance/testing/suite_util.h"
+#include "conformance/testing/sysv.h"
 #include "conformance/testing/unchecked.h"
 #include "conformance/testing/unrelated.h"
 #include "gmock/gmock.h"
@@ -49,20 +50,21 @@
 
 namespace {
 
-using ::conformance::testing::CouldNotSetUp;
-using ::conformance::testing::kCannotSetUp;
+using ::conformance::testing::KeyCleanup;
+using ::conformance::testing::kPatience;
 using ::conformance::testing::NoteUnchecked;
+using ::conformance::testing::RunAsNobody;
+using ::conformance::testing::RunInPrivateIpcNamespace;
+using ::conformance::testing::RunUnrelatedPeer;
 using ::conformance::testing::SysvipcUnavailable;
 using ::conformance::testing::WriteProc;
-
-using ::conformance::testing::RunUnrelatedPeer;
-
-using ::conformance::testing::kPatience;
+using ::ipc::testing::Child;
 using ::ipc::testing::DescribeWaitStatus;
-using ::ipc::testing::DropPrivileges;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
 using ::ipc::testing::MakeFile;
+using ::ipc::testing::RawPipe;
+using ::ipc::testing::RetryEINTR;
 using ::ipc::testing::RunInChild;
 using ::ipc::testing::SyscallFailsWithErrno;
 using ::ipc::testing::SyscallSucceeds;
@@ -113,23 +115,6 @@ class Owned {
  private:
   Kind kind_;
   int id_;
-};
-
-// On destruction removes whatever message queue, segment and semaphore set
-// `key` names: the cleanup for objects that another process created.
-class KeyCleanup {
- public:
-  explicit KeyCleanup(key_t key) : key_(key) {}
-  ~KeyCleanup() {
-    if (int id = ::msgget(key_, 0); id >= 0) ::msgctl(id, IPC_RMID, nullptr);
-    if (int id = ::shmget(key_, 0, 0); id >= 0) ::shmctl(id, IPC_RMID, nullptr);
-    if (int id = ::semget(key_, 0, 0); id >= 0) ::semctl(id, 0, IPC_RMID);
-  }
-  KeyCleanup(const KeyCleanup&) = delete;
-  KeyCleanup& operator=(const KeyCleanup&) = delete;
-
- private:
-  key_t key_;
 };
 
 struct stat StatOf(const std::string& path) {
@@ -202,9 +187,8 @@ TEST_F(KeyOs, SameFileAndIdGiveTheSameKeyInAForkedChild) {
   key_t key = ::ftok(path_.c_str(), 7);
   ASSERT_THAT(key, SyscallSucceeds());
   EXPECT_EQ(::ftok(path_.c_str(), 7), key);
-  int status =
-      RunInChild([&] { return ::ftok(path_.c_str(), 7) == key ? 0 : 1; });
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+  EXPECT_CHILD_OK(
+      RunInChild([&] { TEST_CHECK(::ftok(path_.c_str(), 7) == key); }));
 }
 
 // Catches: a key that an unrelated program computes differently.
@@ -269,14 +253,12 @@ TEST_F(KeyOs, RelativeAndAbsoluteSpellingsGiveTheSameKey) {
   EXPECT_EQ(::ftok((dir_.path() + "/sub/../anchor").c_str(), 5), key);
   // The working directory is per process: change it in a child only.
   std::string dir = dir_.path();
-  int status = RunInChild([&] {
-    if (::chdir(dir.c_str()) != 0) return 10;
-    if (::ftok("anchor", 5) != key) return 1;
-    if (::ftok("./anchor", 5) != key) return 2;
-    if (::ftok("sub/../anchor", 5) != key) return 3;
-    return 0;
-  });
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+  EXPECT_CHILD_OK(RunInChild([&] {
+    TEST_CHECK_SUCCESS(::chdir(dir.c_str()));
+    TEST_CHECK(::ftok("anchor", 5) == key);
+    TEST_CHECK(::ftok("./anchor", 5) == key);
+    TEST_CHECK(::ftok("sub/../anchor", 5) == key);
+  }));
 }
 
 // Catches: a key that changes when the file is renamed (the inode stays).
@@ -416,17 +398,11 @@ TEST_F(KeyOs, UnsearchableDirectoryFailsEacces) {
   ASSERT_THAT(::mkdir(closed_dir.c_str(), 0700), SyscallSucceeds());
   std::string open_file = MakeFile(open_dir + "/f"),
               closed_file = MakeFile(closed_dir + "/f");
-  int status = RunInChild([&] {
-    if (!DropPrivileges()) return kCannotSetUp;
-    if (::ftok(open_file.c_str(), 1) == -1)
-      return 1;  // control: the path itself is reachable
-    if (::ftok(closed_file.c_str(), 1) != -1) return 2;
-    return errno == EACCES ? 0 : 3;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0)
-      << DescribeWaitStatus(status)
-      << " (1 = control failed, 2 = succeeded, 3 = other errno)";
+  EXPECT_CHILD_OK(RunAsNobody([&] {
+    // control: the path itself is reachable
+    TEST_CHECK_SUCCESS(::ftok(open_file.c_str(), 1));
+    TEST_CHECK_ERRNO(::ftok(closed_file.c_str(), 1), EACCES);
+  }));
 }
 
 TEST_F(KeyLayer, MakeKeyReportsTheStatErrnoAndNamesThePath) {
@@ -653,30 +629,28 @@ TEST_F(KeyLayer, ExecdPeerSendsToAQueueCreatedWithMakeKey) {
 
 // ---- KEY-010 ids are global too --------------------------------------------
 
-// A child forked before the object exists learns its id as a plain number
-// through a pipe: it never called msgget/shmget and inherited nothing.
-int ChildUsingIdFromPipe(int read_fd, const std::function<int(int)>& use) {
+// In a child forked before the object exists: the id, learnt as a plain
+// number through a pipe (the child never called msgget/shmget and inherited
+// nothing).
+int IdFromPipe(int read_fd) {
   int id = -1;
-  if (::read(read_fd, &id, sizeof id) != static_cast<ssize_t>(sizeof id))
-    return 10;
-  return use(id);
+  TEST_CHECK(RetryEINTR(::read)(read_fd, &id, sizeof id) ==
+             static_cast<ssize_t>(sizeof id));
+  return id;
 }
 
 // Catches: ids valid only in the process that looked them up.
 TEST_F(KeyOs, QueueIdWorksInAProcessThatNeverLookedItUp) {
-  ipc::testing::RawPipe p;
-  ipc::testing::Child child([&] {
-    return ChildUsingIdFromPipe(p.read.get(), [](int id) {
-      return SendText(id, 9, "by id") == 0 ? 0 : 1;
-    });
+  RawPipe p;
+  Child child([&] {
+    TEST_CHECK_SUCCESS(SendText(IdFromPipe(p.read.get()), 9, "by id"));
   });
   Owned q(Kind::kMsg, ::msgget(IPC_PRIVATE, 0600));
   ASSERT_THAT(q.id(), SyscallSucceeds());
   int id = q.id();
   ASSERT_THAT(::write(p.write.get(), &id, sizeof id),
               SyscallSucceedsWithValue(sizeof id));
-  int status = child.wait();
-  ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
+  ASSERT_CHILD_OK(child.wait());
   EXPECT_EQ(ReceiveText(q.id()), "9:by id");
 }
 
@@ -696,22 +670,19 @@ TEST_F(KeyOs, QueueIdWorksInAnUnrelatedProgramToldOnlyTheNumber) {
 
 // Catches: the same for shmat on a segment id.
 TEST_F(KeyOs, SegmentIdWorksInAProcessThatNeverLookedItUp) {
-  ipc::testing::RawPipe p;
-  ipc::testing::Child child([&] {
-    return ChildUsingIdFromPipe(p.read.get(), [](int id) {
-      void* m = ::shmat(id, nullptr, 0);
-      if (m == reinterpret_cast<void*>(-1)) return 1;
-      std::memcpy(m, "by id", 5);
-      return ::shmdt(m) == 0 ? 0 : 2;
-    });
+  RawPipe p;
+  Child child([&] {
+    void* m = ::shmat(IdFromPipe(p.read.get()), nullptr, 0);
+    TEST_CHECK_SUCCESS(m);
+    std::memcpy(m, "by id", 5);
+    TEST_CHECK_SUCCESS(::shmdt(m));
   });
   Owned s(Kind::kShm, ::shmget(IPC_PRIVATE, 4096, 0600));
   ASSERT_THAT(s.id(), SyscallSucceeds());
   int id = s.id();
   ASSERT_THAT(::write(p.write.get(), &id, sizeof id),
               SyscallSucceedsWithValue(sizeof id));
-  int status = child.wait();
-  ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
+  ASSERT_CHILD_OK(child.wait());
   void* m = ::shmat(s.id(), nullptr, SHM_RDONLY);
   ASSERT_NE(m, reinterpret_cast<void*>(-1));
   EXPECT_EQ(std::string(static_cast<char*>(m), 5), "by id");
@@ -773,12 +744,11 @@ TEST_F(KeyOs, QueueAndItsMessageOutliveTheProcessThatCreatedIt) {
   key_t key = ::ftok(path_.c_str(), 41);
   ASSERT_THAT(key, SyscallSucceeds());
   KeyCleanup cleanup(key);
-  int status = RunInChild([&] {
+  ASSERT_CHILD_OK(RunInChild([&] {
     int qid = ::msgget(key, IPC_CREAT | IPC_EXCL | 0600);
-    if (qid < 0) return 1;
-    return SendText(qid, 4, "left behind") == 0 ? 0 : 2;
-  });
-  ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK_SUCCESS(qid);
+    TEST_CHECK_SUCCESS(SendText(qid, 4, "left behind"));
+  }));
   int qid = ::msgget(key, 0);
   ASSERT_THAT(qid, SyscallSucceeds()) << "the queue died with its creator";
   if (std::string why = SysvipcUnavailable("msg"); !why.empty()) {
@@ -797,15 +767,14 @@ TEST_F(KeyOs, SegmentAndItsBytesOutliveTheProcessThatCreatedIt) {
   key_t key = ::ftok(path_.c_str(), 42);
   ASSERT_THAT(key, SyscallSucceeds());
   KeyCleanup cleanup(key);
-  int status = RunInChild([&] {
+  ASSERT_CHILD_OK(RunInChild([&] {
     int id = ::shmget(key, 4096, IPC_CREAT | IPC_EXCL | 0600);
-    if (id < 0) return 1;
+    TEST_CHECK_SUCCESS(id);
     void* m = ::shmat(id, nullptr, 0);
-    if (m == reinterpret_cast<void*>(-1)) return 2;
+    TEST_CHECK_SUCCESS(m);
     std::memcpy(m, "kept", 4);
-    return ::shmdt(m) == 0 ? 0 : 3;
-  });
-  ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK_SUCCESS(::shmdt(m));
+  }));
   int id = ::shmget(key, 0, 0);
   ASSERT_THAT(id, SyscallSucceeds()) << "the segment died with its creator";
   if (std::string why = SysvipcUnavailable("shm"); !why.empty()) {
@@ -916,48 +885,21 @@ TEST_F(KeyOs, NewIpcNamespaceHidesKeysAndIds) {
   Owned q(Kind::kMsg, ::msgget(key, IPC_CREAT | IPC_EXCL | 0600));
   ASSERT_THAT(q.id(), SyscallSucceeds());
   int outer_id = q.id();
-  int status = RunInChild([&] {
-    if (::unshare(CLONE_NEWIPC) != 0) return kCannotSetUp;
-    if (::msgget(key, 0) != -1 || errno != ENOENT) return 1;
+  EXPECT_CHILD_OK(RunInPrivateIpcNamespace([&] {
+    TEST_CHECK_ERRNO(::msgget(key, 0), ENOENT);  // the key is not visible
     struct msqid_ds ds;
-    if (::msgctl(outer_id, IPC_STAT, &ds) != -1 || errno != EINVAL) return 2;
+    TEST_CHECK_ERRNO(::msgctl(outer_id, IPC_STAT, &ds), EINVAL);  // nor the id
     int inner = ::msgget(key, IPC_CREAT | IPC_EXCL | 0600);
-    if (inner < 0) return 3;
-    int rc = SendText(inner, 1, "inner") == 0 ? 0 : 4;
+    TEST_CHECK_SUCCESS(inner);  // the key is free in here
+    TEST_CHECK_SUCCESS(SendText(inner, 1, "inner"));
     ::msgctl(inner, IPC_RMID, nullptr);
-    return rc;
-  });
-  if (CouldNotSetUp(status))
-    GTEST_SKIP() << "unshare(CLONE_NEWIPC) not permitted";
-  EXPECT_EQ(status, 0)
-      << DescribeWaitStatus(status)
-      << " (1 = key visible, 2 = id visible, 3 = key taken, 4 = send failed)";
+  }));  // the namespace, and the inner queue in any case, die with the child
   EXPECT_THAT(::msgget(key, 0), SyscallSucceedsWithValue(outer_id));
   EXPECT_EQ(ReceiveText(outer_id), "errno=" + std::to_string(ENOMSG))
       << "the inner message arrived outside";
 }
 
 // ---- KEY-016 lookup checks requested access against the mode ---------------
-
-// Runs `body` as nobody; skips if that is impossible here.
-#define RUN_AS_NOBODY(body)                                               \
-  do {                                                                    \
-    int status_ = RunInChild([&]() -> int {                               \
-      if (!DropPrivileges()) return kCannotSetUp;                         \
-      body                                                                \
-    });                                                                   \
-    if (CouldNotSetUp(status_)) GTEST_SKIP() << "cannot drop privileges"; \
-    EXPECT_EQ(status_, 0) << DescribeWaitStatus(status_);                 \
-  } while (0)
-
-// Lookup as nobody of a root queue: returns 0 if `flags` gives `expected_errno`
-// (0 = success with the right id), else a code naming the step.
-int LookupAs(key_t key, int flags, int expected_errno, int expected_id) {
-  int id = ::msgget(key, flags);
-  if (expected_errno == 0) return id == expected_id ? 0 : 1;
-  if (id != -1) return 2;
-  return errno == expected_errno ? 0 : 3;
-}
 
 // Catches: a lookup that ignores the access bits in the flags, or one that
 // checks access even when none is requested (Linux: flags 0 always finds).
@@ -967,19 +909,14 @@ TEST_F(KeyOs, QueueLookupChecksRequestedAccessAgainstTheMode) {
   Owned q(Kind::kMsg, ::msgget(key, IPC_CREAT | IPC_EXCL | 0644));
   ASSERT_THAT(q.id(), SyscallSucceeds());
   int id = q.id();
-  RUN_AS_NOBODY({
-    if (int r = LookupAs(key, 0, 0, id); r != 0)
-      return 10 + r;  // nothing requested
-    if (int r = LookupAs(key, 0444, 0, id); r != 0)
-      return 20 + r;  // read: granted to others
-    if (int r = LookupAs(key, 0004, 0, id); r != 0) return 30 + r;
-    if (int r = LookupAs(key, 0200, EACCES, id); r != 0)
-      return 40 + r;  // write: denied
-    if (int r = LookupAs(key, 0600, EACCES, id); r != 0) return 50 + r;
-    if (int r = LookupAs(key, IPC_CREAT | 0666, EACCES, id); r != 0)
-      return 60 + r;
-    return 0;
-  });
+  EXPECT_CHILD_OK(RunAsNobody([key, id] {
+    TEST_CHECK(::msgget(key, 0) == id);     // nothing requested
+    TEST_CHECK(::msgget(key, 0444) == id);  // read: granted to others
+    TEST_CHECK(::msgget(key, 0004) == id);
+    TEST_CHECK_ERRNO(::msgget(key, 0200), EACCES);  // write: denied
+    TEST_CHECK_ERRNO(::msgget(key, 0600), EACCES);
+    TEST_CHECK_ERRNO(::msgget(key, IPC_CREAT | 0666), EACCES);
+  }));
 }
 
 // Catches: EACCES reported before EEXIST for an exclusive create of a key in
@@ -989,8 +926,9 @@ TEST_F(KeyOs, ExclusiveCreateOfAForeignKeyFailsEexistNotEacces) {
   ASSERT_THAT(key, SyscallSucceeds());
   Owned q(Kind::kMsg, ::msgget(key, IPC_CREAT | IPC_EXCL | 0600));
   ASSERT_THAT(q.id(), SyscallSucceeds());
-  RUN_AS_NOBODY(
-      { return LookupAs(key, IPC_CREAT | IPC_EXCL | 0600, EEXIST, -1); });
+  EXPECT_CHILD_OK(RunAsNobody([key] {
+    TEST_CHECK_ERRNO(::msgget(key, IPC_CREAT | IPC_EXCL | 0600), EEXIST);
+  }));
 }
 
 // Catches: the same checks missing for segments.
@@ -1000,13 +938,11 @@ TEST_F(KeyOs, SegmentLookupChecksRequestedAccessAgainstTheMode) {
   Owned s(Kind::kShm, ::shmget(key, 4096, IPC_CREAT | IPC_EXCL | 0600));
   ASSERT_THAT(s.id(), SyscallSucceeds());
   int id = s.id();
-  RUN_AS_NOBODY({
-    if (::shmget(key, 0, 0) != id) return 1;
-    if (::shmget(key, 0, 0400) != -1 || errno != EACCES) return 2;
-    if (::shmget(key, 4096, IPC_CREAT | 0600) != -1 || errno != EACCES)
-      return 3;
-    return 0;
-  });
+  EXPECT_CHILD_OK(RunAsNobody([key, id] {
+    TEST_CHECK(::shmget(key, 0, 0) == id);  // nothing requested
+    TEST_CHECK_ERRNO(::shmget(key, 0, 0400), EACCES);
+    TEST_CHECK_ERRNO(::shmget(key, 4096, IPC_CREAT | 0600), EACCES);
+  }));
 }
 
 // ---- KEY-017 *_next_id sysctls (in a private IPC namespace) ----------------
@@ -1031,32 +967,25 @@ TEST_F(KeyOs, NextIdSysctlsChooseTheNextIdOnceThenReset) {
   if (::access("/proc/sys/kernel/msg_next_id", F_OK) != 0) {
     GTEST_SKIP() << "no msg_next_id (kernel without CONFIG_CHECKPOINT_RESTORE)";
   }
-  int status = RunInChild([] {
-    if (::unshare(CLONE_NEWIPC) != 0) return kCannotSetUp;
-    if (!WriteSysctl("msg_next_id", 4321)) return kCannotSetUp;
+  EXPECT_CHILD_OK(RunInPrivateIpcNamespace([] {
+    CHILD_SKIP_UNLESS(
+        WriteSysctl("msg_next_id", 4321),
+        "cannot write kernel.msg_next_id in a private IPC namespace");
     int q = ::msgget(IPC_PRIVATE, 0600);
-    if (q != 4321) return 1;
-    if (ReadSysctl("msg_next_id") != -1) return 2;
-    if (!WriteSysctl("shm_next_id", 5432)) return 3;
+    TEST_CHECK(q == 4321);
+    TEST_CHECK(ReadSysctl("msg_next_id") == -1);
+    TEST_CHECK(WriteSysctl("shm_next_id", 5432));
     int s = ::shmget(IPC_PRIVATE, 4096, 0600);
-    if (s != 5432) return 4;
-    if (ReadSysctl("shm_next_id") != -1) return 5;
-    if (!WriteSysctl("sem_next_id", 6543)) return 6;
+    TEST_CHECK(s == 5432);
+    TEST_CHECK(ReadSysctl("shm_next_id") == -1);
+    TEST_CHECK(WriteSysctl("sem_next_id", 6543));
     int m = ::semget(IPC_PRIVATE, 1, 0600);
-    if (m != 6543) return 7;
-    if (ReadSysctl("sem_next_id") != -1) return 8;
+    TEST_CHECK(m == 6543);
+    TEST_CHECK(ReadSysctl("sem_next_id") == -1);
     ::msgctl(q, IPC_RMID, nullptr);
     ::shmctl(s, IPC_RMID, nullptr);
     ::semctl(m, 0, IPC_RMID);
-    return 0;
-  });
-  if (CouldNotSetUp(status)) {
-    GTEST_SKIP()
-        << "cannot make a private IPC namespace with writable next_id sysctls";
-  }
-  EXPECT_EQ(status, 0)
-      << DescribeWaitStatus(status)
-      << " (odd = id not chosen, even = sysctl not reset, 3/6 = write failed)";
+  }));
 }
 
 // ---- KEY-018 exclusive create of a key in use; the free-key search ---------

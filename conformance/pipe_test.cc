@@ -5,8 +5,8 @@
 //
 // Every test names the deviation it catches in its comment. Blocking is
 // observed through /proc (BackgroundCall::wait_blocked,
-// fault::wait_until_blocked), never guessed with a sleep; children report
-// through exit codes.
+// fault::wait_until_blocked), never guessed with a sleep; forked children
+// check with TEST_CHECK.
 #include "ipc/pipe.h"
 
 #include <fcntl.h>
@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -48,29 +49,40 @@
 
 namespace {
 
-using ::conformance::testing::CouldNotSetUp;
-using ::conformance::testing::kCannotSetUp;
-using ::conformance::testing::ReadProcLong;
-using ::conformance::testing::ScopedBlock;
-
+using ::conformance::testing::AsWritableBytes;
+using ::conformance::testing::BackgroundCall;
+using ::conformance::testing::ByteCounts;
+using ::conformance::testing::CheckRecordStream;
+using ::conformance::testing::CountBytes;
 using ::conformance::testing::FillPipe;
-using ::conformance::testing::Unread;
-
+using ::conformance::testing::kPatience;
+using ::conformance::testing::kRecordHeader;
+using ::conformance::testing::MakeRecord;
+using ::conformance::testing::Pattern;
+using ::conformance::testing::RaceReaders;
+using ::conformance::testing::RaceRecordWriters;
+using ::conformance::testing::ReadExactly;
+using ::conformance::testing::ReadProcLong;
 using ::conformance::testing::ReadToEof;
 using ::conformance::testing::ReadyWithin;
+using ::conformance::testing::RunAsNobody;
 using ::conformance::testing::RunPeer;
 using ::conformance::testing::RunUnrelatedPeer;
-
-using ::ipc::testing::DropPrivileges;
-
-using ::conformance::testing::BackgroundCall;
-using ::conformance::testing::kill_and_reap;
-using ::conformance::testing::kPatience;
-using ::conformance::testing::wait_exit;
+using ::conformance::testing::Unread;
+using ::ipc::testing::Child;
+using ::ipc::testing::ChildKilledBy;
+using ::ipc::testing::ChildResult;
+using ::ipc::testing::ConsumePending;
+using ::ipc::testing::CountingHandler;
 using ::ipc::testing::DescribeWaitStatus;
+using ::ipc::testing::DropPrivileges;
 using ::ipc::testing::FailsWith;
+using ::ipc::testing::IgnoreSignal;
 using ::ipc::testing::IsOk;
+using ::ipc::testing::RawPipe;
 using ::ipc::testing::RunInChild;
+using ::ipc::testing::ScopedBlock;
+using ::ipc::testing::SignalPending;
 using ::ipc::testing::SyscallFailsWithErrno;
 using ::ipc::testing::SyscallSucceeds;
 using ::ipc::testing::SyscallSucceedsWithValue;
@@ -82,93 +94,12 @@ constexpr std::size_t kLinuxDefaultCapacity = 65536;
 
 // ---- helpers ---------------------------------------------------------------
 
-struct RawPipe {
-  ipc::Fd r;
-  ipc::Fd w;
-};
-
-// pipe2(flags) into `p`; returns pipe2's result for the Syscall* matchers.
-int OpenPipe(RawPipe& p, int flags = O_CLOEXEC) {
-  int fds[2];
-  int rc = ::pipe2(fds, flags);
-  if (rc == 0) {
-    p.r.reset(fds[0]);
-    p.w.reset(fds[1]);
-  }
-  return rc;
-}
-
-// Deterministic, position-dependent bytes (a shifted or repeated chunk
-// differs).
-std::string Pattern(std::size_t n, unsigned seed = 1) {
-  std::string s(n, '\0');
-  for (std::size_t i = 0; i < n; ++i)
-    s[i] = static_cast<char>((i * 131 + seed * 17 + i / 251) & 0xff);
-  return s;
-}
-
 int Capacity(int fd) { return ::fcntl(fd, F_GETPIPE_SZ); }
-
-// Reads exactly n bytes (or fewer at EOF).
-std::string ReadExactly(int r, std::size_t n) {
-  std::string out(n, '\0');
-  std::size_t got = 0;
-  while (got < n) {
-    ssize_t k = ::read(r, out.data() + got, n - got);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) break;
-    got += static_cast<std::size_t>(k);
-  }
-  out.resize(got);
-  return out;
-}
 
 ino_t Inode(int fd) {
   struct stat st;
   return ::fstat(fd, &st) == 0 ? st.st_ino : 0;
 }
-
-std::span<std::byte> AsWritableBytes(std::string& s) {
-  return {reinterpret_cast<std::byte*>(s.data()), s.size()};
-}
-
-// Installs a signal disposition for the scope of a test.
-class ScopedSignal {
- public:
-  ScopedSignal(int sig, void (*handler)(int)) : sig_(sig) {
-    struct sigaction sa = {};
-    sa.sa_handler = handler;
-    sigemptyset(&sa.sa_mask);
-    ok_ = ::sigaction(sig, &sa, &old_) == 0;
-  }
-  ~ScopedSignal() {
-    if (ok_) ::sigaction(sig_, &old_, nullptr);
-  }
-  bool ok() const { return ok_; }
-
- private:
-  int sig_;
-  bool ok_;
-  struct sigaction old_;
-};
-
-bool SignalPending(int sig) {
-  sigset_t set;
-  sigemptyset(&set);
-  return ::sigpending(&set) == 0 && sigismember(&set, sig) == 1;
-}
-
-// Takes a pending (blocked) `sig` off this thread without delivering it.
-bool ConsumePending(int sig) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, sig);
-  struct timespec zero = {0, 0};
-  return ::sigtimedwait(&set, nullptr, &zero) == sig;
-}
-
-std::atomic<int> g_sigpipes{0};
-void CountSigpipe(int) { g_sigpipes.fetch_add(1); }
 
 // ---- PIPE-001 one object, two ends -----------------------------------------
 
@@ -201,13 +132,13 @@ TEST(PipeLayer, MakePipeEndsAreOneFifoObject) {
 // Catches: reordered, dropped, duplicated or altered bytes.
 TEST(PipeOs, BytesArriveUnchangedInFifoOrder) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   std::string a = Pattern(1000, 1), b = Pattern(3000, 2), c = Pattern(20000, 3);
   for (const std::string* s : {&a, &b, &c}) {
-    ASSERT_THAT(::write(p.w.get(), s->data(), s->size()),
+    ASSERT_THAT(::write(p.write.get(), s->data(), s->size()),
                 SyscallSucceedsWithValue(s->size()));
   }
-  EXPECT_EQ(ReadExactly(p.r.get(), a.size() + b.size() + c.size()), a + b + c);
+  EXPECT_EQ(ReadExactly(p.read.get(), a.size() + b.size() + c.size()),
+            a + b + c);
 }
 
 TEST(PipeLayer, WriteFullThenReadFullRoundTrip) {
@@ -227,11 +158,10 @@ TEST(PipeLayer, WriteFullThenReadFullRoundTrip) {
 
 // Catches: a bidirectional pipe (as on some BSDs/SVR4 STREAMS pipes).
 TEST(PipeOs, ReadEndRejectsWriteAndWriteEndRejectsRead) {
-  RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  RawPipe p(O_NONBLOCK);
   char c = 'x';
-  EXPECT_THAT(::write(p.r.get(), &c, 1), SyscallFailsWithErrno(EBADF));
-  EXPECT_THAT(::read(p.w.get(), &c, 1), SyscallFailsWithErrno(EBADF));
+  EXPECT_THAT(::write(p.read.get(), &c, 1), SyscallFailsWithErrno(EBADF));
+  EXPECT_THAT(::read(p.write.get(), &c, 1), SyscallFailsWithErrno(EBADF));
 }
 
 TEST(PipeLayer, WrongEndFailsWithEbadf) {
@@ -248,23 +178,22 @@ TEST(PipeLayer, WrongEndFailsWithEbadf) {
 // Catches: an OS that keeps write boundaries (packet semantics by default).
 TEST(PipeOs, WritesCoalesceIntoOneRead) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  ASSERT_THAT(::write(p.w.get(), "abc", 3), SyscallSucceedsWithValue(3));
-  ASSERT_THAT(::write(p.w.get(), "defg", 4), SyscallSucceedsWithValue(4));
+  ASSERT_THAT(::write(p.write.get(), "abc", 3), SyscallSucceedsWithValue(3));
+  ASSERT_THAT(::write(p.write.get(), "defg", 4), SyscallSucceedsWithValue(4));
   char buf[100];
-  ASSERT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(7));
+  ASSERT_THAT(::read(p.read.get(), buf, sizeof buf),
+              SyscallSucceedsWithValue(7));
   EXPECT_EQ(std::string(buf, 7), "abcdefg");
 }
 
 // Catches: one byte per read (a per-write message queue in disguise).
 TEST(PipeOs, ManySingleByteWritesReadAtOnce) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   std::string data = Pattern(100, 5);
   for (char c : data)
-    ASSERT_THAT(::write(p.w.get(), &c, 1), SyscallSucceedsWithValue(1));
+    ASSERT_THAT(::write(p.write.get(), &c, 1), SyscallSucceedsWithValue(1));
   char buf[200];
-  ASSERT_THAT(::read(p.r.get(), buf, sizeof buf),
+  ASSERT_THAT(::read(p.read.get(), buf, sizeof buf),
               SyscallSucceedsWithValue(100));
   EXPECT_EQ(std::string(buf, 100), data);
 }
@@ -298,14 +227,13 @@ TEST(PipeLayer, FrameBoundariesSurviveCoalescing) {
 // Catches: a read that returns more than asked, or loses the rest of a write.
 TEST(PipeOs, OneWriteSplitAcrossSmallerReads) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   std::string data = Pattern(100, 6);
-  ASSERT_THAT(::write(p.w.get(), data.data(), data.size()),
+  ASSERT_THAT(::write(p.write.get(), data.data(), data.size()),
               SyscallSucceedsWithValue(100));
   std::string got;
   char buf[30];
   while (got.size() < data.size()) {
-    ssize_t n = ::read(p.r.get(), buf, sizeof buf);
+    ssize_t n = ::read(p.read.get(), buf, sizeof buf);
     ASSERT_THAT(n, SyscallSucceeds());
     ASSERT_GT(n, 0);
     ASSERT_LE(static_cast<std::size_t>(n), sizeof buf);
@@ -332,15 +260,14 @@ TEST(PipeLayer, ReadSomeTakesAtMostTheBuffer) {
 // there.
 TEST(PipeOs, ReadReturnsWhatIsThereWithoutWaiting) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  ASSERT_THAT(::write(p.w.get(), "0123456789", 10),
+  ASSERT_THAT(::write(p.write.get(), "0123456789", 10),
               SyscallSucceedsWithValue(10));
   char buf[100];
   BackgroundCall reader(
-      [&] { return static_cast<long>(::read(p.r.get(), buf, sizeof buf)); });
+      [&] { return static_cast<long>(::read(p.read.get(), buf, sizeof buf)); });
   bool done = reader.wait_done();
   if (!done)
-    ::write(p.w.get(), Pattern(100).data(), 100);  // unblock a deviating OS
+    ::write(p.write.get(), Pattern(100).data(), 100);  // unblock a deviating OS
   ASSERT_TRUE(done) << "read(100) with 10 bytes buffered blocked";
   EXPECT_THAT(reader.result(), SyscallSucceedsWithValue(10));
   EXPECT_EQ(std::string(buf, 10), "0123456789");
@@ -349,11 +276,10 @@ TEST(PipeOs, ReadReturnsWhatIsThereWithoutWaiting) {
 // Boundary: read(capacity + 1) from a full pipe is short.
 TEST(PipeOs, ReadOfCapacityPlusOneFromFullPipeIsShort) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  std::size_t cap = FillPipe(p.w.get());
+  std::size_t cap = FillPipe(p.write.get());
   ASSERT_GT(cap, 0u);
   std::vector<char> buf(cap + 1);
-  ssize_t n = ::read(p.r.get(), buf.data(), buf.size());
+  ssize_t n = ::read(p.read.get(), buf.data(), buf.size());
   ASSERT_THAT(n, SyscallSucceeds());
   EXPECT_GT(n, 0);
   EXPECT_LE(static_cast<std::size_t>(n), cap);
@@ -374,31 +300,27 @@ TEST(PipeLayer, ReadSomeReturnsShortCount) {
 // Catches: a fork that does not share the pipe (child's data never arrives).
 TEST(PipeOs, ForkedChildSharesBothEnds) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  ASSERT_THAT(::write(p.w.get(), "ping", 4), SyscallSucceedsWithValue(4));
-  int status = RunInChild([&] {
+  ASSERT_THAT(::write(p.write.get(), "ping", 4), SyscallSucceedsWithValue(4));
+  ASSERT_CHILD_OK(RunInChild([&] {
     char buf[4];
-    if (::read(p.r.get(), buf, 4) != 4 || std::memcmp(buf, "ping", 4) != 0)
-      return 1;
-    if (::write(p.w.get(), "pong", 4) != 4) return 2;
-    return 0;
-  });
-  ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
-  ASSERT_TRUE(ReadyWithin(p.r.get(), POLLIN));
-  EXPECT_EQ(ReadExactly(p.r.get(), 4), "pong");
+    TEST_CHECK(::read(p.read.get(), buf, 4) == 4);
+    TEST_CHECK(std::memcmp(buf, "ping", 4) == 0);
+    TEST_CHECK(::write(p.write.get(), "pong", 4) == 4);
+  }));
+  ASSERT_TRUE(ReadyWithin(p.read.get(), POLLIN));
+  EXPECT_EQ(ReadExactly(p.read.get(), 4), "pong");
 }
 
 // Catches: a pipe reachable by an exec'd program that did not inherit it.
 TEST(PipeOs, ExecdProgramWithoutInheritedDescriptorCannotReachPipe) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC), SyscallSucceeds());
-  auto run = RunPeer({"fd-inode", std::to_string(p.w.get())});
+  auto run = RunPeer({"fd-inode", std::to_string(p.write.get())});
   ASSERT_THAT(run, IsOk());
   bool closed =
       WIFEXITED(run->wait_status) && WEXITSTATUS(run->wait_status) == 3;
   bool other =
       WIFEXITED(run->wait_status) && WEXITSTATUS(run->wait_status) == 0 &&
-      run->output.find("ino=" + std::to_string(Inode(p.w.get())) + " ") ==
+      run->output.find("ino=" + std::to_string(Inode(p.write.get())) + " ") ==
           std::string::npos;
   EXPECT_TRUE(closed || other)
       << DescribeWaitStatus(run->wait_status) << ": " << run->output;
@@ -409,35 +331,35 @@ TEST(PipeOs, ExecdProgramWithoutInheritedDescriptorCannotReachPipe) {
 // Catches: a /proc fd link that cannot be opened, or opens a new empty pipe.
 TEST(PipeOs, ProcFdReopensPipeWithBufferedData) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  ASSERT_THAT(::write(p.w.get(), "buffered", 8), SyscallSucceedsWithValue(8));
-  std::string rpath = "/proc/self/fd/" + std::to_string(p.r.get());
-  std::string wpath = "/proc/self/fd/" + std::to_string(p.w.get());
+  ASSERT_THAT(::write(p.write.get(), "buffered", 8),
+              SyscallSucceedsWithValue(8));
+  std::string rpath = "/proc/self/fd/" + std::to_string(p.read.get());
+  std::string wpath = "/proc/self/fd/" + std::to_string(p.write.get());
   ipc::Fd r2(::open(rpath.c_str(), O_RDONLY | O_CLOEXEC));
   ASSERT_THAT(r2.get(), SyscallSucceeds());
-  EXPECT_EQ(Inode(r2.get()), Inode(p.r.get()));
+  EXPECT_EQ(Inode(r2.get()), Inode(p.read.get()));
   ASSERT_TRUE(ReadyWithin(r2.get(), POLLIN));
   EXPECT_EQ(ReadExactly(r2.get(), 8), "buffered");
   ipc::Fd w2(::open(wpath.c_str(), O_WRONLY | O_CLOEXEC));
   ASSERT_THAT(w2.get(), SyscallSucceeds());
   ASSERT_THAT(::write(w2.get(), "more", 4), SyscallSucceedsWithValue(4));
-  EXPECT_EQ(ReadExactly(p.r.get(), 4), "more");
+  EXPECT_EQ(ReadExactly(p.read.get(), 4), "more");
 }
 
 // Catches: the Linux exception missing — an unrelated program (exec'd,
 // nothing inherited) reaches the pipe through /proc/<pid>/fd/N.
 TEST(PipeOs, UnrelatedProgramReachesPipeThroughProc) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC), SyscallSucceeds());
-  ASSERT_THAT(::write(p.w.get(), "via proc", 8), SyscallSucceedsWithValue(8));
+  ASSERT_THAT(::write(p.write.get(), "via proc", 8),
+              SyscallSucceedsWithValue(8));
   std::string path = "/proc/" + std::to_string(::getpid()) + "/fd/" +
-                     std::to_string(p.r.get());
+                     std::to_string(p.read.get());
   auto run = RunUnrelatedPeer({"read-path", path, "100"});
   ASSERT_THAT(run, IsOk());
   EXPECT_EQ(run->wait_status, 0)
       << DescribeWaitStatus(run->wait_status) << ": " << run->output;
   EXPECT_EQ(run->output, "via proc");
-  EXPECT_EQ(Unread(p.r.get()), 0);  // the peer consumed it from our pipe
+  EXPECT_EQ(Unread(p.read.get()), 0);  // the peer consumed it from our pipe
 }
 
 // ---- PIPE-009 EOF ----------------------------------------------------------
@@ -445,16 +367,17 @@ TEST(PipeOs, UnrelatedProgramReachesPipeThroughProc) {
 // Catches: data lost when the writer closes, or no EOF afterwards.
 TEST(PipeOs, DataThenEofAfterLastWriterCloses) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  ASSERT_THAT(::write(p.w.get(), "data", 4), SyscallSucceedsWithValue(4));
-  p.w.reset();
+  ASSERT_THAT(::write(p.write.get(), "data", 4), SyscallSucceedsWithValue(4));
+  p.write.reset();
   char buf[100];
-  ASSERT_TRUE(ReadyWithin(p.r.get(), POLLIN));
-  EXPECT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(4));
+  ASSERT_TRUE(ReadyWithin(p.read.get(), POLLIN));
+  EXPECT_THAT(::read(p.read.get(), buf, sizeof buf),
+              SyscallSucceedsWithValue(4));
   EXPECT_EQ(std::string(buf, 4), "data");
-  ASSERT_TRUE(ReadyWithin(p.r.get(), POLLIN))
+  ASSERT_TRUE(ReadyWithin(p.read.get(), POLLIN))
       << "no EOF after the last writer closed";
-  EXPECT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(0));
+  EXPECT_THAT(::read(p.read.get(), buf, sizeof buf),
+              SyscallSucceedsWithValue(0));
 }
 
 TEST(PipeLayer, ReadFullStopsShortAtEof) {
@@ -474,12 +397,11 @@ TEST(PipeLayer, ReadFullStopsShortAtEof) {
 // Catches: a reader left asleep forever when the last writer goes away.
 TEST(PipeOs, BlockedReaderWokenWithEofWhenLastWriterCloses) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   char buf[16];
   BackgroundCall reader(
-      [&] { return static_cast<long>(::read(p.r.get(), buf, sizeof buf)); });
+      [&] { return static_cast<long>(::read(p.read.get(), buf, sizeof buf)); });
   ASSERT_OK(reader.wait_blocked(SYS_read));
-  p.w.reset();
+  p.write.reset();
   ASSERT_TRUE(reader.wait_done())
       << "reader still blocked after the last writer closed";
   EXPECT_THAT(reader.result(), SyscallSucceedsWithValue(0));
@@ -504,35 +426,31 @@ TEST(PipeLayer, BlockedReadSomeReturnsZeroAtEof) {
 
 // Catches: EOF reported while a duplicate of the write end is still open.
 TEST(PipeOs, NoEofWhileADuplicateWriteEndIsOpen) {
-  RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
-  ipc::Fd dup(::fcntl(p.w.get(), F_DUPFD_CLOEXEC, 0));
+  RawPipe p(O_NONBLOCK);
+  ipc::Fd dup(::fcntl(p.write.get(), F_DUPFD_CLOEXEC, 0));
   ASSERT_THAT(dup.get(), SyscallSucceeds());
-  p.w.reset();
+  p.write.reset();
   char c;
-  EXPECT_THAT(::read(p.r.get(), &c, 1), SyscallFailsWithErrno(EAGAIN));
+  EXPECT_THAT(::read(p.read.get(), &c, 1), SyscallFailsWithErrno(EAGAIN));
   dup.reset();
-  EXPECT_THAT(::read(p.r.get(), &c, 1), SyscallSucceedsWithValue(0));
+  EXPECT_THAT(::read(p.read.get(), &c, 1), SyscallSucceedsWithValue(0));
 }
 
 // Catches: a forked reader that sees EOF although it still holds its own
 // inherited copy of the write end (why unused ends must be closed after fork).
 TEST(PipeOs, ForkedReaderHoldingItsOwnWriteEndNeverSeesEof) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  pid_t child = ::fork();
-  ASSERT_THAT(child, SyscallSucceeds());
-  if (child == 0) {
+  Child child([&] {
     char c;
-    ssize_t n = ::read(p.r.get(), &c, 1);  // keeps p.w open on purpose
-    ::_exit(n == 0 ? 7 : 8);
-  }
-  p.w.reset();  // our copy: now only the child's own copy remains
-  ipc::Status blocked = fault::wait_until_blocked(child, child, SYS_read,
-                                                  ipc::deadline_in(kPatience));
-  kill_and_reap(child);
+    ssize_t n = ::read(p.read.get(), &c, 1);  // keeps p.write open on purpose
+    TEST_CHECK_MSG(n != 0, "the reader saw EOF");
+    TEST_FAIL("the read returned instead of blocking");
+  });
+  p.write.reset();  // our copy: now only the child's own copy remains
+  ipc::Status blocked = fault::wait_until_blocked(
+      child.pid(), child.pid(), SYS_read, ipc::deadline_in(kPatience));
   EXPECT_THAT(blocked, IsOk())
-      << "the reader returned instead of blocking (7 = it saw EOF)";
+      << "the reader returned instead of blocking: " << child.wait().describe();
 }
 
 // ---- PIPE-012 every blocked reader woken at EOF ----------------------------
@@ -540,32 +458,23 @@ TEST(PipeOs, ForkedReaderHoldingItsOwnWriteEndNeverSeesEof) {
 // Catches: only one of several sleeping readers woken (lost wake-up).
 TEST(PipeOs, AllBlockedReaderProcessesWokenAtEof) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  std::vector<pid_t> readers;
+  std::vector<std::unique_ptr<Child>> readers;
   for (int i = 0; i < 3; ++i) {
-    pid_t pid = ::fork();
-    ASSERT_THAT(pid, SyscallSucceeds());
-    if (pid == 0) {
-      p.w.reset();
+    readers.push_back(std::make_unique<Child>([&] {
+      p.write.reset();
       char c;
-      ::_exit(::read(p.r.get(), &c, 1) == 0 ? 0 : 1);
-    }
-    readers.push_back(pid);
+      TEST_CHECK_MSG(::read(p.read.get(), &c, 1) == 0, "no EOF");
+    }));
   }
-  for (pid_t pid : readers) {
-    EXPECT_OK(fault::wait_until_blocked(pid, pid, SYS_read,
+  for (auto& reader : readers) {
+    EXPECT_OK(fault::wait_until_blocked(reader->pid(), reader->pid(), SYS_read,
                                         ipc::deadline_in(kPatience)));
   }
-  p.w.reset();
-  for (pid_t pid : readers) {
-    auto status = wait_exit(pid);
-    if (!status) {
-      kill_and_reap(pid);
-      ADD_FAILURE() << "reader " << pid
-                    << " still blocked after the last writer closed";
-      continue;
-    }
-    EXPECT_EQ(*status, 0) << DescribeWaitStatus(*status);
+  p.write.reset();
+  for (auto& reader : readers) {
+    // Still running after kPatience: still blocked after the last writer
+    // closed.
+    EXPECT_CHILD_OK(reader->wait());
   }
 }
 
@@ -574,75 +483,68 @@ TEST(PipeOs, AllBlockedReaderProcessesWokenAtEof) {
 // Catches: no SIGPIPE (the writer survives a write to a reader-less pipe).
 TEST(PipeOs, WriteWithoutReaderKillsWithSigpipe) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  p.r.reset();
-  int status = RunInChild([&] {
-    ::signal(SIGPIPE, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ssize_t n = ::write(p.w.get(), "x", 1);
-    return n < 0 ? 10 + (errno == EPIPE ? 1 : 0) : 2;
-  });
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE)
-      << DescribeWaitStatus(status);
+  p.read.reset();
+  EXPECT_THAT(RunInChild([&] {
+                ::signal(SIGPIPE, SIG_DFL);
+                sigset_t none;
+                sigemptyset(&none);
+                ::sigprocmask(SIG_SETMASK, &none, nullptr);
+                TEST_CHECK_ERRNO(::write(p.write.get(), "x", 1), EPIPE);
+                TEST_FAIL("the write failed EPIPE without SIGPIPE");
+              }),
+              ChildKilledBy(SIGPIPE));
 }
 
 TEST(PipeLayer, WriteFullWithoutReaderRaisesSigpipe) {
   auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
   p.read.reset();
-  int status = RunInChild([&] {
-    ::signal(SIGPIPE, SIG_DFL);
-    auto n = ipc::write_full(p.write.get(), ipc::as_bytes("x"));
-    return n.ok() ? 2 : 3;
-  });
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE)
-      << DescribeWaitStatus(status);
+  EXPECT_THAT(RunInChild([&] {
+                ::signal(SIGPIPE, SIG_DFL);
+                auto n = ipc::write_full(p.write.get(), ipc::as_bytes("x"));
+                TEST_FAIL(n.ok() ? "write_full succeeded"
+                                 : "write_full failed without SIGPIPE");
+              }),
+              ChildKilledBy(SIGPIPE));
 }
 
 // ---- PIPE-014 EPIPE when SIGPIPE is ignored, caught or blocked -------------
 
 // Catches: a write that "succeeds" into a pipe nobody can read.
 TEST(PipeOs, WriteWithoutReaderFailsEpipeWhenSigpipeIgnored) {
-  ScopedSignal ignore(SIGPIPE, SIG_IGN);
+  IgnoreSignal ignore(SIGPIPE);
   ASSERT_TRUE(ignore.ok());
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  p.r.reset();
-  EXPECT_THAT(::write(p.w.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
+  p.read.reset();
+  EXPECT_THAT(::write(p.write.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
 }
 
 // Catches: no signal, or more than one, for a single failed write.
 TEST(PipeOs, WriteWithoutReaderRunsSigpipeHandlerOnceAndFailsEpipe) {
-  g_sigpipes = 0;
-  ScopedSignal catcher(SIGPIPE, CountSigpipe);
-  ASSERT_TRUE(catcher.ok());
+  CountingHandler catcher(SIGPIPE);
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  p.r.reset();
-  EXPECT_THAT(::write(p.w.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
+  p.read.reset();
+  EXPECT_THAT(::write(p.write.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
   sigset_t cur;
   ::pthread_sigmask(SIG_BLOCK, nullptr,
                     &cur);  // lets a deferring runtime (TSan) deliver
-  EXPECT_EQ(g_sigpipes.load(), 1);
+  EXPECT_EQ(catcher.count(), 1);
 }
 
 // Catches: SIGPIPE dropped while blocked, or sent to the process instead of
 // pending on the writing thread.
 TEST(PipeOs, WriteWithoutReaderLeavesBlockedSigpipePending) {
-  ScopedSignal ignore(SIGPIPE, SIG_IGN);  // never kill us if it goes elsewhere
+  IgnoreSignal ignore(SIGPIPE);  // never kill us if it goes elsewhere
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  p.r.reset();
+  p.read.reset();
   ScopedBlock block(SIGPIPE);
   ASSERT_FALSE(SignalPending(SIGPIPE));
-  EXPECT_THAT(::write(p.w.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
+  EXPECT_THAT(::write(p.write.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
   EXPECT_TRUE(SignalPending(SIGPIPE));
   EXPECT_TRUE(ConsumePending(SIGPIPE));
 }
 
 TEST(PipeLayer, WriteSomeWithoutReaderFailsWithEpipe) {
-  ScopedSignal ignore(SIGPIPE, SIG_IGN);
+  IgnoreSignal ignore(SIGPIPE);
   auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
   p.read.reset();
   EXPECT_THAT(ipc::write_some(p.write.get(), ipc::as_bytes("x")),
@@ -653,14 +555,13 @@ TEST(PipeLayer, WriteSomeWithoutReaderFailsWithEpipe) {
 
 // Catches: a writer left asleep on a full pipe whose last reader went away.
 TEST(PipeOs, WriterBlockedOnFullPipeGetsEpipeWhenReaderCloses) {
-  ScopedSignal ignore(SIGPIPE, SIG_IGN);
+  IgnoreSignal ignore(SIGPIPE);
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  FillPipe(p.w.get());
+  FillPipe(p.write.get());
   bool pending = false;
   BackgroundCall writer([&] {
     ScopedBlock block(SIGPIPE);
-    long r = ::write(p.w.get(), "x", 1);
+    long r = ::write(p.write.get(), "x", 1);
     int e = errno;
     pending = SignalPending(SIGPIPE);
     ConsumePending(SIGPIPE);
@@ -668,7 +569,7 @@ TEST(PipeOs, WriterBlockedOnFullPipeGetsEpipeWhenReaderCloses) {
     return r;
   });
   ASSERT_OK(writer.wait_blocked(SYS_write));
-  p.r.reset();
+  p.read.reset();
   ASSERT_TRUE(writer.wait_done())
       << "writer still blocked after the last reader closed";
   EXPECT_THAT(writer.result(), SyscallFailsWithErrno(EPIPE));
@@ -680,29 +581,27 @@ TEST(PipeOs, WriterBlockedOnFullPipeGetsEpipeWhenReaderCloses) {
 // Catches: the bytes already transferred being reported as a plain EPIPE (or
 // the other way round), and a missing second SIGPIPE.
 TEST(PipeOs, PartialBlockingWriteReturnsCountWhenReaderCloses) {
-  g_sigpipes = 0;
-  ScopedSignal catcher(SIGPIPE, CountSigpipe);
+  CountingHandler catcher(SIGPIPE);
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  int cap = Capacity(p.w.get());
+  int cap = Capacity(p.write.get());
   ASSERT_GT(cap, 0);
   std::string big(static_cast<std::size_t>(cap) * 2, 'b');
   BackgroundCall writer([&] {
-    return static_cast<long>(::write(p.w.get(), big.data(), big.size()));
+    return static_cast<long>(::write(p.write.get(), big.data(), big.size()));
   });
   ASSERT_OK(writer.wait_blocked(SYS_write));
-  EXPECT_EQ(Unread(p.r.get()), cap);
-  p.r.reset();
+  EXPECT_EQ(Unread(p.read.get()), cap);
+  p.read.reset();
   ASSERT_TRUE(writer.wait_done());
   EXPECT_THAT(writer.result(), SyscallSucceedsWithValue(cap));
-  EXPECT_THAT(::write(p.w.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
+  EXPECT_THAT(::write(p.write.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
   sigset_t cur;
   ::pthread_sigmask(SIG_BLOCK, nullptr, &cur);
-  EXPECT_EQ(g_sigpipes.load(), 2);
+  EXPECT_EQ(catcher.count(), 2);
 }
 
 TEST(PipeLayer, WriteFullReportsBytesMovedBeforeEpipe) {
-  ScopedSignal ignore(SIGPIPE, SIG_IGN);
+  IgnoreSignal ignore(SIGPIPE);
   auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
   auto cap = ASSERT_OK_AND_VALUE(ipc::pipe_capacity(p.write.get()));
   std::string big(cap * 2, 'b');
@@ -723,12 +622,11 @@ TEST(PipeLayer, WriteFullReportsBytesMovedBeforeEpipe) {
 // Catches: a blocking read on an empty pipe that returns 0 or EAGAIN.
 TEST(PipeOs, ReadOnEmptyPipeBlocksUntilData) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   char buf[8] = {};
   BackgroundCall reader(
-      [&] { return static_cast<long>(::read(p.r.get(), buf, sizeof buf)); });
+      [&] { return static_cast<long>(::read(p.read.get(), buf, sizeof buf)); });
   ASSERT_OK(reader.wait_blocked(SYS_read));
-  ASSERT_THAT(::write(p.w.get(), "x", 1), SyscallSucceedsWithValue(1));
+  ASSERT_THAT(::write(p.write.get(), "x", 1), SyscallSucceedsWithValue(1));
   ASSERT_TRUE(reader.wait_done());
   EXPECT_THAT(reader.result(), SyscallSucceedsWithValue(1));
   EXPECT_EQ(buf[0], 'x');
@@ -753,10 +651,9 @@ TEST(PipeLayer, ReadSomeBlocksUntilData) {
 
 // Catches: 0 (false EOF) or blocking instead of EAGAIN.
 TEST(PipeOs, NonBlockingReadOnEmptyPipeFailsEagain) {
-  RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  RawPipe p(O_NONBLOCK);
   char c;
-  EXPECT_THAT(::read(p.r.get(), &c, 1), SyscallFailsWithErrno(EAGAIN));
+  EXPECT_THAT(::read(p.read.get(), &c, 1), SyscallFailsWithErrno(EAGAIN));
   EXPECT_EQ(EAGAIN, EWOULDBLOCK);
 }
 
@@ -771,142 +668,56 @@ TEST(PipeLayer, ReadSomeOnNonBlockingEmptyPipeFailsEagain) {
 
 // Catches: EAGAIN instead of EOF when no writer exists.
 TEST(PipeOs, NonBlockingReadWithoutWriterReturnsEof) {
-  RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
-  p.w.reset();
+  RawPipe p(O_NONBLOCK);
+  p.write.reset();
   char c;
-  EXPECT_THAT(::read(p.r.get(), &c, 1), SyscallSucceedsWithValue(0));
+  EXPECT_THAT(::read(p.read.get(), &c, 1), SyscallSucceedsWithValue(0));
 }
 
 // ---- PIPE-020 / PIPE-043 / PIPE-022: several writer processes --------------
 
-// Record layout: 0xA5, writer, u16 length, u32 sequence, then filler bytes that
-// depend on (writer, sequence). Any interleaving breaks the parse.
-constexpr std::size_t kRecordHeader = 8;
-
-std::string MakeRecord(std::uint8_t writer, std::uint32_t seq,
-                       std::size_t len) {
-  std::string r(len, static_cast<char>((writer * 37 + seq) & 0xff));
-  r[0] = static_cast<char>(0xA5);
-  r[1] = static_cast<char>(writer);
-  r[2] = static_cast<char>(len & 0xff);
-  r[3] = static_cast<char>(len >> 8);
-  std::memcpy(&r[4], &seq, 4);
-  return r;
-}
-
-// "" if `stream` is a sequence of whole records, each writer's in order and
-// complete; otherwise what is wrong and where.
-std::string CheckRecordStream(const std::string& s,
-                              const std::vector<std::size_t>& sizes,
-                              std::uint32_t per_writer) {
-  std::vector<std::uint32_t> next(sizes.size(), 0);
-  std::size_t off = 0;
-  while (off < s.size()) {
-    if (s.size() - off < kRecordHeader ||
-        static_cast<unsigned char>(s[off]) != 0xA5) {
-      return "no record header at offset " + std::to_string(off) +
-             " (torn write)";
-    }
-    std::size_t w = static_cast<unsigned char>(s[off + 1]);
-    std::size_t len =
-        static_cast<unsigned char>(s[off + 2]) |
-        static_cast<std::size_t>(static_cast<unsigned char>(s[off + 3])) << 8;
-    std::uint32_t seq;
-    std::memcpy(&seq, &s[off + 4], 4);
-    if (w >= sizes.size() || len != sizes[w] || off + len > s.size()) {
-      return "corrupt header at offset " + std::to_string(off);
-    }
-    if (seq != next[w]) {
-      return "writer " + std::to_string(w) + " record " + std::to_string(seq) +
-             " where " + std::to_string(next[w]) + " was due, at offset " +
-             std::to_string(off);
-    }
-    if (s.compare(off, len,
-                  MakeRecord(static_cast<std::uint8_t>(w), seq, len)) != 0) {
-      return "record " + std::to_string(seq) + " of writer " +
-             std::to_string(w) + " mixed with other data at offset " +
-             std::to_string(off);
-    }
-    ++next[w];
-    off += len;
-  }
-  for (std::size_t w = 0; w < sizes.size(); ++w) {
-    if (next[w] != per_writer) {
-      return "writer " + std::to_string(w) + ": " + std::to_string(next[w]) +
-             " of " + std::to_string(per_writer) + " records arrived";
-    }
-  }
-  return "";
-}
-
-// Forks one writer per entry of `sizes`; all start together (a "go" pipe) and
-// each calls write_record(fd, record) per_writer times. Returns the stream the
-// parent read until EOF; `statuses` gets each writer's wait status.
-template <typename WriteRecord>
-std::string RaceWriters(int capacity, const std::vector<std::size_t>& sizes,
-                        std::uint32_t per_writer, WriteRecord write_record,
-                        std::vector<int>& statuses) {
-  RawPipe data, go;
-  if (OpenPipe(data) != 0 || OpenPipe(go) != 0) return "pipe2 failed";
-  if (capacity > 0) ::fcntl(data.w.get(), F_SETPIPE_SZ, capacity);
-  std::vector<pid_t> pids;
-  for (std::size_t w = 0; w < sizes.size(); ++w) {
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      data.r.reset();
-      go.w.reset();
-      char c;
-      while (::read(go.r.get(), &c, 1) < 0 && errno == EINTR) {
-      }
-      for (std::uint32_t seq = 0; seq < per_writer; ++seq) {
-        std::string rec =
-            MakeRecord(static_cast<std::uint8_t>(w), seq, sizes[w]);
-        if (!write_record(data.w.get(), rec)) ::_exit(1);
-      }
-      ::_exit(0);
-    }
-    if (pid > 0) pids.push_back(pid);
-  }
-  data.w.reset();
-  go.w.reset();  // EOF on "go": every writer starts now
-  std::string stream = ReadToEof(data.r.get());
-  for (pid_t pid : pids) {
-    auto st = wait_exit(pid);
-    if (!st) kill_and_reap(pid);
-    statuses.push_back(st.value_or(-1));
-  }
-  return stream;
+// Forks one writer per entry of `sizes` (RaceRecordWriters); all start
+// together and each calls write_record(fd, record) per_writer times on the
+// inherited write end. Returns the stream the parent read until EOF;
+// `results` gets each writer's ChildResult.
+std::string RaceWriters(
+    int capacity, const std::vector<std::size_t>& sizes,
+    std::uint32_t per_writer,
+    const std::function<bool(int, const std::string&)>& write_record,
+    std::vector<ChildResult>* results) {
+  RawPipe data;
+  if (capacity > 0) ::fcntl(data.write.get(), F_SETPIPE_SZ, capacity);
+  return RaceRecordWriters(
+      data.read.get(), std::move(data.write), sizes, per_writer,
+      [](int held) { return held; }, write_record, results);
 }
 
 // Catches: a write of <= PIPE_BUF bytes split or interleaved with another
 // writer's data while writers contend for a small pipe.
 TEST(PipeOs, ConcurrentWritersNeverInterleaveAtomicWrites) {
   std::vector<std::size_t> sizes = {kPipeBuf, kPipeBuf - 96, 1000, 17};
-  std::vector<int> statuses;
+  std::vector<ChildResult> results;
   std::string stream = RaceWriters(
       2 * 4096, sizes, 300,
       [](int fd, const std::string& rec) {
         return ::write(fd, rec.data(), rec.size()) ==
                static_cast<ssize_t>(rec.size());
       },
-      statuses);
-  for (int st : statuses)
-    EXPECT_EQ(st, 0) << "a writer saw a short write: "
-                     << DescribeWaitStatus(st);
+      &results);
+  for (const ChildResult& r : results) EXPECT_CHILD_OK(r);
   EXPECT_EQ(CheckRecordStream(stream, sizes, 300), "");
 }
 
 TEST(PipeLayer, WriteAtomicRecordsFromConcurrentWritersStayWhole) {
   std::vector<std::size_t> sizes = {ipc::pipe_buf(), 3000, 64};
-  std::vector<int> statuses;
+  std::vector<ChildResult> results;
   std::string stream = RaceWriters(
       2 * 4096, sizes, 300,
       [](int fd, const std::string& rec) {
         return ipc::write_atomic(fd, ipc::as_bytes(rec)).ok();
       },
-      statuses);
-  for (int st : statuses) EXPECT_EQ(st, 0) << DescribeWaitStatus(st);
+      &results);
+  for (const ChildResult& r : results) EXPECT_CHILD_OK(r);
   EXPECT_EQ(CheckRecordStream(stream, sizes, 300), "");
 }
 
@@ -917,32 +728,21 @@ TEST(PipeOs, ConcurrentLargeWritesReturnFullCountAndEveryByteArrives) {
   constexpr std::size_t kChunk = 3 * kPipeBuf + 123;
   constexpr int kChunks = 40;
   RawPipe data;
-  ASSERT_THAT(OpenPipe(data), SyscallSucceeds());
-  std::vector<pid_t> pids;
+  std::vector<std::unique_ptr<Child>> writers;
   for (int w = 0; w < kWriters; ++w) {
-    pid_t pid = ::fork();
-    ASSERT_THAT(pid, SyscallSucceeds());
-    if (pid == 0) {
-      data.r.reset();
+    writers.push_back(std::make_unique<Child>([&] {
+      data.read.reset();
       std::string chunk(kChunk, static_cast<char>('A' + w));
       for (int i = 0; i < kChunks; ++i) {
-        if (::write(data.w.get(), chunk.data(), chunk.size()) !=
-            static_cast<ssize_t>(kChunk)) {
-          ::_exit(1);
-        }
+        TEST_CHECK_MSG(::write(data.write.get(), chunk.data(), chunk.size()) ==
+                           static_cast<ssize_t>(kChunk),
+                       "a blocking write > PIPE_BUF returned short");
       }
-      ::_exit(0);
-    }
-    pids.push_back(pid);
+    }));
   }
-  data.w.reset();
-  std::string stream = ReadToEof(data.r.get());
-  for (pid_t pid : pids) {
-    auto st = wait_exit(pid);
-    ASSERT_TRUE(st.has_value());
-    EXPECT_EQ(*st, 0) << "a blocking write > PIPE_BUF returned short: "
-                      << DescribeWaitStatus(*st);
-  }
+  data.write.reset();
+  std::string stream = ReadToEof(data.read.get());
+  for (auto& writer : writers) EXPECT_CHILD_OK(writer->wait());
   std::array<std::size_t, kWriters> count = {};
   for (char c : stream) {
     if (c >= 'A' && c < 'A' + kWriters)
@@ -959,19 +759,17 @@ TEST(PipeOs, ConcurrentLargeWritesReturnFullCountAndEveryByteArrives) {
 // disagrees with fpathconf.
 TEST(PipeOs, PipeBufIsAtLeast512AndMatchesFpathconf) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  long v = ::fpathconf(p.r.get(), _PC_PIPE_BUF);
+  long v = ::fpathconf(p.read.get(), _PC_PIPE_BUF);
   ASSERT_THAT(v, SyscallSucceeds());
   EXPECT_GE(v, _POSIX_PIPE_BUF);
   EXPECT_EQ(static_cast<std::size_t>(v), kPipeBuf);
-  EXPECT_EQ(::fpathconf(p.w.get(), _PC_PIPE_BUF), v);
+  EXPECT_EQ(::fpathconf(p.write.get(), _PC_PIPE_BUF), v);
 }
 
 // Catches: a Linux-compatible system with a different PIPE_BUF (L).
 TEST(PipeOs, PipeBufIs4096OnLinux) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  EXPECT_EQ(::fpathconf(p.r.get(), _PC_PIPE_BUF), 4096);
+  EXPECT_EQ(::fpathconf(p.read.get(), _PC_PIPE_BUF), 4096);
 }
 
 TEST(PipeLayer, PipeBufMatchesFpathconf) {
@@ -985,14 +783,22 @@ TEST(PipeLayer, PipeBufMatchesFpathconf) {
 // Catches: a blocking write that returns a short count once the pipe fills.
 TEST(PipeOs, BlockingWriteLargerThanCapacityReturnsFullCount) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   std::string data =
-      Pattern(static_cast<std::size_t>(Capacity(p.w.get())) * 3 + 77, 9);
+      Pattern(static_cast<std::size_t>(Capacity(p.write.get())) * 3 + 77, 9);
+  // The writer closes its end once write() returns: a write that returns
+  // short then ends the read below at EOF instead of leaving it waiting.
   BackgroundCall writer([&] {
-    return static_cast<long>(::write(p.w.get(), data.data(), data.size()));
+    long n = ::write(p.write.get(), data.data(), data.size());
+    int e = errno;
+    p.write.reset();
+    errno = e;
+    return n;
   });
   ASSERT_OK(writer.wait_blocked(SYS_write));  // full, not finished
-  EXPECT_EQ(ReadExactly(p.r.get(), data.size()), data);
+  std::string got = ReadExactly(p.read.get(), data.size());
+  EXPECT_EQ(got.size(), data.size()) << "the bytes read before EOF";
+  EXPECT_TRUE(got == data.substr(0, got.size()))
+      << "the bytes read differ from those written";
   ASSERT_TRUE(writer.wait_done());
   EXPECT_THAT(writer.result(),
               SyscallSucceedsWithValue(static_cast<long>(data.size())));
@@ -1017,36 +823,34 @@ TEST(PipeLayer, WriteFullMovesEverythingPastCapacity) {
 
 // Boundaries 1 and PIPE_BUF on an empty pipe. Catches: a partial small write.
 TEST(PipeOs, NonBlockingWritesOfOneAndPipeBufBytesAreWhole) {
-  RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
-  EXPECT_THAT(::write(p.w.get(), "1", 1), SyscallSucceedsWithValue(1));
+  RawPipe p(O_NONBLOCK);
+  EXPECT_THAT(::write(p.write.get(), "1", 1), SyscallSucceedsWithValue(1));
   std::string buf = Pattern(kPipeBuf);
-  EXPECT_THAT(::write(p.w.get(), buf.data(), buf.size()),
+  EXPECT_THAT(::write(p.write.get(), buf.data(), buf.size()),
               SyscallSucceedsWithValue(kPipeBuf));
-  EXPECT_EQ(Unread(p.r.get()), static_cast<int>(kPipeBuf + 1));
+  EXPECT_EQ(Unread(p.read.get()), static_cast<int>(kPipeBuf + 1));
 }
 
 // Catches: a write of <= PIPE_BUF bytes split into what fits (partial write).
 TEST(PipeOs, NonBlockingSmallWriteWithoutRoomWritesNothing) {
-  RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
-  int cap = Capacity(p.w.get());
+  RawPipe p(O_NONBLOCK);
+  int cap = Capacity(p.write.get());
   ASSERT_GT(cap, 200);
   std::string fill(static_cast<std::size_t>(cap) - 100,
                    'f');  // 100 bytes of room left
-  ASSERT_THAT(::write(p.w.get(), fill.data(), fill.size()),
+  ASSERT_THAT(::write(p.write.get(), fill.data(), fill.size()),
               SyscallSucceedsWithValue(fill.size()));
   for (std::size_t n : {std::size_t{101}, kPipeBuf}) {
     std::string rec(n, 'r');
-    EXPECT_THAT(::write(p.w.get(), rec.data(), n),
+    EXPECT_THAT(::write(p.write.get(), rec.data(), n),
                 SyscallFailsWithErrno(EAGAIN))
         << n << " bytes";
-    EXPECT_EQ(Unread(p.r.get()), cap - 100)
+    EXPECT_EQ(Unread(p.read.get()), cap - 100)
         << "part of a " << n << "-byte write went in";
   }
   // Exactly the room left: the write is whole.
   std::string rest(100, 'e');
-  EXPECT_THAT(::write(p.w.get(), rest.data(), rest.size()),
+  EXPECT_THAT(::write(p.write.get(), rest.data(), rest.size()),
               SyscallSucceedsWithValue(100));
 }
 
@@ -1066,49 +870,46 @@ TEST(PipeLayer, WriteAtomicWithoutRoomFailsEagainAndWritesNothing) {
 // Boundaries PIPE_BUF+1 and capacity on an empty pipe. Catches: EAGAIN or a
 // partial write although everything fits.
 TEST(PipeOs, NonBlockingWritesOfPipeBufPlusOneAndCapacityAreWholeWhenTheyFit) {
-  RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  RawPipe p(O_NONBLOCK);
   std::string big = Pattern(kPipeBuf + 1);
-  EXPECT_THAT(::write(p.w.get(), big.data(), big.size()),
+  EXPECT_THAT(::write(p.write.get(), big.data(), big.size()),
               SyscallSucceedsWithValue(kPipeBuf + 1));
-  ASSERT_EQ(ReadExactly(p.r.get(), big.size()), big);
-  int cap = Capacity(p.w.get());
+  ASSERT_EQ(ReadExactly(p.read.get(), big.size()), big);
+  int cap = Capacity(p.write.get());
   std::string full = Pattern(static_cast<std::size_t>(cap));
-  EXPECT_THAT(::write(p.w.get(), full.data(), full.size()),
+  EXPECT_THAT(::write(p.write.get(), full.data(), full.size()),
               SyscallSucceedsWithValue(cap));
 }
 
 // Boundary capacity+1 on an empty pipe. Catches: EAGAIN (all-or-nothing for a
 // large write) or a claim to have written more than fits.
 TEST(PipeOs, NonBlockingWriteOfCapacityPlusOneIsPartial) {
-  RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
-  int cap = Capacity(p.w.get());
+  RawPipe p(O_NONBLOCK);
+  int cap = Capacity(p.write.get());
   std::string big = Pattern(static_cast<std::size_t>(cap) + 1);
-  ssize_t n = ::write(p.w.get(), big.data(), big.size());
+  ssize_t n = ::write(p.write.get(), big.data(), big.size());
   ASSERT_THAT(n, SyscallSucceeds());
   EXPECT_GE(n, 1);
   EXPECT_LT(static_cast<std::size_t>(n), big.size());
   EXPECT_LE(n, cap);
-  EXPECT_EQ(Unread(p.r.get()), n);
-  EXPECT_EQ(ReadExactly(p.r.get(), static_cast<std::size_t>(n)),
+  EXPECT_EQ(Unread(p.read.get()), n);
+  EXPECT_EQ(ReadExactly(p.read.get(), static_cast<std::size_t>(n)),
             big.substr(0, static_cast<std::size_t>(n)));
 }
 
 // Catches: EAGAIN for a large write into a partly full pipe that has room.
 TEST(PipeOs, NonBlockingLargeWriteIntoPartlyFullPipeIsPartial) {
-  RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
-  int cap = Capacity(p.w.get());
+  RawPipe p(O_NONBLOCK);
+  int cap = Capacity(p.write.get());
   std::string prefill(static_cast<std::size_t>(cap) - 2 * 4096, 'p');
-  ASSERT_THAT(::write(p.w.get(), prefill.data(), prefill.size()),
+  ASSERT_THAT(::write(p.write.get(), prefill.data(), prefill.size()),
               SyscallSucceedsWithValue(prefill.size()));
   std::string big(3 * kPipeBuf, 'b');
-  ssize_t n = ::write(p.w.get(), big.data(), big.size());
+  ssize_t n = ::write(p.write.get(), big.data(), big.size());
   ASSERT_THAT(n, SyscallSucceeds());
   EXPECT_GE(n, 1);
   EXPECT_LT(static_cast<std::size_t>(n), big.size());
-  EXPECT_EQ(Unread(p.r.get()), static_cast<int>(prefill.size()) + n);
+  EXPECT_EQ(Unread(p.read.get()), static_cast<int>(prefill.size()) + n);
 }
 
 TEST(PipeLayer, WriteSomeOnNonBlockingPipeIsPartial) {
@@ -1126,18 +927,17 @@ TEST(PipeLayer, WriteSomeOnNonBlockingPipeIsPartial) {
 // Boundaries 1, PIPE_BUF, PIPE_BUF+1, capacity+1 into a full pipe. Catches:
 // a write that blocks, succeeds or fails with another errno.
 TEST(PipeOs, NonBlockingWriteToFullPipeFailsEagain) {
-  RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
-  std::size_t filled = FillPipe(p.w.get());
-  int cap = Capacity(p.w.get());
+  RawPipe p(O_NONBLOCK);
+  std::size_t filled = FillPipe(p.write.get());
+  int cap = Capacity(p.write.get());
   EXPECT_EQ(filled, static_cast<std::size_t>(cap));
   std::string buf(static_cast<std::size_t>(cap) + 1, 'x');
   for (std::size_t n : {std::size_t{1}, kPipeBuf, kPipeBuf + 1, buf.size()}) {
-    EXPECT_THAT(::write(p.w.get(), buf.data(), n),
+    EXPECT_THAT(::write(p.write.get(), buf.data(), n),
                 SyscallFailsWithErrno(EAGAIN))
         << n << " bytes";
   }
-  EXPECT_EQ(Unread(p.r.get()), cap);
+  EXPECT_EQ(Unread(p.read.get()), cap);
 }
 
 TEST(PipeLayer, WriteSomeToFullNonBlockingPipeFailsEagain) {
@@ -1152,16 +952,15 @@ TEST(PipeLayer, WriteSomeToFullNonBlockingPipeFailsEagain) {
 // Catches: EAGAIN/short count instead of sleeping, or a writer never woken.
 TEST(PipeOs, BlockingWriteToFullPipeSleepsUntilReaderDrains) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  FillPipe(p.w.get());
+  FillPipe(p.write.get());
   BackgroundCall writer(
-      [&] { return static_cast<long>(::write(p.w.get(), "!", 1)); });
+      [&] { return static_cast<long>(::write(p.write.get(), "!", 1)); });
   ASSERT_OK(writer.wait_blocked(SYS_write));
-  EXPECT_EQ(ReadExactly(p.r.get(), kPipeBuf).size(), kPipeBuf);
+  EXPECT_EQ(ReadExactly(p.read.get(), kPipeBuf).size(), kPipeBuf);
   bool done = writer.wait_done();
   if (!done)
-    ReadExactly(p.r.get(),
-                static_cast<std::size_t>(Unread(p.r.get())));  // unblock
+    ReadExactly(p.read.get(),
+                static_cast<std::size_t>(Unread(p.read.get())));  // unblock
   ASSERT_TRUE(done) << "writer not woken after " << kPipeBuf
                     << " bytes were read";
   EXPECT_THAT(writer.result(), SyscallSucceedsWithValue(1));
@@ -1187,10 +986,9 @@ TEST(PipeLayer, WriteFullBlocksUntilReaderDrains) {
 // Catches: a different default capacity (software that assumes 64 KiB breaks).
 TEST(PipeOs, DefaultCapacityIs65536) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  EXPECT_THAT(::fcntl(p.r.get(), F_GETPIPE_SZ),
+  EXPECT_THAT(::fcntl(p.read.get(), F_GETPIPE_SZ),
               SyscallSucceedsWithValue(kLinuxDefaultCapacity));
-  EXPECT_EQ(FillPipe(p.w.get()), kLinuxDefaultCapacity);
+  EXPECT_EQ(FillPipe(p.write.get()), kLinuxDefaultCapacity);
 }
 
 TEST(PipeLayer, PipeCapacityReportsDefault) {
@@ -1206,23 +1004,22 @@ TEST(PipeLayer, PipeCapacityReportsDefault) {
 // Catches: less than requested, less than a page, a size only one end sees,
 // or a capacity that the pipe does not actually hold.
 TEST(PipeOs, SetPipeSizeOnEitherEndRoundsUpAndBothEndsAgree) {
-  RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  RawPipe p(O_NONBLOCK);
   long page = ::sysconf(_SC_PAGESIZE);
-  int one = ::fcntl(p.r.get(), F_SETPIPE_SZ, 1);
+  int one = ::fcntl(p.read.get(), F_SETPIPE_SZ, 1);
   ASSERT_THAT(one, SyscallSucceeds());
   EXPECT_GE(one, page);
-  EXPECT_EQ(::fcntl(p.w.get(), F_GETPIPE_SZ), one);
+  EXPECT_EQ(::fcntl(p.write.get(), F_GETPIPE_SZ), one);
   for (int want : {5000, 3 * 4096, 100000}) {
-    int got = ::fcntl(p.w.get(), F_SETPIPE_SZ, want);
+    int got = ::fcntl(p.write.get(), F_SETPIPE_SZ, want);
     ASSERT_THAT(got, SyscallSucceeds());
     EXPECT_GE(got, want);
     EXPECT_EQ(got % page, 0);
-    EXPECT_EQ(::fcntl(p.r.get(), F_GETPIPE_SZ), got);
-    EXPECT_EQ(::fcntl(p.w.get(), F_GETPIPE_SZ), got);
+    EXPECT_EQ(::fcntl(p.read.get(), F_GETPIPE_SZ), got);
+    EXPECT_EQ(::fcntl(p.write.get(), F_GETPIPE_SZ), got);
   }
-  EXPECT_EQ(FillPipe(p.w.get()),
-            static_cast<std::size_t>(::fcntl(p.r.get(), F_GETPIPE_SZ)));
+  EXPECT_EQ(FillPipe(p.write.get()),
+            static_cast<std::size_t>(::fcntl(p.read.get(), F_GETPIPE_SZ)));
 }
 
 TEST(PipeLayer, SetPipeCapacityReturnsGrantedSize) {
@@ -1237,11 +1034,10 @@ TEST(PipeLayer, SetPipeCapacityReturnsGrantedSize) {
 // Catches: an absurd size accepted (or silently truncated).
 TEST(PipeOs, SetPipeSizeAbsurdFailsEinval) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  int before = Capacity(p.r.get());
-  EXPECT_THAT(::fcntl(p.w.get(), F_SETPIPE_SZ, (1UL << 31) + 1),
+  int before = Capacity(p.read.get());
+  EXPECT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, (1UL << 31) + 1),
               SyscallFailsWithErrno(EINVAL));
-  EXPECT_EQ(Capacity(p.r.get()), before);
+  EXPECT_EQ(Capacity(p.read.get()), before);
 }
 
 long PipeMaxSize() { return ReadProcLong("/proc/sys/fs/pipe-max-size"); }
@@ -1251,31 +1047,20 @@ TEST(PipeOs, SetPipeSizeAboveMaxFailsEpermUnprivileged) {
   long max = PipeMaxSize();
   if (max <= 0) GTEST_SKIP() << "no /proc/sys/fs/pipe-max-size";
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  int status = RunInChild([&] {
-    if (!DropPrivileges()) return kCannotSetUp;
-    int r = ::fcntl(p.w.get(), F_SETPIPE_SZ, max * 2);
-    if (r >= 0) return 1;
-    return errno == EPERM ? 0 : 2;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (1 = granted, 2 = other errno)";
+  EXPECT_CHILD_OK(RunAsNobody([&] {
+    TEST_CHECK_ERRNO(::fcntl(p.write.get(), F_SETPIPE_SZ, max * 2), EPERM);
+  }));
 }
 
 TEST(PipeLayer, SetPipeCapacityAboveMaxFailsEpermUnprivileged) {
   long max = PipeMaxSize();
   if (max <= 0) GTEST_SKIP() << "no /proc/sys/fs/pipe-max-size";
   auto p = ASSERT_OK_AND_VALUE(ipc::make_pipe());
-  int status = RunInChild([&] {
-    if (!DropPrivileges()) return kCannotSetUp;
+  EXPECT_CHILD_OK(RunAsNobody([&] {
     auto r = ipc::set_pipe_capacity(p.write.get(),
                                     static_cast<std::size_t>(max) * 2);
-    if (r.ok()) return 1;
-    return r.error().code() == EPERM ? 0 : 2;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK(!r.ok() && r.error().code() == EPERM);
+  }));
 }
 
 // ---- PIPE-030 F_SETPIPE_SZ below buffered data (Linux) ---------------------
@@ -1283,13 +1068,12 @@ TEST(PipeLayer, SetPipeCapacityAboveMaxFailsEpermUnprivileged) {
 // Catches: buffered data silently dropped by shrinking the pipe.
 TEST(PipeOs, SetPipeSizeBelowBufferedDataFailsEbusy) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   std::string data = Pattern(3 * 4096);
-  ASSERT_THAT(::write(p.w.get(), data.data(), data.size()),
+  ASSERT_THAT(::write(p.write.get(), data.data(), data.size()),
               SyscallSucceedsWithValue(data.size()));
-  EXPECT_THAT(::fcntl(p.w.get(), F_SETPIPE_SZ, 4096),
+  EXPECT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, 4096),
               SyscallFailsWithErrno(EBUSY));
-  EXPECT_EQ(ReadExactly(p.r.get(), data.size()), data);
+  EXPECT_EQ(ReadExactly(p.read.get(), data.size()), data);
 }
 
 TEST(PipeLayer, SetPipeCapacityBelowBufferedDataFailsEbusy) {
@@ -1303,18 +1087,17 @@ TEST(PipeLayer, SetPipeCapacityBelowBufferedDataFailsEbusy) {
 // Catches: FIONREAD unsupported on one end, or counting wrongly.
 TEST(PipeOs, FionreadOnEitherEndCountsUnreadBytes) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   int n = -1;
-  ASSERT_THAT(::ioctl(p.r.get(), FIONREAD, &n), SyscallSucceeds());
+  ASSERT_THAT(::ioctl(p.read.get(), FIONREAD, &n), SyscallSucceeds());
   EXPECT_EQ(n, 0);
-  ASSERT_THAT(::write(p.w.get(), Pattern(123).data(), 123),
+  ASSERT_THAT(::write(p.write.get(), Pattern(123).data(), 123),
               SyscallSucceedsWithValue(123));
-  ASSERT_THAT(::ioctl(p.r.get(), FIONREAD, &n), SyscallSucceeds());
+  ASSERT_THAT(::ioctl(p.read.get(), FIONREAD, &n), SyscallSucceeds());
   EXPECT_EQ(n, 123);
-  ASSERT_THAT(::ioctl(p.w.get(), FIONREAD, &n), SyscallSucceeds());
+  ASSERT_THAT(::ioctl(p.write.get(), FIONREAD, &n), SyscallSucceeds());
   EXPECT_EQ(n, 123);
-  ReadExactly(p.r.get(), 23);
-  EXPECT_EQ(Unread(p.r.get()), 100);
+  ReadExactly(p.read.get(), 23);
+  EXPECT_EQ(Unread(p.read.get()), 100);
 }
 
 TEST(PipeLayer, BytesAvailableOnEitherEnd) {
@@ -1328,20 +1111,24 @@ TEST(PipeLayer, BytesAvailableOnEitherEnd) {
 
 // Catches: a pipe that accepts a file offset.
 TEST(PipeOs, SeekAndPositionedIoFailEspipe) {
-  RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  RawPipe p(O_NONBLOCK);
   char buf[4] = {'a', 'b', 'c', 'd'};
   struct iovec iov = {buf, sizeof buf};
-  EXPECT_THAT(::lseek(p.r.get(), 0, SEEK_CUR), SyscallFailsWithErrno(ESPIPE));
-  EXPECT_THAT(::lseek(p.w.get(), 0, SEEK_SET), SyscallFailsWithErrno(ESPIPE));
-  EXPECT_THAT(::pwrite(p.w.get(), buf, sizeof buf, 0),
+  EXPECT_THAT(::lseek(p.read.get(), 0, SEEK_CUR),
               SyscallFailsWithErrno(ESPIPE));
-  EXPECT_THAT(::pwritev(p.w.get(), &iov, 1, 0), SyscallFailsWithErrno(ESPIPE));
-  ASSERT_THAT(::write(p.w.get(), buf, sizeof buf), SyscallSucceedsWithValue(4));
-  EXPECT_THAT(::pread(p.r.get(), buf, sizeof buf, 0),
+  EXPECT_THAT(::lseek(p.write.get(), 0, SEEK_SET),
               SyscallFailsWithErrno(ESPIPE));
-  EXPECT_THAT(::preadv(p.r.get(), &iov, 1, 0), SyscallFailsWithErrno(ESPIPE));
-  EXPECT_EQ(Unread(p.r.get()), 4);  // nothing consumed by the refused calls
+  EXPECT_THAT(::pwrite(p.write.get(), buf, sizeof buf, 0),
+              SyscallFailsWithErrno(ESPIPE));
+  EXPECT_THAT(::pwritev(p.write.get(), &iov, 1, 0),
+              SyscallFailsWithErrno(ESPIPE));
+  ASSERT_THAT(::write(p.write.get(), buf, sizeof buf),
+              SyscallSucceedsWithValue(4));
+  EXPECT_THAT(::pread(p.read.get(), buf, sizeof buf, 0),
+              SyscallFailsWithErrno(ESPIPE));
+  EXPECT_THAT(::preadv(p.read.get(), &iov, 1, 0),
+              SyscallFailsWithErrno(ESPIPE));
+  EXPECT_EQ(Unread(p.read.get()), 4);  // nothing consumed by the refused calls
 }
 
 // ---- PIPE-033 zero-length I/O (Linux) --------------------------------------
@@ -1350,14 +1137,13 @@ TEST(PipeOs, SeekAndPositionedIoFailEspipe) {
 // write that fails.
 TEST(PipeOs, ZeroLengthWriteAndReadReturnZero) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   char c = 'z';
-  EXPECT_THAT(::write(p.w.get(), &c, 0), SyscallSucceedsWithValue(0));
-  EXPECT_EQ(Unread(p.r.get()), 0);
+  EXPECT_THAT(::write(p.write.get(), &c, 0), SyscallSucceedsWithValue(0));
+  EXPECT_EQ(Unread(p.read.get()), 0);
   BackgroundCall reader(
-      [&] { return static_cast<long>(::read(p.r.get(), &c, 0)); });
+      [&] { return static_cast<long>(::read(p.read.get(), &c, 0)); });
   bool done = reader.wait_done();
-  if (!done) ::write(p.w.get(), "u", 1);  // unblock a deviating OS
+  if (!done) ::write(p.write.get(), "u", 1);  // unblock a deviating OS
   ASSERT_TRUE(done) << "read(fd, buf, 0) blocked on an empty pipe";
   EXPECT_THAT(reader.result(), SyscallSucceedsWithValue(0));
 }
@@ -1374,15 +1160,13 @@ TEST(PipeLayer, WriteSomeOfNothingReturnsZero) {
 // Catches: SIGPIPE/EPIPE for a write that moves nothing.
 TEST(PipeOs, ZeroLengthWriteWithoutReaderReturnsZeroWithoutSigpipe) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  p.r.reset();
-  int status = RunInChild([&] {
+  p.read.reset();
+  EXPECT_CHILD_OK(RunInChild([&] {
     ::signal(SIGPIPE, SIG_DFL);
     char c = 'z';
-    ssize_t n = ::write(p.w.get(), &c, 0);
-    return n == 0 ? 0 : (errno == EPIPE ? 1 : 2);
-  });
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status) << " (1 = EPIPE)";
+    ssize_t n = ::write(p.write.get(), &c, 0);
+    TEST_PCHECK(n == 0);
+  }));
 }
 
 // ---- PIPE-035 pipe2 flags --------------------------------------------------
@@ -1390,9 +1174,8 @@ TEST(PipeOs, ZeroLengthWriteWithoutReaderReturnsZeroWithoutSigpipe) {
 // Catches: O_CLOEXEC applied to one end only, or not at all.
 TEST(PipeOs, Pipe2CloexecSetsFdCloexecOnBothEnds) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC), SyscallSucceeds());
-  EXPECT_EQ(::fcntl(p.r.get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
-  EXPECT_EQ(::fcntl(p.w.get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  EXPECT_EQ(::fcntl(p.read.get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  EXPECT_EQ(::fcntl(p.write.get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
   int fds[2];
   ASSERT_THAT(::pipe(fds), SyscallSucceeds());
   ipc::Fd r(fds[0]), w(fds[1]);
@@ -1402,13 +1185,11 @@ TEST(PipeOs, Pipe2CloexecSetsFdCloexecOnBothEnds) {
 
 // Catches: O_NONBLOCK applied to one end only, or leaking into plain pipe().
 TEST(PipeOs, Pipe2NonblockSetsONonblockOnBothEnds) {
-  RawPipe p, q;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
-  EXPECT_NE(::fcntl(p.r.get(), F_GETFL) & O_NONBLOCK, 0);
-  EXPECT_NE(::fcntl(p.w.get(), F_GETFL) & O_NONBLOCK, 0);
-  ASSERT_THAT(OpenPipe(q, O_CLOEXEC), SyscallSucceeds());
-  EXPECT_EQ(::fcntl(q.r.get(), F_GETFL) & O_NONBLOCK, 0);
-  EXPECT_EQ(::fcntl(q.w.get(), F_GETFL) & O_NONBLOCK, 0);
+  RawPipe p(O_NONBLOCK), q;
+  EXPECT_NE(::fcntl(p.read.get(), F_GETFL) & O_NONBLOCK, 0);
+  EXPECT_NE(::fcntl(p.write.get(), F_GETFL) & O_NONBLOCK, 0);
+  EXPECT_EQ(::fcntl(q.read.get(), F_GETFL) & O_NONBLOCK, 0);
+  EXPECT_EQ(::fcntl(q.write.get(), F_GETFL) & O_NONBLOCK, 0);
 }
 
 // Catches: unknown flags silently accepted.
@@ -1449,10 +1230,9 @@ TEST(PipeOs, InheritedPipeEndWorksAfterExec) {
 // Catches: FD_CLOEXEC ignored by execve.
 TEST(PipeOs, CloexecPipeEndIsClosedByExec) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC), SyscallSucceeds());
-  auto run = RunPeer({"write-fd", std::to_string(p.w.get()), "leak"});
+  auto run = RunPeer({"write-fd", std::to_string(p.write.get()), "leak"});
   ASSERT_THAT(run, IsOk());
-  EXPECT_EQ(Unread(p.r.get()), 0)
+  EXPECT_EQ(Unread(p.read.get()), 0)
       << "the exec'd program wrote into a close-on-exec pipe";
   EXPECT_NE(run->wait_status, 0) << run->output;
 }
@@ -1468,31 +1248,30 @@ TEST(PipeLayer, MakePipeEndsDoNotSurviveExec) {
 
 // Catches: O_DIRECT ignored (reads coalesce packets) or rejected.
 TEST(PipeOs, PacketModeReadReturnsOneWrite) {
-  RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK | O_DIRECT),
-              SyscallSucceeds());
-  ASSERT_THAT(::write(p.w.get(), "abc", 3), SyscallSucceedsWithValue(3));
-  ASSERT_THAT(::write(p.w.get(), "defgh", 5), SyscallSucceedsWithValue(5));
+  RawPipe p(O_NONBLOCK | O_DIRECT);
+  ASSERT_THAT(::write(p.write.get(), "abc", 3), SyscallSucceedsWithValue(3));
+  ASSERT_THAT(::write(p.write.get(), "defgh", 5), SyscallSucceedsWithValue(5));
   char buf[100];
-  EXPECT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(3));
+  EXPECT_THAT(::read(p.read.get(), buf, sizeof buf),
+              SyscallSucceedsWithValue(3));
   EXPECT_EQ(std::string(buf, 3), "abc");
-  EXPECT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(5));
+  EXPECT_THAT(::read(p.read.get(), buf, sizeof buf),
+              SyscallSucceedsWithValue(5));
   EXPECT_EQ(std::string(buf, 5), "defgh");
 }
 
 // Catches: the rest of a packet kept for the next read.
 TEST(PipeOs, PacketModeShortReadDiscardsRestOfPacket) {
-  RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK | O_DIRECT),
-              SyscallSucceeds());
-  ASSERT_THAT(::write(p.w.get(), "defgh", 5), SyscallSucceedsWithValue(5));
-  ASSERT_THAT(::write(p.w.get(), "ij", 2), SyscallSucceedsWithValue(2));
+  RawPipe p(O_NONBLOCK | O_DIRECT);
+  ASSERT_THAT(::write(p.write.get(), "defgh", 5), SyscallSucceedsWithValue(5));
+  ASSERT_THAT(::write(p.write.get(), "ij", 2), SyscallSucceedsWithValue(2));
   char buf[100];
-  EXPECT_THAT(::read(p.r.get(), buf, 2), SyscallSucceedsWithValue(2));
+  EXPECT_THAT(::read(p.read.get(), buf, 2), SyscallSucceedsWithValue(2));
   EXPECT_EQ(std::string(buf, 2), "de");
-  EXPECT_THAT(::read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(2));
+  EXPECT_THAT(::read(p.read.get(), buf, sizeof buf),
+              SyscallSucceedsWithValue(2));
   EXPECT_EQ(std::string(buf, 2), "ij");
-  EXPECT_THAT(::read(p.r.get(), buf, sizeof buf),
+  EXPECT_THAT(::read(p.read.get(), buf, sizeof buf),
               SyscallFailsWithErrno(EAGAIN));
 }
 
@@ -1501,9 +1280,8 @@ TEST(PipeOs, PacketModeShortReadDiscardsRestOfPacket) {
 // Catches: ends opened O_RDWR (or swapped).
 TEST(PipeOs, ReadEndIsRdonlyWriteEndIsWronly) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  EXPECT_EQ(::fcntl(p.r.get(), F_GETFL) & O_ACCMODE, O_RDONLY);
-  EXPECT_EQ(::fcntl(p.w.get(), F_GETFL) & O_ACCMODE, O_WRONLY);
+  EXPECT_EQ(::fcntl(p.read.get(), F_GETFL) & O_ACCMODE, O_RDONLY);
+  EXPECT_EQ(::fcntl(p.write.get(), F_GETFL) & O_ACCMODE, O_WRONLY);
 }
 
 TEST(PipeLayer, MakePipeAccessModes) {
@@ -1514,40 +1292,37 @@ TEST(PipeLayer, MakePipeAccessModes) {
 
 // ---- PIPE-039 pipe() errors ------------------------------------------------
 
-// In a child: lowers RLIMIT_NOFILE and fills the table so that exactly one
-// descriptor is free. Returns 0 if `make` then fails with EMFILE and leaves
-// that descriptor free.
+// In a forked child: lowers RLIMIT_NOFILE and fills the table so that exactly
+// one descriptor is free; then `make` (-1 and errno on failure) must fail with
+// EMFILE and leave that descriptor free.
 template <typename Make>
-int PipeWithOneFreeDescriptor(Make make) {
+void CheckFailsEmfileWithOneFreeDescriptor(Make make) {
   int base = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (base < 0) return 12;
+  TEST_CHECK_SUCCESS(base);
   struct rlimit rl = {64, 64};
-  if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) return 10;
+  TEST_CHECK_SUCCESS(::setrlimit(RLIMIT_NOFILE, &rl));
   int last = -1;
   for (;;) {
     int fd = ::dup(base);
     if (fd < 0) break;
     last = fd;
   }
-  if (errno != EMFILE || last < 0) return 11;
+  TEST_PCHECK(errno == EMFILE && last >= 0);
   ::close(last);
-  int err = make();
-  if (err != EMFILE) return err == 0 ? 1 : 2;
-  int fd = ::dup(base);
-  return fd == last ? 0 : 3;  // pipe must not have kept half of its descriptors
+  TEST_CHECK_ERRNO(make(), EMFILE);
+  // The call must not have kept half of its descriptors.
+  TEST_CHECK_MSG(::dup(base) == last, "a descriptor leaked");
 }
 
 // Catches: a pipe created with only one descriptor, or a descriptor leaked on
 // failure.
 TEST(PipeOs, PipeFailsEmfileWithOneFreeDescriptor) {
-  int status = RunInChild([] {
-    return PipeWithOneFreeDescriptor([] {
+  EXPECT_CHILD_OK(RunInChild([] {
+    CheckFailsEmfileWithOneFreeDescriptor([] {
       int fds[2];
-      return ::pipe(fds) == 0 ? 0 : errno;
+      return ::pipe(fds);
     });
-  });
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (1 = succeeded, 2 = other errno, 3 = fd leaked)";
+  }));
 }
 
 // Catches: a bad array pointer crashing the caller or leaking descriptors.
@@ -1566,13 +1341,14 @@ TEST(PipeOs, PipeFailsEfaultOnBadArray) {
 }
 
 TEST(PipeLayer, MakePipeFailsEmfile) {
-  int status = RunInChild([] {
-    return PipeWithOneFreeDescriptor([] {
+  EXPECT_CHILD_OK(RunInChild([] {
+    CheckFailsEmfileWithOneFreeDescriptor([] {
       auto p = ipc::make_pipe();
-      return p.ok() ? 0 : p.error().code();
+      if (p.ok()) return 0;
+      errno = p.error().code();
+      return -1;
     });
-  });
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+  }));
 }
 
 // ---- PIPE-040 blocked writer is killable -----------------------------------
@@ -1580,23 +1356,18 @@ TEST(PipeLayer, MakePipeFailsEmfile) {
 // Catches: an uninterruptible (D-state) sleep in pipe_write.
 TEST(PipeOs, WriterBlockedOnFullPipeIsKillable) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  FillPipe(p.w.get());
-  pid_t child = ::fork();
-  ASSERT_THAT(child, SyscallSucceeds());
-  if (child == 0) {
-    ssize_t n = ::write(p.w.get(), "x", 1);
-    ::_exit(n == 1 ? 1 : 2);
-  }
-  ipc::Status blocked = fault::wait_until_blocked(child, child, SYS_write,
-                                                  ipc::deadline_in(kPatience));
-  ASSERT_THAT(::kill(child, SIGKILL), SyscallSucceeds());
-  auto status = wait_exit(child);
-  if (!status) kill_and_reap(child);
+  FillPipe(p.write.get());
+  Child child([&] {
+    (void)::write(p.write.get(), "x", 1);
+    TEST_FAIL("the write into a full pipe returned");
+  });
+  ipc::Status blocked = fault::wait_until_blocked(
+      child.pid(), child.pid(), SYS_write, ipc::deadline_in(kPatience));
+  ASSERT_THAT(::kill(child.pid(), SIGKILL), SyscallSucceeds());
+  ChildResult status = child.wait();
   EXPECT_THAT(blocked, IsOk());
-  ASSERT_TRUE(status.has_value()) << "SIGKILL did not end the blocked writer";
-  EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL)
-      << DescribeWaitStatus(*status);
+  // Still running after kPatience: SIGKILL did not end the blocked writer.
+  EXPECT_THAT(status, ChildKilledBy(SIGKILL));
 }
 
 // ---- PIPE-041 close() in another thread (Linux) ----------------------------
@@ -1605,19 +1376,17 @@ TEST(PipeOs, WriterBlockedOnFullPipeIsKillable) {
 // models that as a data race on the descriptor (it is the behaviour under
 // test), so under TSan the call bypasses its close() interceptor.
 int CloseUnderBlockedReader(int fd) {
-#if defined(__SANITIZE_THREAD__)
-  return static_cast<int>(::syscall(SYS_close, fd));
-#else
+  if constexpr (sanitizers::kThread) {
+    return static_cast<int>(::syscall(SYS_close, fd));
+  }
   return ::close(fd);
-#endif
 }
 
 // Catches: a blocked read aborted (EBADF/0) because another thread closed the
 // fd.
 TEST(PipeOs, CloseInAnotherThreadDoesNotAbortBlockedRead) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  int r = p.r.release();
+  int r = p.read.release();
   char buf[8] = {};
   BackgroundCall reader(
       [&] { return static_cast<long>(::read(r, buf, sizeof buf)); });
@@ -1626,7 +1395,7 @@ TEST(PipeOs, CloseInAnotherThreadDoesNotAbortBlockedRead) {
   EXPECT_FALSE(reader.wait_done(std::chrono::milliseconds(0)));
   EXPECT_OK(reader.wait_blocked(SYS_read))
       << "the read ended when its descriptor was closed";
-  ASSERT_THAT(::write(p.w.get(), "late", 4), SyscallSucceedsWithValue(4));
+  ASSERT_THAT(::write(p.write.get(), "late", 4), SyscallSucceedsWithValue(4));
   ASSERT_TRUE(reader.wait_done());
   EXPECT_THAT(reader.result(), SyscallSucceedsWithValue(4));
   EXPECT_EQ(std::string(buf, 4), "late");
@@ -1637,20 +1406,19 @@ TEST(PipeOs, CloseInAnotherThreadDoesNotAbortBlockedRead) {
 // Catches: O_ASYNC accepted but no SIGIO when data arrives (or one too early).
 TEST(PipeOs, AsyncReadEndSignalsSigioOnInput) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   ScopedBlock block(SIGIO);
   struct f_owner_ex owner = {F_OWNER_TID, fault::current_tid()};
-  ASSERT_THAT(::fcntl(p.r.get(), F_SETOWN_EX, &owner), SyscallSucceeds());
-  int fl = ::fcntl(p.r.get(), F_GETFL);
-  ASSERT_THAT(::fcntl(p.r.get(), F_SETFL, fl | O_ASYNC), SyscallSucceeds());
+  ASSERT_THAT(::fcntl(p.read.get(), F_SETOWN_EX, &owner), SyscallSucceeds());
+  int fl = ::fcntl(p.read.get(), F_GETFL);
+  ASSERT_THAT(::fcntl(p.read.get(), F_SETFL, fl | O_ASYNC), SyscallSucceeds());
   EXPECT_FALSE(SignalPending(SIGIO)) << "SIGIO before any input";
-  ASSERT_THAT(::write(p.w.get(), "io", 2), SyscallSucceedsWithValue(2));
+  ASSERT_THAT(::write(p.write.get(), "io", 2), SyscallSucceedsWithValue(2));
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGIO);
   struct timespec limit = {std::chrono::seconds(kPatience).count(), 0};
   int sig = ::sigtimedwait(&set, nullptr, &limit);
-  ::fcntl(p.r.get(), F_SETFL, fl);
+  ::fcntl(p.read.get(), F_SETFL, fl);
   EXPECT_EQ(sig, SIGIO) << "no SIGIO: " << std::strerror(errno);
   while (ConsumePending(SIGIO)) {
   }
@@ -1663,49 +1431,24 @@ TEST(PipeOs, SeveralReaderProcessesConsumeEachByteOnce) {
   constexpr int kReaders = 3;
   constexpr std::size_t kBytes = 4 << 20;
   RawPipe data;
-  ASSERT_THAT(OpenPipe(data), SyscallSucceeds());
-  std::vector<RawPipe> results(kReaders);
-  std::vector<pid_t> pids;
-  for (int i = 0; i < kReaders; ++i) {
-    ASSERT_THAT(OpenPipe(results[i]), SyscallSucceeds());
-    pid_t pid = ::fork();
-    ASSERT_THAT(pid, SyscallSucceeds());
-    if (pid == 0) {
-      data.w.reset();
-      std::array<std::uint64_t, 256> hist = {};
-      std::vector<unsigned char> buf(100 + 997 * static_cast<std::size_t>(i));
-      for (;;) {
-        ssize_t n = ::read(data.r.get(), buf.data(), buf.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        for (ssize_t k = 0; k < n; ++k)
-          ++hist[buf[static_cast<std::size_t>(k)]];
-      }
-      ssize_t w = ::write(results[i].w.get(), hist.data(),
-                          sizeof hist);  // <= PIPE_BUF: whole
-      ::_exit(w == static_cast<ssize_t>(sizeof hist) ? 0 : 1);
-    }
-    pids.push_back(pid);
-    results[i].w.reset();
-  }
-  data.r.reset();
   std::string payload = Pattern(kBytes, 11);
-  std::array<std::uint64_t, 256> expected = {};
-  for (char c : payload) ++expected[static_cast<unsigned char>(c)];
-  auto written = ipc::write_full(data.w.get(), ipc::as_bytes(payload));
-  EXPECT_THAT(written, IsOk());
-  data.w.reset();
-  std::array<std::uint64_t, 256> total = {};
-  for (int i = 0; i < kReaders; ++i) {
-    std::array<std::uint64_t, 256> hist = {};
-    std::string raw = ReadExactly(results[i].r.get(), sizeof hist);
-    ASSERT_EQ(raw.size(), sizeof hist) << "reader " << i << " reported nothing";
-    std::memcpy(hist.data(), raw.data(), sizeof hist);
-    for (int v = 0; v < 256; ++v) total[v] += hist[v];
-    auto st = wait_exit(pids[i]);
-    ASSERT_TRUE(st.has_value());
-    EXPECT_EQ(*st, 0) << DescribeWaitStatus(*st);
-  }
+  std::vector<ChildResult> results;
+  ByteCounts total = RaceReaders(
+      kReaders,
+      [&] {
+        data.write.reset();
+        return data.read.get();
+      },
+      [&] {
+        data.read.reset();
+        auto written =
+            ipc::write_full(data.write.get(), ipc::as_bytes(payload));
+        EXPECT_THAT(written, IsOk());
+        data.write.reset();
+      },
+      &results);
+  for (const ChildResult& r : results) EXPECT_CHILD_OK(r);
+  ByteCounts expected = CountBytes(payload);
   for (int v = 0; v < 256; ++v)
     EXPECT_EQ(total[v], expected[v]) << "byte value " << v;
 }
@@ -1722,16 +1465,17 @@ TEST(PipeOs, PipesOverUserSoftLimitAreSmallButWork) {
       soft * page / static_cast<long>(kLinuxDefaultCapacity) + 16;
   if (pipes_needed > 4000)
     GTEST_SKIP() << "soft limit needs " << pipes_needed << " pipes";
-  int status = RunInChild([&] {
+  EXPECT_CHILD_OK(RunInChild([&] {
     struct rlimit rl = {static_cast<rlim_t>(2 * pipes_needed + 64),
                         static_cast<rlim_t>(2 * pipes_needed + 64)};
-    if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) return kCannotSetUp;
-    if (!DropPrivileges())
-      return kCannotSetUp;  // root is exempt from the limit
+    CHILD_SKIP_UNLESS(::setrlimit(RLIMIT_NOFILE, &rl) == 0,
+                      "cannot raise RLIMIT_NOFILE");
+    // Root is exempt from the limit.
+    CHILD_SKIP_UNLESS(DropPrivileges(), "cannot drop privileges");
     int small[2] = {-1, -1};
     for (long i = 0; i < pipes_needed + 64; ++i) {
       int fds[2];
-      if (::pipe2(fds, O_NONBLOCK) != 0) return 20;
+      TEST_CHECK_SUCCESS(::pipe2(fds, O_NONBLOCK | O_CLOEXEC));
       if (::fcntl(fds[0], F_GETPIPE_SZ) <
           static_cast<int>(kLinuxDefaultCapacity)) {
         small[0] = fds[0];
@@ -1739,22 +1483,17 @@ TEST(PipeOs, PipesOverUserSoftLimitAreSmallButWork) {
         break;
       }
     }
-    if (small[0] < 0) return 1;  // never reduced
+    TEST_CHECK_MSG(small[0] >= 0, "no pipe past the soft limit was reduced");
     int cap = ::fcntl(small[0], F_GETPIPE_SZ);
-    if (cap < page) return 2;
+    TEST_CHECK_MSG(cap >= page, "a reduced pipe is smaller than a page");
     std::vector<char> buf(static_cast<std::size_t>(cap), 'q');
     // Every size up to the capacity goes in whole into the empty pipe.
     for (std::size_t n :
          {std::size_t{1}, kPipeBuf, static_cast<std::size_t>(cap)}) {
-      if (::write(small[1], buf.data(), n) != static_cast<ssize_t>(n)) return 3;
-      if (::read(small[0], buf.data(), n) != static_cast<ssize_t>(n)) return 4;
+      TEST_CHECK(::write(small[1], buf.data(), n) == static_cast<ssize_t>(n));
+      TEST_CHECK(::read(small[0], buf.data(), n) == static_cast<ssize_t>(n));
     }
-    return 0;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges";
-  EXPECT_EQ(status, 0)
-      << DescribeWaitStatus(status)
-      << " (1 = never reduced, 2 = below a page, 3/4 = I/O refused)";
+  }));
 }
 
 // ---- PIPE-046 poll() on closed ends (Linux) --------------------------------
@@ -1762,10 +1501,9 @@ TEST(PipeOs, PipesOverUserSoftLimitAreSmallButWork) {
 // Catches: no POLLHUP for a read end without writers (pollers spin or hang).
 TEST(PipeOs, PollReportsHupOnReadEndAfterLastWriterCloses) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  struct pollfd pf = {p.r.get(), POLLIN, 0};
+  struct pollfd pf = {p.read.get(), POLLIN, 0};
   ASSERT_THAT(::poll(&pf, 1, 0), SyscallSucceedsWithValue(0));
-  p.w.reset();
+  p.write.reset();
   ASSERT_THAT(::poll(&pf, 1, 0), SyscallSucceedsWithValue(1));
   EXPECT_NE(pf.revents & POLLHUP, 0) << "revents " << pf.revents;
 }
@@ -1773,11 +1511,10 @@ TEST(PipeOs, PollReportsHupOnReadEndAfterLastWriterCloses) {
 // Catches: no POLLERR for a write end without readers.
 TEST(PipeOs, PollReportsErrOnWriteEndAfterLastReaderCloses) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  struct pollfd pf = {p.w.get(), POLLOUT, 0};
+  struct pollfd pf = {p.write.get(), POLLOUT, 0};
   ASSERT_THAT(::poll(&pf, 1, 0), SyscallSucceedsWithValue(1));
   EXPECT_EQ(pf.revents & POLLERR, 0);
-  p.r.reset();
+  p.read.reset();
   ASSERT_THAT(::poll(&pf, 1, 0), SyscallSucceedsWithValue(1));
   EXPECT_NE(pf.revents & POLLERR, 0) << "revents " << pf.revents;
 }
@@ -1805,61 +1542,61 @@ ssize_t WritevInThree(int fd, const std::string& rec) {
 // iovec breaks PIPE-020 only on this path.
 TEST(PipeOs, ConcurrentWritevOfAtMostPipeBufNeverInterleaves) {
   std::vector<std::size_t> sizes = {kPipeBuf, kPipeBuf - 96, 1000, 17};
-  std::vector<int> statuses;
+  std::vector<ChildResult> results;
   std::string stream = RaceWriters(
       2 * 4096, sizes, 300,
       [](int fd, const std::string& rec) {
         return WritevInThree(fd, rec) == static_cast<ssize_t>(rec.size());
       },
-      statuses);
-  for (int st : statuses)
-    EXPECT_EQ(st, 0) << "a writer saw a short writev: "
-                     << DescribeWaitStatus(st);
+      &results);
+  for (const ChildResult& r : results) EXPECT_CHILD_OK(r);
   EXPECT_EQ(CheckRecordStream(stream, sizes, 300), "");
 }
 
 // Catches: a non-blocking writev of <= PIPE_BUF bytes without room that moves
 // the iovecs that fit (PIPE-023 on the writev path).
 TEST(PipeOs, NonBlockingWritevWithoutRoomWritesNothing) {
-  RawPipe p;
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
-  int cap = Capacity(p.w.get());
+  RawPipe p(O_NONBLOCK);
+  int cap = Capacity(p.write.get());
   ASSERT_GT(cap, 200);
   std::string fill(static_cast<std::size_t>(cap) - 100, 'f');
-  ASSERT_THAT(::write(p.w.get(), fill.data(), fill.size()),
+  ASSERT_THAT(::write(p.write.get(), fill.data(), fill.size()),
               SyscallSucceedsWithValue(fill.size()));
   for (std::size_t n : {std::size_t{101}, kPipeBuf}) {
     std::string rec = MakeRecord(1, 0, n);
-    EXPECT_THAT(WritevInThree(p.w.get(), rec), SyscallFailsWithErrno(EAGAIN))
+    EXPECT_THAT(WritevInThree(p.write.get(), rec),
+                SyscallFailsWithErrno(EAGAIN))
         << n << " bytes";
-    EXPECT_EQ(Unread(p.r.get()), cap - 100)
+    EXPECT_EQ(Unread(p.read.get()), cap - 100)
         << "part of a " << n << "-byte writev went in";
   }
   std::string rest = MakeRecord(2, 0, 100);
-  EXPECT_THAT(WritevInThree(p.w.get(), rest), SyscallSucceedsWithValue(100));
+  EXPECT_THAT(WritevInThree(p.write.get(), rest),
+              SyscallSucceedsWithValue(100));
 }
 
 // Catches: iovec boundaries that leak into the stream (a writev that arrives
 // as separate reads, a readv that stops at a write boundary).
 TEST(PipeOs, ReadvAndWritevSeeOneByteStream) {
-  RawPipe p;  // non-blocking: lost bytes fail the test instead of hanging it
-  ASSERT_THAT(OpenPipe(p, O_CLOEXEC | O_NONBLOCK), SyscallSucceeds());
+  RawPipe p(O_NONBLOCK);  // non-blocking: lost bytes fail the test instead of
+                          // hanging it
   struct iovec out1[2] = {{const_cast<char*>("ab"), 2},
                           {const_cast<char*>("cde"), 3}};
   struct iovec out2[1] = {{const_cast<char*>("fgh"), 3}};
-  ASSERT_THAT(::writev(p.w.get(), out1, 2), SyscallSucceedsWithValue(5));
-  ASSERT_THAT(::writev(p.w.get(), out2, 1), SyscallSucceedsWithValue(3));
+  ASSERT_THAT(::writev(p.write.get(), out1, 2), SyscallSucceedsWithValue(5));
+  ASSERT_THAT(::writev(p.write.get(), out2, 1), SyscallSucceedsWithValue(3));
   char x[2], y[4], z[10];
   struct iovec in[3] = {{x, sizeof x}, {y, sizeof y}, {z, sizeof z}};
-  ASSERT_THAT(::readv(p.r.get(), in, 3), SyscallSucceedsWithValue(8));
+  ASSERT_THAT(::readv(p.read.get(), in, 3), SyscallSucceedsWithValue(8));
   EXPECT_EQ(std::string(x, 2) + std::string(y, 4) + std::string(z, 2),
             "abcdefgh");
   // One write consumed by two readv calls.
-  ASSERT_THAT(::write(p.w.get(), "0123456", 7), SyscallSucceedsWithValue(7));
+  ASSERT_THAT(::write(p.write.get(), "0123456", 7),
+              SyscallSucceedsWithValue(7));
   struct iovec small[2] = {{x, 1}, {y, 2}};
-  ASSERT_THAT(::readv(p.r.get(), small, 2), SyscallSucceedsWithValue(3));
+  ASSERT_THAT(::readv(p.read.get(), small, 2), SyscallSucceedsWithValue(3));
   EXPECT_EQ(std::string(x, 1) + std::string(y, 2), "012");
-  EXPECT_EQ(ReadExactly(p.r.get(), 4), "3456");
+  EXPECT_EQ(ReadExactly(p.read.get(), 4), "3456");
 }
 
 // ---- PIPE-047 fstatfs on a pipe --------------------------------------------
@@ -1869,10 +1606,9 @@ TEST(PipeOs, ReadvAndWritevSeeOneByteStream) {
 // fstatfs, the system call, fstatvfs and statfs of /proc/self/fd/N.
 TEST(PipeOs, FstatfsReportsPipefsAndAPageSizedBlock) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
   const long page = ::sysconf(_SC_PAGESIZE);
-  for (int fd : {p.r.get(), p.w.get()}) {
-    SCOPED_TRACE(fd == p.r.get() ? "read end" : "write end");
+  for (int fd : {p.read.get(), p.write.get()}) {
+    SCOPED_TRACE(fd == p.read.get() ? "read end" : "write end");
     struct statfs st = {};
     ASSERT_THAT(::fstatfs(fd, &st), SyscallSucceeds());
     EXPECT_EQ(st.f_type, PIPEFS_MAGIC);
@@ -1910,9 +1646,8 @@ TEST(PipeOs, FstatfsReportsPipefsAndAPageSizedBlock) {
 // ProcFDReleasesFile bug): the reader would never see end of file.
 TEST(PipeOs, ProcFdAndFdinfoDoNotKeepTheWriterAlive) {
   RawPipe p;
-  ASSERT_THAT(OpenPipe(p), SyscallSucceeds());
-  std::string fd_path = "/proc/self/fd/" + std::to_string(p.w.get());
-  std::string info_path = "/proc/self/fdinfo/" + std::to_string(p.w.get());
+  std::string fd_path = "/proc/self/fd/" + std::to_string(p.write.get());
+  std::string info_path = "/proc/self/fdinfo/" + std::to_string(p.write.get());
   struct stat st;
   ASSERT_THAT(::lstat(fd_path.c_str(), &st), SyscallSucceeds());
   ASSERT_THAT(::stat(fd_path.c_str(), &st), SyscallSucceeds());
@@ -1924,26 +1659,25 @@ TEST(PipeOs, ProcFdAndFdinfoDoNotKeepTheWriterAlive) {
   ipc::Fd info(::open(info_path.c_str(), O_RDONLY | O_CLOEXEC));
   ASSERT_THAT(info.get(), SyscallSucceeds());
   EXPECT_THAT(ReadToEof(info.get()), HasSubstr("flags:"));
-  p.w.reset();  // the only real write end; fdinfo is still open
+  p.write.reset();  // the only real write end; fdinfo is still open
   // The last close wakes the reader before close() returns.
-  struct pollfd hup = {p.r.get(), POLLIN, 0};
+  struct pollfd hup = {p.read.get(), POLLIN, 0};
   ASSERT_THAT(::poll(&hup, 1, 0), SyscallSucceedsWithValue(1))
       << "no end of file: something still holds the write end";
   char c;
-  EXPECT_THAT(::read(p.r.get(), &c, 1), SyscallSucceedsWithValue(0));
+  EXPECT_THAT(::read(p.read.get(), &c, 1), SyscallSucceedsWithValue(0));
 
   // Contrast: opening /proc/self/fd/N for writing is a real writer.
   RawPipe q;
-  ASSERT_THAT(OpenPipe(q), SyscallSucceeds());
-  std::string q_path = "/proc/self/fd/" + std::to_string(q.w.get());
+  std::string q_path = "/proc/self/fd/" + std::to_string(q.write.get());
   ipc::Fd reopened(::open(q_path.c_str(), O_WRONLY | O_CLOEXEC));
   ASSERT_THAT(reopened.get(), SyscallSucceeds());
-  q.w.reset();
-  struct pollfd pf = {q.r.get(), POLLIN, 0};
+  q.write.reset();
+  struct pollfd pf = {q.read.get(), POLLIN, 0};
   EXPECT_THAT(::poll(&pf, 1, 0), SyscallSucceedsWithValue(0))
       << "end of file although the reopened write end is open";
   reopened.reset();
-  EXPECT_TRUE(ReadyWithin(q.r.get(), POLLIN));
+  EXPECT_TRUE(ReadyWithin(q.read.get(), POLLIN));
 }
 
 // ---- PIPE-049 tee ----------------------------------------------------------
@@ -1961,42 +1695,46 @@ ipc::Fd FileWith(const TempDir& dir, const char* name, const char* text,
 // non-pipes or the same pipe on both sides, or ignores unknown flags.
 TEST(PipeOs, TeeCopiesWithoutConsumingAndRejectsNonPipes) {
   RawPipe a, b;
-  ASSERT_THAT(OpenPipe(a), SyscallSucceeds());
-  ASSERT_THAT(OpenPipe(b), SyscallSucceeds());
-  ASSERT_THAT(::write(a.w.get(), "hello tee", 9), SyscallSucceedsWithValue(9));
-  EXPECT_THAT(::tee(a.r.get(), b.w.get(), 100, 0), SyscallSucceedsWithValue(9));
-  ASSERT_EQ(Unread(a.r.get()), 9) << "tee consumed the source";
-  EXPECT_EQ(ReadExactly(b.r.get(), 9), "hello tee");
+  ASSERT_THAT(::write(a.write.get(), "hello tee", 9),
+              SyscallSucceedsWithValue(9));
+  EXPECT_THAT(::tee(a.read.get(), b.write.get(), 100, 0),
+              SyscallSucceedsWithValue(9));
+  ASSERT_EQ(Unread(a.read.get()), 9) << "tee consumed the source";
+  EXPECT_EQ(ReadExactly(b.read.get(), 9), "hello tee");
   // The raw system call does the same.
-  EXPECT_THAT(::syscall(SYS_tee, a.r.get(), b.w.get(), 5, 0),
+  EXPECT_THAT(::syscall(SYS_tee, a.read.get(), b.write.get(), 5, 0),
               SyscallSucceedsWithValue(5));
-  EXPECT_EQ(ReadExactly(b.r.get(), 5), "hello");
-  EXPECT_EQ(Unread(a.r.get()), 9);
+  EXPECT_EQ(ReadExactly(b.read.get(), 5), "hello");
+  EXPECT_EQ(Unread(a.read.get()), 9);
 
   // Non-blocking from here: a call wrongly accepted must not hang the test.
-  for (int fd : {a.r.get(), a.w.get(), b.r.get(), b.w.get()})
+  for (int fd : {a.read.get(), a.write.get(), b.read.get(), b.write.get()})
     ASSERT_THAT(::fcntl(fd, F_SETFL, O_NONBLOCK), SyscallSucceeds());
   TempDir dir;
   ipc::Fd file = FileWith(dir, "f", "abc");
   ASSERT_THAT(file.get(), SyscallSucceeds());
-  EXPECT_THAT(::tee(a.r.get(), a.w.get(), 9, 0), SyscallFailsWithErrno(EINVAL))
+  EXPECT_THAT(::tee(a.read.get(), a.write.get(), 9, 0),
+              SyscallFailsWithErrno(EINVAL))
       << "the same pipe";
-  EXPECT_THAT(::tee(file.get(), b.w.get(), 9, 0), SyscallFailsWithErrno(EINVAL))
+  EXPECT_THAT(::tee(file.get(), b.write.get(), 9, 0),
+              SyscallFailsWithErrno(EINVAL))
       << "a file as source";
-  EXPECT_THAT(::tee(a.r.get(), file.get(), 9, 0), SyscallFailsWithErrno(EINVAL))
+  EXPECT_THAT(::tee(a.read.get(), file.get(), 9, 0),
+              SyscallFailsWithErrno(EINVAL))
       << "a file as target";
-  EXPECT_THAT(::tee(a.w.get(), b.w.get(), 9, 0), SyscallFailsWithErrno(EBADF))
+  EXPECT_THAT(::tee(a.write.get(), b.write.get(), 9, 0),
+              SyscallFailsWithErrno(EBADF))
       << "a write end as source";
-  EXPECT_THAT(::tee(a.r.get(), b.r.get(), 9, 0), SyscallFailsWithErrno(EBADF))
+  EXPECT_THAT(::tee(a.read.get(), b.read.get(), 9, 0),
+              SyscallFailsWithErrno(EBADF))
       << "a read end as target";
-  EXPECT_THAT(::tee(a.r.get(), b.w.get(), 9, 0x100),
+  EXPECT_THAT(::tee(a.read.get(), b.write.get(), 9, 0x100),
               SyscallFailsWithErrno(EINVAL))
       << "an unknown flag";
-  EXPECT_EQ(Unread(a.r.get()), 9) << "a failed tee changed the source";
+  EXPECT_EQ(Unread(a.read.get()), 9) << "a failed tee changed the source";
   RawPipe empty;
-  ASSERT_THAT(OpenPipe(empty), SyscallSucceeds());
-  empty.w.reset();
-  EXPECT_THAT(::tee(empty.r.get(), b.w.get(), 9, 0),
+  empty.write.reset();
+  EXPECT_THAT(::tee(empty.read.get(), b.write.get(), 9, 0),
               SyscallSucceedsWithValue(0))
       << "an empty source without writers is end of file";
 }
@@ -2008,67 +1746,65 @@ TEST(PipeOs, TeeCopiesWithoutConsumingAndRejectsNonPipes) {
 // offset on a pipe, an O_APPEND target, wrong access modes, unknown flags.
 TEST(PipeOs, SpliceMovesBytesAndRejectsInvalidCombinations) {
   RawPipe a, b;
-  ASSERT_THAT(OpenPipe(a), SyscallSucceeds());
-  ASSERT_THAT(OpenPipe(b), SyscallSucceeds());
   TempDir dir;
   ipc::Fd in = FileWith(dir, "in", "0123456789");
   ipc::Fd out = FileWith(dir, "out", "");
   ASSERT_THAT(in.get(), SyscallSucceeds());
   ASSERT_THAT(out.get(), SyscallSucceeds());
   loff_t off = 2;
-  EXPECT_THAT(::splice(in.get(), &off, a.w.get(), nullptr, 5, 0),
+  EXPECT_THAT(::splice(in.get(), &off, a.write.get(), nullptr, 5, 0),
               SyscallSucceedsWithValue(5));
   EXPECT_EQ(off, 7);
-  EXPECT_THAT(::splice(a.r.get(), nullptr, b.w.get(), nullptr, 100, 0),
+  EXPECT_THAT(::splice(a.read.get(), nullptr, b.write.get(), nullptr, 100, 0),
               SyscallSucceedsWithValue(5));
-  EXPECT_EQ(Unread(a.r.get()), 0) << "splice left the bytes in the source";
+  EXPECT_EQ(Unread(a.read.get()), 0) << "splice left the bytes in the source";
   loff_t out_off = 3;
   EXPECT_THAT(
-      ::syscall(SYS_splice, b.r.get(), nullptr, out.get(), &out_off, 5, 0),
+      ::syscall(SYS_splice, b.read.get(), nullptr, out.get(), &out_off, 5, 0),
       SyscallSucceedsWithValue(5));
   char got[8] = {};
   ASSERT_THAT(::pread(out.get(), got, 5, 3), SyscallSucceedsWithValue(5));
   EXPECT_EQ(std::string(got, 5), "23456");
 
-  ASSERT_THAT(::write(a.w.get(), "xyz", 3), SyscallSucceedsWithValue(3));
+  ASSERT_THAT(::write(a.write.get(), "xyz", 3), SyscallSucceedsWithValue(3));
   // Non-blocking from here: a call wrongly accepted must not hang the test.
-  for (int fd : {a.r.get(), a.w.get(), b.r.get(), b.w.get()})
+  for (int fd : {a.read.get(), a.write.get(), b.read.get(), b.write.get()})
     ASSERT_THAT(::fcntl(fd, F_SETFL, O_NONBLOCK), SyscallSucceeds());
   loff_t zero = 0;
-  EXPECT_THAT(::splice(a.r.get(), nullptr, a.w.get(), nullptr, 3, 0),
+  EXPECT_THAT(::splice(a.read.get(), nullptr, a.write.get(), nullptr, 3, 0),
               SyscallFailsWithErrno(EINVAL))
       << "the same pipe";
-  EXPECT_THAT(::splice(a.r.get(), &zero, b.w.get(), nullptr, 3, 0),
+  EXPECT_THAT(::splice(a.read.get(), &zero, b.write.get(), nullptr, 3, 0),
               SyscallFailsWithErrno(ESPIPE))
       << "an input offset on a pipe";
-  EXPECT_THAT(::splice(a.r.get(), nullptr, b.w.get(), &zero, 3, 0),
+  EXPECT_THAT(::splice(a.read.get(), nullptr, b.write.get(), &zero, 3, 0),
               SyscallFailsWithErrno(ESPIPE))
       << "an output offset on a pipe";
   ipc::Fd append = FileWith(dir, "append", "", O_WRONLY | O_APPEND);
-  EXPECT_THAT(::splice(a.r.get(), nullptr, append.get(), nullptr, 3, 0),
+  EXPECT_THAT(::splice(a.read.get(), nullptr, append.get(), nullptr, 3, 0),
               SyscallFailsWithErrno(EINVAL))
       << "an O_APPEND target";
   ipc::Fd read_only = FileWith(dir, "ro", "", O_RDONLY);
-  EXPECT_THAT(::splice(a.r.get(), nullptr, read_only.get(), nullptr, 3, 0),
+  EXPECT_THAT(::splice(a.read.get(), nullptr, read_only.get(), nullptr, 3, 0),
               SyscallFailsWithErrno(EBADF))
       << "a read-only target";
-  EXPECT_THAT(::splice(a.w.get(), nullptr, b.w.get(), nullptr, 3, 0),
+  EXPECT_THAT(::splice(a.write.get(), nullptr, b.write.get(), nullptr, 3, 0),
               SyscallFailsWithErrno(EBADF))
       << "a write end as source";
-  EXPECT_THAT(::splice(a.r.get(), nullptr, b.w.get(), nullptr, 3, 0x100),
+  EXPECT_THAT(::splice(a.read.get(), nullptr, b.write.get(), nullptr, 3, 0x100),
               SyscallFailsWithErrno(EINVAL))
       << "an unknown flag";
-  EXPECT_THAT(::splice(a.r.get(), nullptr, b.w.get(), nullptr, 0, 0),
+  EXPECT_THAT(::splice(a.read.get(), nullptr, b.write.get(), nullptr, 0, 0),
               SyscallSucceedsWithValue(0));
-  EXPECT_EQ(Unread(a.r.get()), 3) << "a refused splice moved bytes";
+  EXPECT_EQ(Unread(a.read.get()), 3) << "a refused splice moved bytes";
   struct sigaction ignore = {}, old = {};
   ignore.sa_handler = SIG_IGN;
   ASSERT_THAT(::sigaction(SIGPIPE, &ignore, &old), SyscallSucceeds());
   RawPipe no_reader;
-  ASSERT_THAT(OpenPipe(no_reader), SyscallSucceeds());
-  no_reader.r.reset();
-  EXPECT_THAT(::splice(a.r.get(), nullptr, no_reader.w.get(), nullptr, 3, 0),
-              SyscallFailsWithErrno(EPIPE));
+  no_reader.read.reset();
+  EXPECT_THAT(
+      ::splice(a.read.get(), nullptr, no_reader.write.get(), nullptr, 3, 0),
+      SyscallFailsWithErrno(EPIPE));
   ::sigaction(SIGPIPE, &old, nullptr);
 }
 
@@ -2078,31 +1814,31 @@ TEST(PipeOs, SpliceMovesBytesAndRejectsInvalidCombinations) {
 // read end, or accepts a non-pipe, too many segments or unknown flags.
 TEST(PipeOs, VmspliceCopiesIntoAndOutOfAPipe) {
   RawPipe a;
-  ASSERT_THAT(OpenPipe(a), SyscallSucceeds());
   struct iovec in[2] = {{const_cast<char*>("vm"), 2},
                         {const_cast<char*>("splice"), 6}};
-  EXPECT_THAT(::vmsplice(a.w.get(), in, 2, 0), SyscallSucceedsWithValue(8));
-  EXPECT_EQ(ReadExactly(a.r.get(), 8), "vmsplice");
-  ASSERT_THAT(::write(a.w.get(), "readback", 8), SyscallSucceedsWithValue(8));
+  EXPECT_THAT(::vmsplice(a.write.get(), in, 2, 0), SyscallSucceedsWithValue(8));
+  EXPECT_EQ(ReadExactly(a.read.get(), 8), "vmsplice");
+  ASSERT_THAT(::write(a.write.get(), "readback", 8),
+              SyscallSucceedsWithValue(8));
   char x[4], y[8];
   struct iovec out[2] = {{x, sizeof x}, {y, sizeof y}};
-  EXPECT_THAT(::syscall(SYS_vmsplice, a.r.get(), out, 2, 0),
+  EXPECT_THAT(::syscall(SYS_vmsplice, a.read.get(), out, 2, 0),
               SyscallSucceedsWithValue(8));
   EXPECT_EQ(std::string(x, 4) + std::string(y, 4), "readback");
-  EXPECT_EQ(Unread(a.r.get()), 0);
+  EXPECT_EQ(Unread(a.read.get()), 0);
 
   TempDir dir;
   ipc::Fd file = FileWith(dir, "f", "");
   EXPECT_THAT(::vmsplice(file.get(), in, 2, 0), SyscallFailsWithErrno(EBADF))
       << "not a pipe";
   std::vector<struct iovec> many(IOV_MAX + 1, in[0]);
-  EXPECT_THAT(::vmsplice(a.w.get(), many.data(), many.size(), 0),
+  EXPECT_THAT(::vmsplice(a.write.get(), many.data(), many.size(), 0),
               SyscallFailsWithErrno(EINVAL))
       << "IOV_MAX + 1 segments";
-  EXPECT_THAT(::vmsplice(a.w.get(), in, 2, 0x100),
+  EXPECT_THAT(::vmsplice(a.write.get(), in, 2, 0x100),
               SyscallFailsWithErrno(EINVAL))
       << "an unknown flag";
-  EXPECT_EQ(Unread(a.r.get()), 0) << "a refused vmsplice wrote";
+  EXPECT_EQ(Unread(a.read.get()), 0) << "a refused vmsplice wrote";
 }
 
 // ---- PIPE-052 SPLICE_F_NONBLOCK --------------------------------------------
@@ -2145,15 +1881,11 @@ bool FailedEagain(const NonblockingOutcome& o) {
 // is seen blocked: EAGAIN is the flag's doing.
 TEST(PipeOs, SpliceNonblockFailsEagainOnAFullOrEmptyPipe) {
   RawPipe src, full, empty, sink;
-  ASSERT_THAT(OpenPipe(src), SyscallSucceeds());
-  ASSERT_THAT(OpenPipe(full), SyscallSucceeds());
-  ASSERT_THAT(OpenPipe(empty), SyscallSucceeds());
-  ASSERT_THAT(OpenPipe(sink), SyscallSucceeds());
-  ASSERT_THAT(::write(src.w.get(), "abc", 3), SyscallSucceedsWithValue(3));
-  std::size_t filled = FillPipe(full.w.get());
+  ASSERT_THAT(::write(src.write.get(), "abc", 3), SyscallSucceedsWithValue(3));
+  std::size_t filled = FillPipe(full.write.get());
   ASSERT_GT(filled, 0u);
-  auto drain = [&] { (void)ReadExactly(full.r.get(), 4096); };
-  auto feed = [&] { (void)!::write(empty.w.get(), "e", 1); };
+  auto drain = [&] { (void)ReadExactly(full.read.get(), 4096); };
+  auto feed = [&] { (void)!::write(empty.write.get(), "e", 1); };
   static struct iovec one = {const_cast<char*>("y"), 1};
   static char buf[4];
   static struct iovec into = {buf, sizeof buf};
@@ -2166,38 +1898,40 @@ TEST(PipeOs, SpliceNonblockFailsEagainOnAFullOrEmptyPipe) {
   const Case cases[] = {
       {"splice into a full pipe",
        [&] {
-         return static_cast<long>(::splice(src.r.get(), nullptr, full.w.get(),
-                                           nullptr, 3, SPLICE_F_NONBLOCK));
+         return static_cast<long>(::splice(src.read.get(), nullptr,
+                                           full.write.get(), nullptr, 3,
+                                           SPLICE_F_NONBLOCK));
        },
        SYS_splice, drain},
       {"tee into a full pipe",
        [&] {
          return static_cast<long>(
-             ::tee(src.r.get(), full.w.get(), 3, SPLICE_F_NONBLOCK));
+             ::tee(src.read.get(), full.write.get(), 3, SPLICE_F_NONBLOCK));
        },
        SYS_tee, drain},
       {"vmsplice into a full pipe",
        [&] {
          return static_cast<long>(
-             ::vmsplice(full.w.get(), &one, 1, SPLICE_F_NONBLOCK));
+             ::vmsplice(full.write.get(), &one, 1, SPLICE_F_NONBLOCK));
        },
        SYS_vmsplice, drain},
       {"splice from an empty pipe",
        [&] {
-         return static_cast<long>(::splice(empty.r.get(), nullptr, sink.w.get(),
-                                           nullptr, 3, SPLICE_F_NONBLOCK));
+         return static_cast<long>(::splice(empty.read.get(), nullptr,
+                                           sink.write.get(), nullptr, 3,
+                                           SPLICE_F_NONBLOCK));
        },
        SYS_splice, feed},
       {"tee from an empty pipe",
        [&] {
          return static_cast<long>(
-             ::tee(empty.r.get(), sink.w.get(), 3, SPLICE_F_NONBLOCK));
+             ::tee(empty.read.get(), sink.write.get(), 3, SPLICE_F_NONBLOCK));
        },
        SYS_tee, feed},
       {"vmsplice out of an empty pipe",
        [&] {
          return static_cast<long>(
-             ::vmsplice(empty.r.get(), &into, 1, SPLICE_F_NONBLOCK));
+             ::vmsplice(empty.read.get(), &into, 1, SPLICE_F_NONBLOCK));
        },
        SYS_vmsplice, feed},
   };
@@ -2206,16 +1940,16 @@ TEST(PipeOs, SpliceNonblockFailsEagainOnAFullOrEmptyPipe) {
     EXPECT_TRUE(FailedEagain(o)) << c.what << ": " << o;
     if (o.slept) return;  // released: the pipes are no longer as set up
   }
-  EXPECT_EQ(Unread(src.r.get()), 3) << "the source lost bytes";
-  EXPECT_EQ(Unread(full.r.get()), static_cast<int>(filled));
+  EXPECT_EQ(Unread(src.read.get()), 3) << "the source lost bytes";
+  EXPECT_EQ(Unread(full.read.get()), static_cast<int>(filled));
 
   // Without the flag the same splice sleeps until the target drains.
   BackgroundCall splicer([&] {
     return static_cast<long>(
-        ::splice(src.r.get(), nullptr, full.w.get(), nullptr, 3, 0));
+        ::splice(src.read.get(), nullptr, full.write.get(), nullptr, 3, 0));
   });
   ASSERT_OK(splicer.wait_blocked(SYS_splice));
-  EXPECT_EQ(ReadExactly(full.r.get(), 4096).size(), 4096u);
+  EXPECT_EQ(ReadExactly(full.read.get(), 4096).size(), 4096u);
   ASSERT_TRUE(splicer.wait_done());
   EXPECT_THAT(splicer.result(), SyscallSucceedsWithValue(3));
 }

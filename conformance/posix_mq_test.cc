@@ -44,23 +44,24 @@
 
 namespace {
 
-using ::conformance::testing::CouldNotSetUp;
-using ::conformance::testing::kCannotSetUp;
-using ::conformance::testing::ReadProcLong;
-using ::conformance::testing::ScopedBlock;
-
 using ::conformance::testing::BackgroundCall;
 using ::conformance::testing::kPatience;
+using ::conformance::testing::ReadProcLong;
+using ::conformance::testing::RealtimeIn;
+using ::conformance::testing::RunAsNobody;
+using ::ipc::testing::Child;
 using ::ipc::testing::CountingHandler;
 using ::ipc::testing::DescribeWaitStatus;
-using ::ipc::testing::DropPrivileges;
 using ::ipc::testing::ExitedWith;
 using ::ipc::testing::IsOk;
+using ::ipc::testing::RetryEINTR;
 using ::ipc::testing::RunInChild;
+using ::ipc::testing::ScopedBlock;
 using ::ipc::testing::SyscallFailsWithErrno;
 using ::ipc::testing::SyscallSucceeds;
 using ::ipc::testing::SyscallSucceedsWithValue;
 using ::ipc::testing::UniqueName;
+using ::testing::AnyOf;
 
 constexpr long kMsgSize = 64;
 
@@ -119,15 +120,6 @@ mq_attr GetAttr(mqd_t q) {
   return a;
 }
 
-struct timespec RealtimeIn(std::chrono::nanoseconds d) {
-  struct timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  long long ns = ts.tv_nsec + d.count();
-  ts.tv_sec += static_cast<time_t>(ns / 1000000000);
-  ts.tv_nsec = static_cast<long>(ns % 1000000000);
-  return ts;
-}
-
 double SecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
       .count();
@@ -158,11 +150,7 @@ siginfo_t TakeSignal(int sig, std::chrono::milliseconds timeout) {
   siginfo_t info = {};
   struct timespec ts = {static_cast<time_t>(timeout.count() / 1000),
                         static_cast<long>(timeout.count() % 1000) * 1000000};
-  int r;
-  do {
-    r = ::sigtimedwait(&set, &info, &ts);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0) info.si_signo = 0;
+  if (RetryEINTR(::sigtimedwait)(&set, &info, &ts) < 0) info.si_signo = 0;
   return info;
 }
 
@@ -235,28 +223,6 @@ class PosixMqOs : public ::testing::Test {
  private:
   std::vector<std::string> names_;
 };
-
-// Runs `body` as nobody in a child; skips where that is impossible.
-#define RUN_AS_NOBODY(body)                                               \
-  do {                                                                    \
-    int status_ = RunInChild([&]() -> int {                               \
-      if (!DropPrivileges()) return kCannotSetUp;                         \
-      body                                                                \
-    });                                                                   \
-    if (CouldNotSetUp(status_)) GTEST_SKIP() << "cannot drop privileges"; \
-    EXPECT_EQ(status_, 0) << DescribeWaitStatus(status_);                 \
-  } while (0)
-
-// mq_open as the child: 0 if it fails with `expected` (0 = succeeds).
-int OpenFails(const std::string& name, int flags, int expected,
-              mq_attr* attr = nullptr) {
-  mqd_t d = ::mq_open(name.c_str(), flags, 0600, attr);
-  if (d != static_cast<mqd_t>(-1)) {
-    ::mq_close(d);
-    return expected == 0 ? 0 : 100;
-  }
-  return errno == expected ? 0 : errno;
-}
 
 // ---- MSG-049 priority order, FIFO within a priority ------------------------
 
@@ -381,9 +347,9 @@ TEST_F(PosixMqOs, InvalidTimeoutFailsEinvalWhenTheCallWouldBlock) {
   ASSERT_THAT(Send(q.get(), "m"), SyscallSucceeds());
   EXPECT_THAT(::mq_timedsend(q.get(), "x", 1, 0, &bad),
               SyscallFailsWithErrno(EINVAL));
-  ssize_t n = ::mq_timedreceive(q.get(), buf, sizeof buf, nullptr, &bad);
-  EXPECT_TRUE(n == 1 || (n == -1 && errno == EINVAL))
-      << n << " " << std::strerror(errno);
+  EXPECT_THAT(
+      ::mq_timedreceive(q.get(), buf, sizeof buf, nullptr, &bad),
+      AnyOf(SyscallSucceedsWithValue(1), SyscallFailsWithErrno(EINVAL)));
 }
 
 // ---- MSG-052 mq_notify -----------------------------------------------------
@@ -407,15 +373,9 @@ TEST_F(PosixMqOs, NotifySignalsOnceWhenAMessageArrivesOnAnEmptyQueue) {
   sigevent ev = SignalEvent(SIGUSR2, 4242);
   ASSERT_THAT(::mq_notify(q.get(), &ev), SyscallSucceeds());
   EXPECT_FALSE(Pending(SIGUSR2));
-  int status = 0;
-  pid_t sender = 0;
-  {
-    ipc::testing::Child child(
-        [&] { return Send(q.get(), "wake") == 0 ? 0 : 1; });
-    sender = child.pid();
-    status = child.wait();
-  }
-  ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
+  Child child([&] { TEST_CHECK_SUCCESS(Send(q.get(), "wake")); });
+  pid_t sender = child.pid();  // wait() forgets it
+  ASSERT_CHILD_OK(child.wait());
   siginfo_t info = TakeSignal(SIGUSR2, kPatience);
   ASSERT_EQ(info.si_signo, SIGUSR2) << "no notification";
   EXPECT_EQ(info.si_code, SI_MESGQ);
@@ -428,12 +388,11 @@ TEST_F(PosixMqOs, NotifySignalsOnceWhenAMessageArrivesOnAnEmptyQueue) {
   EXPECT_FALSE(Pending(SIGUSR2))
       << "the registration survived its notification";
   // And the registration is free for someone else.
-  int other = RunInChild([&] {
+  EXPECT_CHILD_OK(RunInChild([&] {
     sigevent none = {};
     none.sigev_notify = SIGEV_NONE;
-    return ::mq_notify(q.get(), &none) == 0 ? 0 : errno;
-  });
-  EXPECT_EQ(other, 0) << DescribeWaitStatus(other);
+    TEST_CHECK_SUCCESS(::mq_notify(q.get(), &none));
+  }));
 }
 
 // Catches: a second registration accepted (from another process, or again from
@@ -446,21 +405,17 @@ TEST_F(PosixMqOs, SecondRegistrationFailsEbusyUntilUnregistered) {
   ev.sigev_notify = SIGEV_NONE;
   ASSERT_THAT(::mq_notify(q.get(), &ev), SyscallSucceeds());
   EXPECT_THAT(::mq_notify(q.get(), &ev), SyscallFailsWithErrno(EBUSY));
-  int status = RunInChild([&] {
+  EXPECT_CHILD_OK(RunInChild([&] {
     sigevent e = {};
     e.sigev_notify = SIGEV_NONE;
-    if (::mq_notify(q.get(), &e) != -1) return 1;
-    return errno == EBUSY ? 0 : 2;
-  });
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK_ERRNO(::mq_notify(q.get(), &e), EBUSY);
+  }));
   ASSERT_THAT(::mq_notify(q.get(), nullptr), SyscallSucceeds());
-  status = RunInChild([&] {
+  EXPECT_CHILD_OK(RunInChild([&] {
     sigevent e = {};
     e.sigev_notify = SIGEV_NONE;
-    return ::mq_notify(q.get(), &e) == 0 ? 0 : 3;
-  });
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (unregistering did not free it)";
+    TEST_CHECK_SUCCESS(::mq_notify(q.get(), &e));
+  })) << "unregistering did not free the registration";
 }
 
 // Catches: a notification on every send (it comes only when the queue goes
@@ -513,13 +468,13 @@ void NotifyThread(union sigval v) {
 
 // Catches: SIGEV_THREAD not starting the function (or with the wrong value).
 TEST_F(PosixMqOs, NotifyThreadRunsTheFunctionWhenAMessageArrives) {
-#if defined(__SANITIZE_THREAD__)
-  // glibc starts the SIGEV_THREAD helper thread from inside libc, where TSan's
-  // pthread_create interceptor does not see it; the instrumented callback then
-  // crashes (SEGV in TSan's runtime, measured).
-  GTEST_SKIP()
-      << "SIGEV_THREAD's libc-internal thread is invisible to ThreadSanitizer";
-#endif
+  if constexpr (sanitizers::kThread) {
+    // glibc starts the SIGEV_THREAD helper thread from inside libc, where
+    // TSan's pthread_create interceptor does not see it; the instrumented
+    // callback then crashes (SEGV in TSan's runtime, measured).
+    GTEST_SKIP() << "SIGEV_THREAD's libc-internal thread is invisible to "
+                    "ThreadSanitizer";
+  }
   MqName name(NewName());
   Mqd q = Create(name);
   ASSERT_TRUE(q.valid());
@@ -531,11 +486,8 @@ TEST_F(PosixMqOs, NotifyThreadRunsTheFunctionWhenAMessageArrives) {
   ASSERT_THAT(::mq_notify(q.get(), &ev), SyscallSucceeds());
   ASSERT_THAT(Send(q.get(), "t"), SyscallSucceeds());
   struct pollfd pf = {p.read.get(), POLLIN, 0};
-  int r;
-  do {
-    r = ::poll(&pf, 1,
-               static_cast<int>(std::chrono::milliseconds(kPatience).count()));
-  } while (r < 0 && errno == EINTR);
+  int r = RetryEINTR(::poll)(
+      &pf, 1, static_cast<int>(std::chrono::milliseconds(kPatience).count()));
   ASSERT_EQ(r, 1) << "the notification function never ran";
   char c = 0;
   EXPECT_THAT(::read(p.read.get(), &c, 1), SyscallSucceedsWithValue(1));
@@ -554,14 +506,16 @@ TEST_F(PosixMqOs, NameWithoutLeadingSlashFailsEinval) {
               SyscallFailsWithErrno(EINVAL));
 }
 
-// Returns the errno of a failed mq_open(O_CREAT), or 0 if it succeeded.
-int CreateErrno(const char* name) {
+// mq_open(name, O_RDWR | O_CREAT) for the Syscall matchers; a queue it
+// should make anyway is closed and removed again (errno is mq_open's).
+mqd_t CreateThenRemove(const char* name) {
   mq_attr a = Attr(2);
   mqd_t d = ::mq_open(name, O_RDWR | O_CREAT, 0600, &a);
-  if (d == static_cast<mqd_t>(-1)) return errno;
-  ::mq_close(d);
-  ::mq_unlink(name);
-  return 0;
+  if (d != static_cast<mqd_t>(-1)) {
+    ::mq_close(d);
+    ::mq_unlink(name);
+  }
+  return d;
 }
 
 // Catches: a second slash accepted (Linux: EACCES) or "/", "/." and "/.."
@@ -571,10 +525,13 @@ int CreateErrno(const char* name) {
 // directory lookup (EACCES). Exactly those alternatives are accepted.
 TEST_F(PosixMqOs, NameWithAnotherSlashFailsEaccesAndDotNamesFail) {
   std::string nested = NewName() + "/x";
-  EXPECT_EQ(CreateErrno(nested.c_str()), EACCES);
-  EXPECT_THAT(CreateErrno("/"), ::testing::AnyOf(EINVAL, ENOENT));
-  EXPECT_THAT(CreateErrno("/."), ::testing::AnyOf(EINVAL, EACCES));
-  EXPECT_THAT(CreateErrno("/.."), ::testing::AnyOf(EINVAL, EACCES));
+  EXPECT_THAT(CreateThenRemove(nested.c_str()), SyscallFailsWithErrno(EACCES));
+  EXPECT_THAT(CreateThenRemove("/"),
+              SyscallFailsWithErrno(AnyOf(EINVAL, ENOENT)));
+  EXPECT_THAT(CreateThenRemove("/."),
+              SyscallFailsWithErrno(AnyOf(EINVAL, EACCES)));
+  EXPECT_THAT(CreateThenRemove("/.."),
+              SyscallFailsWithErrno(AnyOf(EINVAL, EACCES)));
 }
 
 // Catches: the NAME_MAX boundary off by one.
@@ -615,15 +572,14 @@ TEST_F(PosixMqOs, AttributesAboveTheLimitsFailEinvalWithoutPrivilege) {
                     "limits to exceed are unknown here";
   }
   std::string name = NewName();
-  RUN_AS_NOBODY({
+  EXPECT_CHILD_OK(RunAsNobody([&] {
     mq_attr a = Attr(msg_max + 1, 8);
-    if (int r = OpenFails(name, O_RDWR | O_CREAT | O_EXCL, EINVAL, &a); r != 0)
-      return 1;
+    TEST_CHECK_ERRNO(
+        ::mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &a), EINVAL);
     a = Attr(1, msgsize_max + 1);
-    if (int r = OpenFails(name, O_RDWR | O_CREAT | O_EXCL, EINVAL, &a); r != 0)
-      return 2;
-    return 0;
-  });
+    TEST_CHECK_ERRNO(
+        ::mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &a), EINVAL);
+  }));
 }
 
 // ---- MSG-054 open errors ---------------------------------------------------
@@ -668,14 +624,13 @@ TEST_F(PosixMqOs, ModeDeniesAccessWithEacces) {
   ASSERT_TRUE(a.valid());
   ASSERT_TRUE(b.valid());
   std::string pn = private_q.str(), rn = readable_q.str();
-  RUN_AS_NOBODY({
-    if (OpenFails(pn, O_RDONLY, EACCES) != 0) return 1;
-    if (OpenFails(pn, O_WRONLY, EACCES) != 0) return 2;
-    if (OpenFails(rn, O_RDONLY, 0) != 0) return 3;
-    if (OpenFails(rn, O_WRONLY, EACCES) != 0) return 4;
-    if (OpenFails(rn, O_RDWR, EACCES) != 0) return 5;
-    return 0;
-  });
+  EXPECT_CHILD_OK(RunAsNobody([&] {
+    TEST_CHECK_ERRNO(::mq_open(pn.c_str(), O_RDONLY), EACCES);
+    TEST_CHECK_ERRNO(::mq_open(pn.c_str(), O_WRONLY), EACCES);
+    TEST_CHECK_SUCCESS(::mq_open(rn.c_str(), O_RDONLY));
+    TEST_CHECK_ERRNO(::mq_open(rn.c_str(), O_WRONLY), EACCES);
+    TEST_CHECK_ERRNO(::mq_open(rn.c_str(), O_RDWR), EACCES);
+  }));
 }
 
 // ---- MSG-055 mq_unlink -----------------------------------------------------
@@ -776,29 +731,24 @@ TEST_F(PosixMqOs, MqueueFilesystemShowsQueuesAsFiles) {
   std::string mnt = dir.file("mq");
   ASSERT_THAT(::mkdir(mnt.c_str(), 0700), SyscallSucceeds());
   std::string file = mnt + name.str();
-  int status = RunInChild([&] {
-    if (::unshare(CLONE_NEWNS) != 0) return kCannotSetUp;
-    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-      return kCannotSetUp;
-    if (::mount("mqueue", mnt.c_str(), "mqueue", 0, nullptr) != 0)
-      return kCannotSetUp;
+  EXPECT_CHILD_OK(RunInChild([&] {
+    CHILD_SKIP_UNLESS(
+        ::unshare(CLONE_NEWNS) == 0 &&
+            ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+            ::mount("mqueue", mnt.c_str(), "mqueue", 0, nullptr) == 0,
+        "cannot mount an mqueue file system here");
     struct stat st;
-    if (::stat(file.c_str(), &st) != 0) return 1;
-    if (!S_ISREG(st.st_mode) || (st.st_mode & 07777) != 0600) return 2;
+    TEST_CHECK_SUCCESS(::stat(file.c_str(), &st));
+    TEST_CHECK_MSG(S_ISREG(st.st_mode), "the queue is not a regular file");
+    TEST_CHECK((st.st_mode & 07777) == 0600);
     int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 3;
+    TEST_CHECK_SUCCESS(fd);
     char buf[128];
     ssize_t n = ::read(fd, buf, sizeof buf);
     ::close(fd);
-    if (n < 6 || std::string(buf, 16) != "QSIZE:4         ") return 4;
-    if (::unlink(file.c_str()) != 0) return 5;
-    return 0;
-  });
-  if (CouldNotSetUp(status))
-    GTEST_SKIP() << "cannot mount an mqueue file system here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (1 = no file, 2 = wrong type/mode, 3/4 = "
-                          "unreadable, 5 = unlink failed)";
+    TEST_CHECK(n >= 16 && std::string(buf, 16) == "QSIZE:4         ");
+    TEST_CHECK_SUCCESS(::unlink(file.c_str()));
+  }));
   EXPECT_THAT(::mq_open(name.c_str(), O_RDONLY), SyscallFailsWithErrno(ENOENT))
       << "unlinking the file did not remove the queue";
 }
@@ -943,14 +893,13 @@ TEST_F(PosixMqOs, WrongAccessModeFailsEbadf) {
 TEST_F(PosixMqOs, MessageFromAnExitedSenderIsReceivedByALaterOpener) {
   MqName name(NewName());
   std::string n = name.str();
-  int status = RunInChild([&] {
+  ASSERT_CHILD_OK(RunInChild([&] {
     mq_attr a = Attr(4);
     mqd_t d = ::mq_open(n.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600, &a);
-    if (d == static_cast<mqd_t>(-1)) return 1;
-    if (::mq_send(d, "persist", 7, 2) != 0) return 2;
-    return ::mq_close(d) == 0 ? 0 : 3;
-  });
-  ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK_SUCCESS(d);
+    TEST_CHECK_SUCCESS(::mq_send(d, "persist", 7, 2));
+    TEST_CHECK_SUCCESS(::mq_close(d));
+  }));
   Mqd q(::mq_open(name.c_str(), O_RDONLY));
   ASSERT_TRUE(q.valid()) << "the queue died with its last descriptor: "
                          << std::strerror(errno);

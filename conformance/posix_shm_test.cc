@@ -6,8 +6,9 @@
 //
 // Every test names the deviation it catches in its comment. Names come from
 // UniqueName and are unlinked by a ShmNameOwner on every path. Faults
-// (SIGBUS, SIGSEGV) are taken in forked children that report through their
-// exit code; nothing is ordered with a sleep.
+// (SIGBUS, SIGSEGV) are taken in forked children whose exit status says which
+// fault they took (that is the behaviour); every other check in a child is a
+// TEST_CHECK that names itself. Nothing is ordered with a sleep.
 #include "ipc/posix_shm.h"
 
 #include <fcntl.h>
@@ -23,7 +24,7 @@
 #include <vector>
 
 #include "conformance/process.h"
-#include "conformance/testing/background.h"
+#include "conformance/testing/streams.h"
 #include "conformance/testing/suite_util.h"
 #include "conformance/testing/unrelated.h"
 #include "gmock/gmock.h"
@@ -33,22 +34,25 @@
 
 namespace {
 
+using ::conformance::testing::AsWritableBytes;
+using ::conformance::testing::RunAsNobody;
 using ::conformance::testing::RunPeer;
 using ::conformance::testing::RunUnrelatedPeer;
-
-using ::conformance::testing::kPatience;
 using ::ipc::PosixShm;
 using ::ipc::SharedMapping;
 using ::ipc::ShmNameOwner;
 using ::ipc::testing::Child;
+using ::ipc::testing::ChildExitedWith;
+using ::ipc::testing::ChildResult;
 using ::ipc::testing::DescribeWaitStatus;
-using ::ipc::testing::DropPrivileges;
 using ::ipc::testing::ExitedWith;
 using ::ipc::testing::ExitOnFaults;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
 using ::ipc::testing::kBusExit;
-using ::ipc::testing::kSegvExit;
+using ::ipc::testing::Mapping;
+using ::ipc::testing::RawPipe;
+using ::ipc::testing::RetryEINTR;
 using ::ipc::testing::RunInChild;
 using ::ipc::testing::SyscallFailsWithErrno;
 using ::ipc::testing::SyscallSucceeds;
@@ -56,7 +60,6 @@ using ::ipc::testing::SyscallSucceedsWithValue;
 using ::testing::HasSubstr;
 
 const std::size_t kPage = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-constexpr int kSkipExit = 77;  // a child could not drop its privileges
 
 // ---- helpers ---------------------------------------------------------------
 
@@ -99,34 +102,6 @@ bool ChownToNobody(int fd, gid_t gid = 65534) {
     }                                                                         \
   } while (0)
 
-// An mmap'ed range, munmap'ed on destruction.
-class Mapping {
- public:
-  Mapping() = default;
-  Mapping(std::size_t len, int prot, int flags, int fd, off_t offset = 0)
-      : len_(len) {
-    void* p = ::mmap(nullptr, len, prot, flags, fd, offset);
-    addr_ = p == MAP_FAILED ? nullptr : static_cast<char*>(p);
-  }
-  ~Mapping() {
-    if (addr_ != nullptr) ::munmap(addr_, len_);
-  }
-  Mapping(const Mapping&) = delete;
-  Mapping& operator=(const Mapping&) = delete;
-  bool ok() const { return addr_ != nullptr; }
-  char* get() const { return addr_; }
-  // munmap now; the address stays known (for use-after-unmap tests).
-  int unmap() {
-    int rc = ::munmap(addr_, len_);
-    if (rc == 0) addr_ = nullptr;
-    return rc;
-  }
-
- private:
-  char* addr_ = nullptr;
-  std::size_t len_ = 0;
-};
-
 // One volatile load / store, so the compiler cannot drop or move the access.
 char Load(const char* p) { return *static_cast<const volatile char*>(p); }
 void Store(char* p, char c) { *static_cast<volatile char*>(p) = c; }
@@ -143,15 +118,11 @@ off_t SizeOf(int fd) {
   return ::fstat(fd, &st) == 0 ? st.st_size : -1;
 }
 
-std::span<std::byte> Writable(std::string& s) {
-  return std::as_writable_bytes(std::span(s));
-}
-
 // The layer's read_at / mapping read, as a string ("<error: ...>" on failure).
 std::string LayerReadAt(const PosixShm& shm, std::size_t offset,
                         std::size_t n) {
   std::string s(n, '\0');
-  auto r = shm.read_at(offset, Writable(s));
+  auto r = shm.read_at(offset, AsWritableBytes(s));
   if (!r.ok()) return "<error: " + r.error().message() + ">";
   s.resize(*r);
   return s;
@@ -159,30 +130,36 @@ std::string LayerReadAt(const PosixShm& shm, std::size_t offset,
 std::string LayerMapRead(const SharedMapping& m, const PosixShm& shm,
                          std::size_t offset, std::size_t n) {
   std::string s(n, '\0');
-  auto r = m.read(shm, offset, Writable(s));
+  auto r = m.read(shm, offset, AsWritableBytes(s));
   return r.ok() ? s : "<error: " + r.error().message() + ">";
 }
 
-// In a forked child: SIGSEGV/SIGBUS end it with FaultExit(sig, si_code) if
-// si_addr is `g_fault_addr`, else with kWrongAddrExit. Tells SEGV_MAPERR from
-// SEGV_ACCERR, which ExitOnFaults cannot.
-constexpr int kWrongAddrExit = 99;
-constexpr int FaultExit(int sig, int code) {
-  return (sig == SIGSEGV ? 100 : 110) + code;
+// In a forked child: the next SIGSEGV or SIGBUS must be `sig` with si_code
+// `code` at si_addr `addr`. The handler checks the three (a failed check names
+// the one that differs) and ends the child with kFaultAsExpected, which tells
+// SEGV_MAPERR from SEGV_ACCERR where ExitOnFaults cannot.
+constexpr int kFaultAsExpected = 44;
+struct ExpectedFault {
+  void* addr;
+  int sig;
+  int code;
+};
+ExpectedFault g_expected_fault;
+void CheckFault(int sig, siginfo_t* info, void*) {
+  TEST_CHECK_MSG(sig == g_expected_fault.sig, "SIGSEGV and SIGBUS swapped");
+  TEST_CHECK_MSG(info->si_code == g_expected_fault.code, "wrong si_code");
+  TEST_CHECK_MSG(info->si_addr == g_expected_fault.addr,
+                 "si_addr is not the byte touched");
+  ::_exit(kFaultAsExpected);
 }
-void* volatile g_fault_addr = nullptr;
-void ExitWithSiginfo(int sig, siginfo_t* info, void*) {
-  ::_exit(info->si_addr == g_fault_addr ? FaultExit(sig, info->si_code)
-                                        : kWrongAddrExit);
-}
-bool ReportFaultsAt(void* addr) {
-  g_fault_addr = addr;
+void ExpectFaultAt(void* addr, int sig, int code) {
+  g_expected_fault = {addr, sig, code};
   struct sigaction sa = {};
   sigemptyset(&sa.sa_mask);
-  sa.sa_sigaction = ExitWithSiginfo;
+  sa.sa_sigaction = CheckFault;
   sa.sa_flags = SA_SIGINFO;
-  return ::sigaction(SIGSEGV, &sa, nullptr) == 0 &&
-         ::sigaction(SIGBUS, &sa, nullptr) == 0;
+  TEST_CHECK_SUCCESS(::sigaction(SIGSEGV, &sa, nullptr));
+  TEST_CHECK_SUCCESS(::sigaction(SIGBUS, &sa, nullptr));
 }
 
 // ---- PSHM-001 a new object is empty ----------------------------------------
@@ -284,31 +261,32 @@ TEST(PshmOs, ExclusiveCreateIsAtomicAcrossProcesses) {
   constexpr int kRacers = 8;
   std::string name = ShmName("race");
   ShmNameOwner owner(name);
-  int gate[2];
-  ASSERT_THAT(::pipe2(gate, O_CLOEXEC), SyscallSucceeds());
-  ipc::Fd gate_r(gate[0]), gate_w(gate[1]);
+  // A racer's exit status is its outcome: 0 created the object, kFoundIt
+  // failed with EEXIST.
+  constexpr int kFoundIt = 2;
+  RawPipe gate;
   std::vector<std::unique_ptr<Child>> racers;
   for (int i = 0; i < kRacers; ++i) {
     racers.push_back(std::make_unique<Child>([&] {
-      gate_w.reset();
+      gate.write.reset();
       char c;
-      if (::read(gate_r.get(), &c, 1) != 0)
-        return 3;  // wait for the gate to open (EOF)
-      int fd = RawOpen(name, O_RDWR | O_CREAT | O_EXCL);
-      if (fd >= 0) return 0;
-      return errno == EEXIST ? 1 : 2;
+      TEST_CHECK_MSG(RetryEINTR(::read)(gate.read.get(), &c, 1) == 0,
+                     "the gate did not open with EOF");
+      if (RawOpen(name, O_RDWR | O_CREAT | O_EXCL) >= 0) return 0;
+      TEST_PCHECK(errno == EEXIST);
+      return kFoundIt;
     }));
   }
-  gate_w.reset();  // all racers see EOF at once
+  gate.write.reset();  // all racers see EOF at once
   int created = 0, exists = 0;
   for (auto& r : racers) {
-    int status = r->wait();
-    if (ExitedWith(status, 0)) {
+    ChildResult result = r->wait();
+    if (result.ok()) {
       ++created;
-    } else if (ExitedWith(status, 1)) {
+    } else if (result.exited_with(kFoundIt)) {
       ++exists;
     } else {
-      ADD_FAILURE() << DescribeWaitStatus(status);
+      ADD_FAILURE() << result.describe();
     }
   }
   EXPECT_EQ(created, 1);
@@ -353,20 +331,13 @@ TEST(PshmOs, OtherUserIsDeniedWriteAccessAndTruncation) {
   RawShm s;
   ASSERT_THAT(CreateShm(s, "perm", 32), SyscallSucceeds());
   ASSERT_THAT(::fchmod(s.fd.get(), 0644), SyscallSucceeds());
-  int status = RunInChild([&] {
-    if (!DropPrivileges()) return kSkipExit;
-    if (RawOpen(s.owner.name(), O_RDWR) != -1 || errno != EACCES) return 1;
-    if (RawOpen(s.owner.name(), O_RDONLY | O_TRUNC) != -1 || errno != EACCES)
-      return 2;
-    if (RawOpen(s.owner.name(), O_RDWR | O_CREAT, 0666) != -1 ||
-        errno != EACCES)
-      return 3;
-    if (RawOpen(s.owner.name(), O_RDONLY) < 0) return 4;  // reading is allowed
-    return 0;
-  });
-  if (ExitedWith(status, kSkipExit))
-    GTEST_SKIP() << "cannot switch to uid 65534";
-  EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
+  EXPECT_CHILD_OK(RunAsNobody([&] {
+    TEST_CHECK_ERRNO(RawOpen(s.owner.name(), O_RDWR), EACCES);
+    TEST_CHECK_ERRNO(RawOpen(s.owner.name(), O_RDONLY | O_TRUNC), EACCES);
+    TEST_CHECK_ERRNO(RawOpen(s.owner.name(), O_RDWR | O_CREAT, 0666), EACCES);
+    TEST_CHECK_SUCCESS(
+        RawOpen(s.owner.name(), O_RDONLY));  // reading is allowed
+  }));
   EXPECT_EQ(SizeOf(s.fd.get()), 32);  // the refused O_TRUNC did not truncate
 }
 
@@ -374,18 +345,13 @@ TEST(PshmLayer, OtherUserGetsEacces) {
   std::string name = ShmName("lperm");
   ShmNameOwner owner(name);
   ASSERT_OK(PosixShm::open(name));  // 0600
-  int status = RunInChild([&] {
-    if (!DropPrivileges()) return kSkipExit;
+  EXPECT_CHILD_OK(RunAsNobody([&] {
     auto rw = PosixShm::open(name, {.create = false});
-    if (rw.ok() || rw.error().code() != EACCES) return 1;
-    if (rw.error().detail() != "the object's mode denies access") return 2;
+    TEST_CHECK(!rw.ok() && rw.error().code() == EACCES);
+    TEST_CHECK(rw.error().detail() == "the object's mode denies access");
     auto ro = PosixShm::open(name, {.create = false, .read_only = true});
-    if (ro.ok() || ro.error().code() != EACCES) return 3;
-    return 0;
-  });
-  if (ExitedWith(status, kSkipExit))
-    GTEST_SKIP() << "cannot switch to uid 65534";
-  EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
+    TEST_CHECK(!ro.ok() && ro.error().code() == EACCES);
+  }));
 }
 
 // ---- PSHM-006 FD_CLOEXEC ---------------------------------------------------
@@ -450,17 +416,16 @@ TEST(PshmOs, TruncOnOpenEmptiesTheObjectButKeepsModeAndOwner) {
 TEST(PshmOs, NewObjectIsOwnedByEuidWithModeMaskedByUmask) {
   std::string name = ShmName("umask");
   ShmNameOwner owner(name);
-  int status = RunInChild([&] {  // umask is per process: change it in a child
+  // umask is per process: change it in a child.
+  EXPECT_CHILD_OK(RunInChild([&] {
     ::umask(027);
     int fd = RawOpen(name, O_RDWR | O_CREAT | O_EXCL, 0666);
-    if (fd < 0) return 1;
+    TEST_CHECK_SUCCESS(fd);
     struct stat st;
-    if (::fstat(fd, &st) != 0) return 2;
-    if ((st.st_mode & 07777) != 0640) return 3;
-    if (st.st_uid != ::geteuid() || st.st_gid != ::getegid()) return 4;
-    return 0;
-  });
-  EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
+    TEST_CHECK_SUCCESS(::fstat(fd, &st));
+    TEST_CHECK((st.st_mode & 07777) == 0640);
+    TEST_CHECK(st.st_uid == ::geteuid() && st.st_gid == ::getegid());
+  }));
 }
 
 // Catches: a new object owned by the real or saved uid/gid instead of the
@@ -476,16 +441,13 @@ TEST(PshmOs, ObjectCreatedByAnotherUserIsOwnedByThatUser) {
   }
   std::string name = ShmName("owner");
   ShmNameOwner owner(name);
-  int status = RunInChild([&] {
+  ASSERT_CHILD_OK(RunInChild([&] {
     // Real and saved ids stay 0: only the effective ids may decide the owner.
-    if (::setresgid(0, 65534, 0) != 0 || ::setresuid(0, 65534, 0) != 0)
-      return kSkipExit;
-    int fd = RawOpen(name, O_RDWR | O_CREAT | O_EXCL, 0600);
-    return fd < 0 ? 1 : 0;
-  });
-  if (ExitedWith(status, kSkipExit))
-    GTEST_SKIP() << "cannot switch to uid 65534";
-  ASSERT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
+    CHILD_SKIP_UNLESS(
+        ::setresgid(0, 65534, 0) == 0 && ::setresuid(0, 65534, 0) == 0,
+        "cannot switch to uid 65534");
+    TEST_CHECK_SUCCESS(RawOpen(name, O_RDWR | O_CREAT | O_EXCL, 0600));
+  }));
   struct stat st;
   ASSERT_THAT(::stat(("/dev/shm" + name).c_str(), &st), SyscallSucceeds());
   EXPECT_EQ(st.st_uid, 65534u);
@@ -499,18 +461,17 @@ TEST(PshmLayer, NewObjectIsOwnerOnlyByDefaultAndHonoursTheUmask) {
   std::string name = ShmName("lmode");
   std::string wide = ShmName("lmode-wide");
   ShmNameOwner o1(name), o2(wide);
-  int status = RunInChild([&] {
+  EXPECT_CHILD_OK(RunInChild([&] {
     ::umask(027);
     auto def = PosixShm::open(name);
     auto w = PosixShm::open(wide, {.mode = 0666});
-    if (!def.ok() || !w.ok()) return 1;
+    TEST_CHECK(def.ok() && w.ok());
     struct stat a, b;
-    if (::fstat(def->fd(), &a) != 0 || ::fstat(w->fd(), &b) != 0) return 2;
-    if ((a.st_mode & 07777) != 0600) return 3;
-    if ((b.st_mode & 07777) != 0640) return 4;
-    return 0;
-  });
-  EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
+    TEST_CHECK_SUCCESS(::fstat(def->fd(), &a));
+    TEST_CHECK_SUCCESS(::fstat(w->fd(), &b));
+    TEST_CHECK((a.st_mode & 07777) == 0600);
+    TEST_CHECK((b.st_mode & 07777) == 0640);
+  }));
 }
 
 // ---- PSHM-009 glibc/Linux names --------------------------------------------
@@ -609,18 +570,16 @@ TEST(PshmOs, SharedMappingStoresAreSeenByAnotherProcessWithoutMsync) {
   Mapping m(kPage, PROT_READ | PROT_WRITE, MAP_SHARED, s.fd.get());
   ASSERT_TRUE(m.ok());
   std::memcpy(m.get() + 50, "parent", 6);
-  int status = RunInChild([&] {
+  ASSERT_CHILD_OK(RunInChild([&] {
     // Its own descriptor and mapping, opened by name.
     int fd = RawOpen(s.owner.name(), O_RDWR);
-    if (fd < 0) return 1;
+    TEST_CHECK_SUCCESS(fd);
     void* p = ::mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (p == MAP_FAILED) return 2;
+    TEST_CHECK_SUCCESS(p);
     char* c = static_cast<char*>(p);
-    if (std::memcmp(c + 50, "parent", 6) != 0) return 3;
+    TEST_CHECK(std::memcmp(c + 50, "parent", 6) == 0);
     std::memcpy(c + 200, "child!", 6);
-    return 0;
-  });
-  ASSERT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
+  }));
   EXPECT_EQ(std::string(m.get() + 200, 6), "child!");
 }
 
@@ -630,11 +589,7 @@ TEST(PshmOs, InheritedSharedMappingStaysSharedAfterFork) {
   ASSERT_THAT(CreateShm(s, "inherit", kPage), SyscallSucceeds());
   Mapping m(kPage, PROT_READ | PROT_WRITE, MAP_SHARED, s.fd.get());
   ASSERT_TRUE(m.ok());
-  int status = RunInChild([&] {
-    std::memcpy(m.get(), "forked", 6);
-    return 0;
-  });
-  ASSERT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
+  ASSERT_CHILD_OK(RunInChild([&] { std::memcpy(m.get(), "forked", 6); }));
   EXPECT_EQ(std::string(m.get(), 6), "forked");
 }
 
@@ -645,15 +600,14 @@ TEST(PshmLayer, MappingStoresAreSeenByAnotherProcess) {
   ASSERT_OK(shm.truncate(kPage));
   auto m = ASSERT_OK_AND_VALUE(SharedMapping::map(shm, 0, kPage, true));
   ASSERT_OK(m.write(shm, 30, ipc::as_bytes("layer")));
-  int status = RunInChild([&] {
+  ASSERT_CHILD_OK(RunInChild([&] {
     auto other = PosixShm::open(name, {.create = false});
-    if (!other.ok()) return 1;
+    TEST_CHECK(other.ok());
     auto om = SharedMapping::map(*other, 0, kPage, true);
-    if (!om.ok()) return 2;
-    if (LayerMapRead(*om, *other, 30, 5) != "layer") return 3;
-    return om->write(*other, 40, ipc::as_bytes("reply")).ok() ? 0 : 4;
-  });
-  ASSERT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
+    TEST_CHECK(om.ok());
+    TEST_CHECK(LayerMapRead(*om, *other, 30, 5) == "layer");
+    TEST_CHECK(om->write(*other, 40, ipc::as_bytes("reply")).ok());
+  }));
   EXPECT_EQ(LayerMapRead(m, shm, 40, 5), "reply");
 }
 
@@ -732,25 +686,23 @@ TEST(PshmOs, UnlinkRemovesTheNameAtOnceButTheMemoryLives) {
   Mapping m(kPage, PROT_READ | PROT_WRITE, MAP_SHARED, s.fd.get());
   ASSERT_TRUE(m.ok());
   std::memcpy(m.get(), "before", 6);
-  int to_child[2], from_child[2];
-  ASSERT_THAT(::pipe2(to_child, O_CLOEXEC), SyscallSucceeds());
-  ASSERT_THAT(::pipe2(from_child, O_CLOEXEC), SyscallSucceeds());
-  ipc::Fd tc_r(to_child[0]), tc_w(to_child[1]), fc_r(from_child[0]),
-      fc_w(from_child[1]);
+  RawPipe to_child, from_child;
   // A second process holding only a descriptor (its own open by name).
   Child holder([&] {
     int fd = RawOpen(s.owner.name(), O_RDWR);
     char c = fd >= 0 ? 'o' : 'e';
-    if (::write(fc_w.get(), &c, 1) != 1 || fd < 0) return 1;
-    if (::read(tc_r.get(), &c, 1) != 1) return 2;  // the parent has unlinked
-    if (::pwrite(fd, "holder", 6, 10) != 6) return 3;
+    TEST_CHECK(::write(from_child.write.get(), &c, 1) == 1);
+    TEST_CHECK_MSG(fd >= 0, "the holder could not open the name");
+    // The parent has unlinked the name.
+    TEST_CHECK(RetryEINTR(::read)(to_child.read.get(), &c, 1) == 1);
+    TEST_CHECK(::pwrite(fd, "holder", 6, 10) == 6);
     char buf[6];
-    return ::pread(fd, buf, 6, 0) == 6 && std::memcmp(buf, "before", 6) == 0
-               ? 0
-               : 4;
+    TEST_CHECK(::pread(fd, buf, 6, 0) == 6);
+    TEST_CHECK(std::memcmp(buf, "before", 6) == 0);
   });
   char c = 0;
-  ASSERT_THAT(::read(fc_r.get(), &c, 1), SyscallSucceedsWithValue(1));
+  ASSERT_THAT(::read(from_child.read.get(), &c, 1),
+              SyscallSucceedsWithValue(1));
   ASSERT_EQ(c, 'o');
 
   std::string name = s.owner.name();
@@ -759,9 +711,9 @@ TEST(PshmOs, UnlinkRemovesTheNameAtOnceButTheMemoryLives) {
   EXPECT_THAT(RawOpen(name, O_RDWR), SyscallFailsWithErrno(ENOENT));
   EXPECT_THAT(::access(("/dev/shm" + name).c_str(), F_OK),
               SyscallFailsWithErrno(ENOENT));
-  ASSERT_THAT(::write(tc_w.get(), "g", 1), SyscallSucceedsWithValue(1));
-  int status = holder.wait();
-  ASSERT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
+  ASSERT_THAT(::write(to_child.write.get(), "g", 1),
+              SyscallSucceedsWithValue(1));
+  ASSERT_CHILD_OK(holder.wait());
 
   EXPECT_EQ(std::string(m.get() + 10, 6),
             "holder");  // the holder's write reached our mapping
@@ -912,11 +864,11 @@ TEST(PshmLayer, SeekReadSomeAndWriteMoveTheFileOffset) {
   EXPECT_EQ(*shm.seek(0, SEEK_CUR), 106u);
   EXPECT_EQ(*shm.seek(-4, SEEK_END), 102u);
   std::string buf(10, '\0');
-  auto r = shm.read_some(Writable(buf));
+  auto r = shm.read_some(AsWritableBytes(buf));
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(*r, 4u);
   EXPECT_EQ(buf.substr(0, 4), "cdef");
-  auto eof = shm.read_some(Writable(buf));
+  auto eof = shm.read_some(AsWritableBytes(buf));
   ASSERT_THAT(eof, IsOk());
   EXPECT_EQ(*eof, 0u);
   EXPECT_THAT(shm.seek(-1, SEEK_SET), FailsWith(EINVAL));
@@ -969,17 +921,12 @@ TEST(PshmOs, FchownGivesTheNewOwnerAccess) {
   RawShm s;
   ASSERT_THAT(CreateShm(s, "chown", 8), SyscallSucceeds());  // 0600 root
   CHOWN_OR_SKIP(s.fd.get());
-  int status = RunInChild([&] {
-    if (!DropPrivileges()) return kSkipExit;
+  ASSERT_CHILD_OK(RunAsNobody([&] {
     int fd = RawOpen(s.owner.name(), O_RDWR);
-    if (fd < 0) return 1;
-    if (::pwrite(fd, "nobody", 6, 0) != 6) return 2;
-    if (::fchmod(fd, 0) != 0) return 3;  // the owner may change the mode
-    return 0;
-  });
-  if (ExitedWith(status, kSkipExit))
-    GTEST_SKIP() << "cannot switch to uid 65534";
-  ASSERT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
+    TEST_CHECK_SUCCESS(fd);
+    TEST_CHECK(::pwrite(fd, "nobody", 6, 0) == 6);
+    TEST_CHECK_SUCCESS(::fchmod(fd, 0));  // the owner may change the mode
+  }));
   EXPECT_EQ(ReadAt(s.fd.get(), 0, 6), "nobody");
   struct stat st;
   ASSERT_THAT(::fstat(s.fd.get(), &st), SyscallSucceeds());
@@ -996,17 +943,18 @@ TEST(PshmOs, TouchingAPageWhollyBeyondTheEndRaisesSigbus) {
   Mapping m(3 * kPage, PROT_READ | PROT_WRITE, MAP_SHARED, s.fd.get());
   ASSERT_TRUE(m.ok()) << "mmap past the end failed: " << std::strerror(errno);
   EXPECT_EQ(Load(m.get() + kPage - 1), '\0');  // the last byte inside is fine
-  int load = RunInChild([&] {
-    if (!ExitOnFaults()) return 2;
-    return Load(m.get() + kPage) == 0 ? 1 : 3;
-  });
-  EXPECT_TRUE(ExitedWith(load, kBusExit)) << DescribeWaitStatus(load);
-  int store = RunInChild([&] {
-    if (!ExitOnFaults()) return 2;
-    Store(m.get() + 2 * kPage + 5, 'x');
-    return 1;
-  });
-  EXPECT_TRUE(ExitedWith(store, kBusExit)) << DescribeWaitStatus(store);
+  EXPECT_THAT(RunInChild([&] {
+                TEST_CHECK(ExitOnFaults());
+                Load(m.get() + kPage);
+                TEST_FAIL("a load beyond the end did not raise SIGBUS");
+              }),
+              ChildExitedWith(kBusExit));
+  EXPECT_THAT(RunInChild([&] {
+                TEST_CHECK(ExitOnFaults());
+                Store(m.get() + 2 * kPage + 5, 'x');
+                TEST_FAIL("a store beyond the end did not raise SIGBUS");
+              }),
+              ChildExitedWith(kBusExit));
   EXPECT_EQ(SizeOf(s.fd.get()),
             static_cast<off_t>(kPage));  // the store did not grow it
 }
@@ -1018,12 +966,12 @@ TEST(PshmOs, SigbusReportsBusAdrerrAtTheAddress) {
   ASSERT_THAT(CreateShm(s, "adrerr"), SyscallSucceeds());  // size 0
   Mapping m(kPage, PROT_READ, MAP_SHARED, s.fd.get());
   ASSERT_TRUE(m.ok());
-  int status = RunInChild([&] {
-    if (!ReportFaultsAt(m.get() + 17)) return 2;
-    return Load(m.get() + 17) == 0 ? 1 : 3;
-  });
-  EXPECT_TRUE(ExitedWith(status, FaultExit(SIGBUS, BUS_ADRERR)))
-      << DescribeWaitStatus(status);
+  EXPECT_THAT(RunInChild([&] {
+                ExpectFaultAt(m.get() + 17, SIGBUS, BUS_ADRERR);
+                Load(m.get() + 17);
+                TEST_FAIL("a load beyond the end did not fault");
+              }),
+              ChildExitedWith(kFaultAsExpected));
 }
 
 // The layer turns the same access into ENXIO (and copies nothing).
@@ -1035,7 +983,7 @@ TEST(PshmLayer, AccessBeyondTheObjectEndIsEnxioNotSigbus) {
   auto m = ASSERT_OK_AND_VALUE(SharedMapping::map(shm, 0, 2 * kPage, true));
   EXPECT_EQ(m.size(), 2 * kPage);
   std::string out(8, '?');
-  auto r = m.read(shm, kPage, Writable(out));
+  auto r = m.read(shm, kPage, AsWritableBytes(out));
   ASSERT_THAT(r, FailsWith(ENXIO));
   EXPECT_EQ(out, "????????");
   EXPECT_THAT(m.write(shm, kPage + 100, ipc::as_bytes("x")), FailsWith(ENXIO));
@@ -1051,15 +999,12 @@ TEST(PshmOs, BytesAfterEofInTheLastPageReadZeroAndStoresStayOut) {
   ASSERT_THAT(CreateShm(s, "tail", 100), SyscallSucceeds());
   Mapping m(kPage, PROT_READ | PROT_WRITE, MAP_SHARED, s.fd.get());
   ASSERT_TRUE(m.ok());
-  int status = RunInChild([&] {
-    if (!ExitOnFaults()) return 2;
-    for (std::size_t i = 100; i < kPage; ++i) {
-      if (Load(m.get() + i) != 0) return 1;
-    }
+  ASSERT_CHILD_OK(RunInChild([&] {
+    TEST_CHECK(ExitOnFaults());  // a fault ends the child with kBusExit
+    for (std::size_t i = 100; i < kPage; ++i)
+      TEST_CHECK_MSG(Load(m.get() + i) == 0, "a byte after EOF is not zero");
     Store(m.get() + 200, 'z');
-    return 0;
-  });
-  ASSERT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
+  }));
   EXPECT_EQ(SizeOf(s.fd.get()), 100);
   char c;
   EXPECT_THAT(::pread(s.fd.get(), &c, 1, 200),
@@ -1095,22 +1040,24 @@ TEST(PshmOs, PeerShrinkMakesRemovedPagesSigbusAndGrowingMakesThemZero) {
   Mapping m(2 * kPage, PROT_READ | PROT_WRITE, MAP_SHARED, s.fd.get());
   ASSERT_TRUE(m.ok());
   std::memcpy(m.get() + kPage, "second", 6);
-  int peer = RunInChild([&] {  // another process cuts the object to one page
+  ASSERT_CHILD_OK(RunInChild([&] {  // another process cuts it to one page
     int fd = RawOpen(s.owner.name(), O_RDWR);
-    return fd >= 0 && ::ftruncate(fd, static_cast<off_t>(kPage)) == 0 ? 0 : 1;
-  });
-  ASSERT_TRUE(ExitedWith(peer, 0)) << DescribeWaitStatus(peer);
-  int load = RunInChild([&] {
-    if (!ExitOnFaults()) return 2;
-    return Load(m.get() + kPage) == 's' ? 1 : 3;
-  });
-  EXPECT_TRUE(ExitedWith(load, kBusExit)) << DescribeWaitStatus(load);
-  int store = RunInChild([&] {
-    if (!ExitOnFaults()) return 2;
-    Store(m.get() + kPage + 1, 'x');
-    return 1;
-  });
-  EXPECT_TRUE(ExitedWith(store, kBusExit)) << DescribeWaitStatus(store);
+    TEST_CHECK_SUCCESS(fd);
+    TEST_CHECK_SUCCESS(::ftruncate(fd, static_cast<off_t>(kPage)));
+  }));
+  EXPECT_THAT(RunInChild([&] {
+                TEST_CHECK(ExitOnFaults());
+                TEST_CHECK_MSG(Load(m.get() + kPage) != 's',
+                               "the removed page still holds its old data");
+                TEST_FAIL("a load from the removed page did not raise SIGBUS");
+              }),
+              ChildExitedWith(kBusExit));
+  EXPECT_THAT(RunInChild([&] {
+                TEST_CHECK(ExitOnFaults());
+                Store(m.get() + kPage + 1, 'x');
+                TEST_FAIL("a store to the removed page did not raise SIGBUS");
+              }),
+              ChildExitedWith(kBusExit));
   EXPECT_EQ(std::string(m.get(), 1),
             std::string(1, '\0'));  // the first page is still fine
 
@@ -1131,13 +1078,13 @@ TEST(PshmLayer, PeerShrinkIsEnxioAndGrowingAgainReadsZeros) {
       {"pshm-read", name, std::to_string(kPage), "4"});  // sanity: peer sees it
   ASSERT_THAT(run, IsOk());
   ASSERT_EQ(run->output, "tail");
-  int peer = RunInChild([&] {
+  ASSERT_CHILD_OK(RunInChild([&] {
     int fd = RawOpen(name, O_RDWR);
-    return fd >= 0 && ::ftruncate(fd, static_cast<off_t>(kPage)) == 0 ? 0 : 1;
-  });
-  ASSERT_TRUE(ExitedWith(peer, 0)) << DescribeWaitStatus(peer);
+    TEST_CHECK_SUCCESS(fd);
+    TEST_CHECK_SUCCESS(::ftruncate(fd, static_cast<off_t>(kPage)));
+  }));
   std::string out(4, '?');
-  auto r = m.read(shm, kPage, Writable(out));
+  auto r = m.read(shm, kPage, AsWritableBytes(out));
   ASSERT_THAT(r, FailsWith(ENXIO));
   EXPECT_EQ(r.error().op(), "SharedMapping::read");
   EXPECT_EQ(out, "????");
@@ -1306,13 +1253,11 @@ TEST(PshmOs, AnonymousSharedMemoryIsSharedWithForkChildren) {
   ASSERT_TRUE(shared.ok());
   ASSERT_TRUE(priv.ok());
   std::memcpy(shared.get(), "parent", 6);
-  int status = RunInChild([&] {
-    if (std::memcmp(shared.get(), "parent", 6) != 0) return 1;
+  ASSERT_CHILD_OK(RunInChild([&] {
+    TEST_CHECK(std::memcmp(shared.get(), "parent", 6) == 0);
     std::memcpy(shared.get() + 10, "child", 5);
     std::memcpy(priv.get() + 10, "child", 5);
-    return 0;
-  });
-  ASSERT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
+  }));
   EXPECT_EQ(std::string(shared.get() + 10, 5), "child");
   EXPECT_EQ(std::string(priv.get() + 10, 5), std::string(5, '\0'));
 }
@@ -1327,12 +1272,12 @@ TEST(PshmOs, AccessAfterMunmapRaisesSigsegv) {
   ASSERT_TRUE(m.ok());
   char* addr = m.get();
   ASSERT_THAT(m.unmap(), SyscallSucceeds());
-  int status = RunInChild([&] {
-    if (!ReportFaultsAt(addr + 8)) return 2;
-    return Load(addr + 8) == 0 ? 1 : 3;
-  });
-  EXPECT_TRUE(ExitedWith(status, FaultExit(SIGSEGV, SEGV_MAPERR)))
-      << DescribeWaitStatus(status);
+  EXPECT_THAT(RunInChild([&] {
+                ExpectFaultAt(addr + 8, SIGSEGV, SEGV_MAPERR);
+                Load(addr + 8);
+                TEST_FAIL("a load after munmap did not fault");
+              }),
+              ChildExitedWith(kFaultAsExpected));
   // The object is unaffected by the unmap.
   EXPECT_EQ(SizeOf(s.fd.get()), static_cast<off_t>(kPage));
 }
@@ -1346,7 +1291,7 @@ TEST(PshmLayer, AccessAfterUnmapIsEinval) {
   ASSERT_OK(m.unmap());
   EXPECT_TRUE(m.bytes().empty());
   std::string out(1, '?');
-  auto r = m.read(shm, 0, Writable(out));
+  auto r = m.read(shm, 0, AsWritableBytes(out));
   ASSERT_THAT(r, FailsWith(EINVAL));
   EXPECT_EQ(r.error().detail(), "not mapped");
   EXPECT_THAT(m.write(shm, 0, ipc::as_bytes("x")), FailsWith(EINVAL));
@@ -1365,27 +1310,24 @@ TEST(PshmOs, ProtectionViolationsRaiseSigsegvWithSegvAccerr) {
   Mapping later(kPage, PROT_READ | PROT_WRITE, MAP_SHARED, s.fd.get());
   ASSERT_TRUE(none.ok() && ro.ok() && later.ok());
   ASSERT_THAT(::mprotect(later.get(), kPage, PROT_READ), SyscallSucceeds());
-  const int accerr = FaultExit(SIGSEGV, SEGV_ACCERR);
-  int load = RunInChild([&] {
-    if (!ReportFaultsAt(none.get() + 1)) return 2;
-    return Load(none.get() + 1) == 0 ? 1 : 3;
-  });
-  EXPECT_TRUE(ExitedWith(load, accerr))
-      << "PROT_NONE load: " << DescribeWaitStatus(load);
-  int store = RunInChild([&] {
-    if (!ReportFaultsAt(ro.get() + 2)) return 2;
-    Store(ro.get() + 2, 'x');
-    return 1;
-  });
-  EXPECT_TRUE(ExitedWith(store, accerr))
-      << "PROT_READ store: " << DescribeWaitStatus(store);
-  int mprot = RunInChild([&] {
-    if (!ReportFaultsAt(later.get() + 3)) return 2;
-    Store(later.get() + 3, 'x');
-    return 1;
-  });
-  EXPECT_TRUE(ExitedWith(mprot, accerr))
-      << "after mprotect: " << DescribeWaitStatus(mprot);
+  EXPECT_THAT(RunInChild([&] {
+                ExpectFaultAt(none.get() + 1, SIGSEGV, SEGV_ACCERR);
+                Load(none.get() + 1);
+                TEST_FAIL("a PROT_NONE load did not fault");
+              }),
+              ChildExitedWith(kFaultAsExpected));
+  EXPECT_THAT(RunInChild([&] {
+                ExpectFaultAt(ro.get() + 2, SIGSEGV, SEGV_ACCERR);
+                Store(ro.get() + 2, 'x');
+                TEST_FAIL("a PROT_READ store did not fault");
+              }),
+              ChildExitedWith(kFaultAsExpected));
+  EXPECT_THAT(RunInChild([&] {
+                ExpectFaultAt(later.get() + 3, SIGSEGV, SEGV_ACCERR);
+                Store(later.get() + 3, 'x');
+                TEST_FAIL("a store after mprotect(PROT_READ) did not fault");
+              }),
+              ChildExitedWith(kFaultAsExpected));
   EXPECT_EQ(ReadAt(s.fd.get(), 0, 4),
             std::string(4, '\0'));  // no store got through
 }
@@ -1416,11 +1358,7 @@ TEST(PshmOs, SeparateSharedMappingsOfDevZeroDoNotShare) {
   std::memcpy(a.get(), "only-a", 6);
   EXPECT_EQ(std::string(b.get(), 6), std::string(6, '\0'));
   // But each one is shared with fork children, like MAP_ANONYMOUS.
-  int status = RunInChild([&] {
-    std::memcpy(a.get() + 10, "child", 5);
-    return 0;
-  });
-  ASSERT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
+  ASSERT_CHILD_OK(RunInChild([&] { std::memcpy(a.get() + 10, "child", 5); }));
   EXPECT_EQ(std::string(a.get() + 10, 5), "child");
   EXPECT_EQ(std::string(b.get() + 10, 5), std::string(5, '\0'));
 }
@@ -1450,14 +1388,12 @@ TEST(PshmOs, MemfdIsReachableByAnotherProgramThroughProc) {
   EXPECT_EQ(std::string(m.get(), 10),
             "PEERd-data");  // write-path overwrites from offset 0
   // A forked child maps the inherited descriptor and shares the same pages.
-  int status = RunInChild([&] {
+  ASSERT_CHILD_OK(RunInChild([&] {
     void* p =
         ::mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
-    if (p == MAP_FAILED) return 1;
+    TEST_CHECK_SUCCESS(p);
     std::memcpy(static_cast<char*>(p) + 20, "kid", 3);
-    return 0;
-  });
-  ASSERT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
+  }));
   EXPECT_EQ(std::string(m.get() + 20, 3), "kid");
 }
 
@@ -1519,14 +1455,8 @@ TEST(PshmOs, OtherUserCannotUnlinkTheNameEacces) {
   ASSERT_THAT(CreateShm(s, "unlinkperm"), SyscallSucceeds());
   ASSERT_THAT(::fchmod(s.fd.get(), 0666),
               SyscallSucceeds());  // even if it may write it
-  int status = RunInChild([&] {
-    if (!DropPrivileges()) return kSkipExit;
-    if (::shm_unlink(s.owner.name().c_str()) != -1) return 1;
-    return errno == EACCES ? 0 : 2;
-  });
-  if (ExitedWith(status, kSkipExit))
-    GTEST_SKIP() << "cannot switch to uid 65534";
-  EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
+  EXPECT_CHILD_OK(RunAsNobody(
+      [&] { TEST_CHECK_ERRNO(::shm_unlink(s.owner.name().c_str()), EACCES); }));
   EXPECT_THAT(::access(("/dev/shm" + s.owner.name()).c_str(), F_OK),
               SyscallSucceeds());
 }
@@ -1559,12 +1489,12 @@ TEST(PshmOs, PartialMunmapLeavesTheRestAndTheObjectIntact) {
   std::memcpy(m.get() + kPage, "middle", 6);
   std::memcpy(m.get() + 2 * kPage, "last", 4);
   ASSERT_THAT(::munmap(m.get() + kPage, kPage), SyscallSucceeds());
-  int status = RunInChild([&] {
-    if (!ReportFaultsAt(m.get() + kPage)) return 2;
-    return Load(m.get() + kPage) == 0 ? 1 : 3;
-  });
-  EXPECT_TRUE(ExitedWith(status, FaultExit(SIGSEGV, SEGV_MAPERR)))
-      << DescribeWaitStatus(status);
+  EXPECT_THAT(RunInChild([&] {
+                ExpectFaultAt(m.get() + kPage, SIGSEGV, SEGV_MAPERR);
+                Load(m.get() + kPage);
+                TEST_FAIL("a load from the unmapped page did not fault");
+              }),
+              ChildExitedWith(kFaultAsExpected));
   EXPECT_EQ(std::string(m.get() + 2 * kPage, 4), "last");
   EXPECT_EQ(ReadAt(s.fd.get(), kPage, 6), "middle");
   // Mapping's destructor munmaps all three pages; the hole is no error.

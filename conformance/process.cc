@@ -190,67 +190,176 @@ pid_t fork_into(int ns_flags) {
   ::_exit(0);
 }
 
-// The pids whose parent is `parent`, from /proc/<pid>/stat.
-std::vector<pid_t> children_of(pid_t parent) {
+// What the cleanup needs of /proc/<pid>/stat.
+struct ProcStat {
+  char state = '?';
+  pid_t ppid = 0, pgrp = 0;
+  unsigned long long starttime = 0;  // clock ticks after boot
+};
+
+bool read_proc_stat(pid_t pid, ProcStat* out) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%ld/stat", static_cast<long>(pid));
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[1024];
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  // "pid (comm) S ppid pgrp session … starttime(22) …": comm may hold ')'
+  // and spaces.
+  const char* close = std::strrchr(buf, ')');
+  if (close == nullptr) return false;
+  int ppid = 0, pgrp = 0;
+  if (std::sscanf(close + 1,
+                  " %c %d %d %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+                  "%*s %*s %*s %*s %llu",
+                  &out->state, &ppid, &pgrp, &out->starttime) != 4)
+    return false;
+  out->ppid = ppid;
+  out->pgrp = pgrp;
+  return true;
+}
+
+// The pids in /proc (empty if it cannot be read).
+std::vector<pid_t> all_pids() {
   std::vector<pid_t> out;
   DIR* d = ::opendir("/proc");
   if (d == nullptr) return out;
   while (struct dirent* e = ::readdir(d)) {
     char* end = nullptr;
     long pid = std::strtol(e->d_name, &end, 10);
-    if (end == e->d_name || *end != '\0') continue;
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    char buf[512];
-    ssize_t n = ::read(fd, buf, sizeof buf - 1);
-    ::close(fd);
-    if (n <= 0) continue;
-    buf[n] = '\0';
-    // "pid (comm) S ppid ...": comm may hold ')' and spaces.
-    const char* close = std::strrchr(buf, ')');
-    long ppid = -1;
-    if (close != nullptr && std::sscanf(close + 1, " %*c %ld", &ppid) == 1 &&
-        ppid == parent)
+    if (end != e->d_name && *end == '\0' && pid > 0)
       out.push_back(static_cast<pid_t>(pid));
   }
   ::closedir(d);
   return out;
 }
 
-// kSubreaper cleanup: kills the group `pgid`, then every child of ours
-// (descendants reparented to us) until none is left; returns how many
-// processes were reaped.
-int kill_leftovers(pid_t pgid) {
-  ::kill(-pgid, SIGKILL);
-  int reaped = 0;
-  for (int unseen = 0; unseen < 200;) {
-    std::vector<pid_t> kids = children_of(::getpid());
-    for (pid_t p : kids) ::kill(p, SIGKILL);
-    int st;
-    // Blocks only when a killed child is sure to die.
-    pid_t r = ::waitpid(-1, &st, kids.empty() ? WNOHANG : 0);
-    if (r > 0) {
-      ++reaped;
-      unseen = 0;
-    } else if (r < 0 && errno == EINTR) {
-      continue;
-    } else if (r < 0) {
-      break;  // ECHILD: nothing is left
-    } else {
-      // A child we cannot see in /proc (or one being reparented to us).
-      ++unseen;
-      struct timespec ts = {0, 5 * 1000 * 1000};
+// True if the initial environment of `pid` holds the entry `token`
+// ("NAME=value"). False when it cannot be read (another user's process
+// without the privilege to read it, a zombie: empty).
+bool environ_holds(pid_t pid, const std::string& token) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%ld/environ", static_cast<long>(pid));
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::string env(1, '\0');  // every entry is then preceded by a NUL
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || env.size() > (1u << 20)) break;
+    env.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  env.push_back('\0');
+  std::string entry = std::string(1, '\0') + token + std::string(1, '\0');
+  return env.find(entry) != std::string::npos;
+}
+
+// A child of ours, as /proc showed it before the program was started.
+struct KnownChild {
+  pid_t pid;
+  unsigned long long starttime;
+};
+
+std::vector<KnownChild> children_now() {
+  std::vector<KnownChild> out;
+  pid_t self = ::getpid();
+  for (pid_t pid : all_pids()) {
+    ProcStat st;
+    if (read_proc_stat(pid, &st) && st.ppid == self)
+      out.push_back({pid, st.starttime});
+  }
+  return out;
+}
+
+// Who belongs to one program started by run_program (kSubreaper and
+// kProcessGroup): its process group, the holders of its token, and — as
+// child subreaper — children of ours started with or after it that were not
+// our children before it.
+struct Ownership {
+  pid_t program = 0;  // also its process group
+  std::string token;  // "IPCT_RUN_TOKEN=…"
+  bool subreaper = false;
+  bool program_start_known = false;
+  unsigned long long program_start = 0;
+  std::vector<KnownChild> earlier_children;
+
+  bool owns(pid_t pid, const ProcStat& st) const {
+    if (st.pgrp == program) return true;
+    if (subreaper && program_start_known && st.ppid == ::getpid() &&
+        st.starttime >= program_start) {
+      bool earlier = false;
+      for (const KnownChild& k : earlier_children)
+        earlier = earlier || (k.pid == pid && k.starttime == st.starttime);
+      if (!earlier) return true;
+    }
+    return environ_holds(pid, token);
+  }
+};
+
+// Cleanup after the program `own.program` has ended (it is a zombie, not yet
+// reaped: its pid, which is its group's id, cannot be reused meanwhile).
+// Kills the group and every other process the program owns, reaps the ones
+// that are our children, and returns when none of them is alive any more
+// (or after about 5 s of trying); returns how many were killed.
+int kill_leftovers(const Ownership& own) {
+  pid_t self = ::getpid();
+  std::vector<KnownChild> killed;
+  auto dead = [](char state) { return state == 'Z' || state == 'X'; };
+  for (int round = 0; round < 5000; ++round) {
+    // The group as a whole once /proc has been read (so that the count
+    // includes its members), for members /proc does not show.
+    if (round == 1) ::kill(-own.program, SIGKILL);
+    bool waiting = false;  // for a process that is not ours to reap to die
+    bool found = false;
+    for (pid_t pid : all_pids()) {
+      if (pid == self || pid == own.program) continue;
+      ProcStat st;
+      if (!read_proc_stat(pid, &st)) continue;  // gone meanwhile
+      bool ours = st.ppid == self;
+      // A zombie that is not ours to reap is dead already.
+      if (dead(st.state) && !ours) continue;
+      if (!own.owns(pid, st)) continue;
+      found = true;
+      ::kill(pid, SIGKILL);
+      bool known = false;
+      for (const KnownChild& k : killed)
+        known = known || (k.pid == pid && k.starttime == st.starttime);
+      if (!known) killed.push_back({pid, st.starttime});
+      if (ours) {
+        // SIGKILLed (or a zombie already): it is sure to be reapable.
+        while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+      } else {
+        waiting = true;  // dies soon; its parent reaps it
+      }
+    }
+    // A process on its way out no longer shows its environment: those
+    // killed stay waited for until they are zombies or gone.
+    for (const KnownChild& k : killed) {
+      ProcStat st;
+      if (read_proc_stat(k.pid, &st) && st.starttime == k.starttime &&
+          st.ppid != self && !dead(st.state))
+        waiting = true;
+    }
+    if (!found && !waiting && round > 0) break;
+    if (waiting) {
+      struct timespec ts = {0, 1000 * 1000};
       ::nanosleep(&ts, nullptr);
     }
   }
-  return reaped;
+  return static_cast<int>(killed.size());
 }
 
-// Waits for `pid` at most `timeout` (0 = forever); kills it on timeout.
+// Waits until `pid` has ended, at most `timeout` (0 = forever), killing it on
+// timeout; leaves it unreaped (a zombie) when `reap` is false. Returns its
+// wait status when it reaps it, else 0.
 ipc::Result<int> wait_child(pid_t pid, std::chrono::milliseconds timeout,
-                            bool* timed_out) {
+                            bool* timed_out, bool reap = true) {
   *timed_out = false;
   if (timeout.count() > 0) {
     int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
@@ -270,15 +379,17 @@ ipc::Result<int> wait_child(pid_t pid, std::chrono::milliseconds timeout,
         ::kill(pid, SIGKILL);
       }
     } else {
-      // No pidfd_open (Linux < 5.3, some sandboxes): poll waitpid.
+      // No pidfd_open (Linux < 5.3, some sandboxes): poll waitid.
       auto deadline = std::chrono::steady_clock::now() + timeout;
-      int status = 0;
       for (;;) {
-        pid_t r = ::waitpid(pid, &status, WNOHANG);
-        if (r == pid) return status;
-        if (r < 0 && errno != EINTR)
-          return ipc::Error::from_errno("waitpid",
-                                        "pid=" + std::to_string(pid));
+        siginfo_t si;
+        si.si_pid = 0;
+        if (::waitid(P_PID, static_cast<id_t>(pid), &si,
+                     WEXITED | WNOHANG | WNOWAIT) == 0) {
+          if (si.si_pid == pid) break;
+        } else if (errno != EINTR) {
+          return ipc::Error::from_errno("waitid", "pid=" + std::to_string(pid));
+        }
         if (std::chrono::steady_clock::now() >= deadline) {
           *timed_out = true;
           ::kill(pid, SIGKILL);
@@ -288,6 +399,15 @@ ipc::Result<int> wait_child(pid_t pid, std::chrono::milliseconds timeout,
         ::nanosleep(&ts, nullptr);
       }
     }
+  }
+  if (!reap) {
+    siginfo_t si;
+    while (::waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED | WNOWAIT) !=
+           0) {
+      if (errno != EINTR)
+        return ipc::Error::from_errno("waitid", "pid=" + std::to_string(pid));
+    }
+    return 0;
   }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
@@ -416,6 +536,9 @@ const char* containment_name(Containment c) {
       return "a PID namespace per suite";
     case Containment::kSubreaper:
       return "a process group per suite, the report as child subreaper";
+    case Containment::kProcessGroup:
+      return "a process group per suite, its other descendants found by a "
+             "token in their environment";
   }
   return "?";
 }
@@ -448,12 +571,26 @@ ipc::Result<RunResult> run_program(const std::vector<std::string>& argv,
     if (capture >= 0) ::close(capture);
     return ipc::Error(e, "pipe2", argv[0]);
   }
-  if (options.containment == Containment::kSubreaper)
-    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  bool grouped = options.containment == Containment::kSubreaper ||
+                 options.containment == Containment::kProcessGroup;
+  Ownership own;
+  std::vector<std::string> extra_env = options.env;
+  if (grouped) {
+    own.subreaper = options.containment == Containment::kSubreaper &&
+                    ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
+    if (own.subreaper) own.earlier_children = children_now();
+    static unsigned long serial = 0;
+    struct timespec now;
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    own.token = "IPCT_RUN_TOKEN=" + std::to_string(::getpid()) + "." +
+                std::to_string(++serial) + "." + std::to_string(now.tv_sec) +
+                "." + std::to_string(now.tv_nsec);
+    extra_env.push_back(own.token);
+  }
   // Everything the child needs is built before fork.
   std::vector<std::string> env = options.sanitise_environment
-                                     ? sanitised_environment(options.env)
-                                     : child_environment(options.env);
+                                     ? sanitised_environment(extra_env)
+                                     : child_environment(extra_env);
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
   char dev_shm_var[64] = "";
@@ -490,20 +627,42 @@ ipc::Result<RunResult> run_program(const std::vector<std::string>& argv,
       ::close(status_pipe[0]);
       run_as_init(argp.data(), envp.data(), status_pipe[1]);
     }
-    if (options.containment == Containment::kSubreaper) ::setpgid(0, 0);
+    if (grouped) ::setpgid(0, 0);
     ::execve(argp[0], argp.data(), envp.data());
     child_say(2, argp[0]);
     ::_exit(127);
   }
-  if (options.containment == Containment::kSubreaper)
+  if (grouped) {
     ::setpgid(pid, pid);  // also in the parent: no window before exec
+    own.program = pid;
+    ProcStat st;
+    own.program_start_known = read_proc_stat(pid, &st);
+    own.program_start = st.starttime;
+  }
   if (pid_ns) ::close(status_pipe[1]);
   g_running_child = pid;
   RunResult result;
-  auto status = wait_child(pid, options.timeout, &result.timed_out);
+  // A grouped program stays a zombie until its leftovers are gone: its pid,
+  // the id of its group, cannot be given to another process meanwhile.
+  auto status = wait_child(pid, options.timeout, &result.timed_out, !grouped);
+  if (grouped) {
+    result.leftovers_killed = kill_leftovers(own);
+    int st = 0;
+    while (::waitpid(pid, &st, 0) < 0) {
+      if (errno != EINTR) {
+        if (status)
+          status =
+              ipc::Error::from_errno("waitpid", "pid=" + std::to_string(pid));
+        break;
+      }
+    }
+    if (status) status = st;
+    // Members of its group that /proc did not show (none mounted) and that
+    // are our children: while one is left, the group's id stays taken.
+    while (::waitpid(-pid, nullptr, WNOHANG) > 0) {
+    }
+  }
   g_running_child = 0;
-  if (options.containment == Containment::kSubreaper)
-    result.leftovers_killed = kill_leftovers(pid);
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
@@ -543,6 +702,7 @@ ipc::Status isolation_available(Isolation isolation, Containment containment) {
     if (::prctl(PR_GET_CHILD_SUBREAPER, &was) != 0)
       return ipc::Error::from_errno("prctl", "PR_GET_CHILD_SUBREAPER");
   }
+  bool subreaper = containment == Containment::kSubreaper;
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0)
     return ipc::Error::from_errno("pipe2", "probe");
@@ -559,31 +719,36 @@ ipc::Status isolation_available(Isolation isolation, Containment containment) {
   }
   if (pid == 0) {
     char unused[64];
-    int fail = 0;
+    int fail[2] = {0, 0};  // errno, and 1 if it was PR_SET_CHILD_SUBREAPER
     if (!enter_isolation(isolation, pid_ns, -1, unused, sizeof unused)) {
-      fail = errno;
+      fail[0] = errno;
     } else if (pid_ns &&
                ::mount("proc", "/proc", "proc",
                        MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
-      fail = errno;
+      fail[0] = errno;
+    } else if (subreaper && ::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+      fail[0] = errno;  // qemu-user refuses it (EINVAL)
+      fail[1] = 1;
     }
-    ssize_t w = ::write(fds[1], &fail, sizeof fail);
+    ssize_t w = ::write(fds[1], fail, sizeof fail);
     (void)w;
     ::_exit(0);
   }
   ::close(fds[1]);
-  int fail = EIO;
+  int fail[2] = {EIO, 0};
   ssize_t n;
   do {
-    n = ::read(fds[0], &fail, sizeof fail);
+    n = ::read(fds[0], fail, sizeof fail);
   } while (n < 0 && errno == EINTR);
   ::close(fds[0]);
   int status;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (n != sizeof fail) return ipc::Error(EIO, "probe isolation", "child died");
-  if (fail != 0) {
-    return ipc::Error(fail, pid_ns ? "clone/mount" : "unshare",
+  if (fail[1] != 0)
+    return ipc::Error(fail[0], "prctl", "PR_SET_CHILD_SUBREAPER");
+  if (fail[0] != 0) {
+    return ipc::Error(fail[0], pid_ns ? "clone/mount" : "unshare",
                       pid_ns ? "CLONE_NEWPID + mount(proc)"
                       : isolation == Isolation::kPrivateIpc
                           ? "CLONE_NEWIPC"

@@ -50,7 +50,9 @@ enum class Isolation {
   kPrivateIpcAndDevShm,
 };
 
-// How the child's descendants are kept from outliving it.
+// How the child's descendants are kept from outliving it. In every mode the
+// cleanup ends only processes that belong to the child: it never touches
+// another child of the caller (one it had before, e.g. inherited across exec).
 enum class Containment {
   kNone,  // a descendant that escapes (double fork, setsid) lives on
   // The child runs as pid 2 (in a new session) of a new PID namespace whose
@@ -59,12 +61,20 @@ enum class Containment {
   // child ends, init kills everything left in the namespace; on a timeout or
   // when the caller dies, killing init makes the kernel kill them all.
   kPidNamespace,
-  // The caller becomes a child subreaper (PR_SET_CHILD_SUBREAPER) and the
-  // child gets its own process group. When the child ends (or times out), the
-  // group is killed, and then every other child of the caller — descendants
-  // reparented to it — is killed and reaped. Only for callers that run one
-  // child at a time (the report): any other child of theirs dies too.
+  // kProcessGroup, and the caller becomes a child subreaper
+  // (PR_SET_CHILD_SUBREAPER), so that descendants that left the group are
+  // reparented to it: those started after the child (not children the caller
+  // had before) are ended and reaped too. Only for callers that run one
+  // child at a time (the report).
   kSubreaper,
+  // The child gets its own process group and a token in its environment
+  // (IPCT_RUN_TOKEN, inherited by its descendants). When the child ends (or
+  // times out), the group and every process whose initial environment holds
+  // the token are killed (found in /proc), and the caller waits until they
+  // are dead. A descendant that left the group and exec'd with an environment
+  // of its own escapes. For systems without PR_SET_CHILD_SUBREAPER (qemu's
+  // user-mode emulator).
+  kProcessGroup,
 };
 const char* containment_name(Containment c);
 

@@ -234,12 +234,19 @@ Confinement choose_confinement(bool shared_ipc) {
     c.containment = Containment::kPidNamespace;
     c.containment_fact = containment_name(c.containment);
   } else {
-    c.containment = Containment::kSubreaper;
-    c.containment_fact =
-        std::string(containment_name(c.containment)) + " (no PID namespace: " +
-        (pid_ns ? "the IPC and mount namespaces are not private"
-                : pid_ns.error().message()) +
-        ")";
+    std::string why =
+        " (no PID namespace: " +
+        (pid_ns ? std::string("the IPC and mount namespaces are not private")
+                : pid_ns.error().message());
+    ipc::Status subreaper =
+        isolation_available(Isolation::kNone, Containment::kSubreaper);
+    if (subreaper) {
+      c.containment = Containment::kSubreaper;
+    } else {
+      c.containment = Containment::kProcessGroup;
+      why += "; no child subreaper: " + subreaper.error().message();
+    }
+    c.containment_fact = containment_name(c.containment) + why + ")";
   }
   return c;
 }

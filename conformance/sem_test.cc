@@ -35,6 +35,7 @@
 
 #include "conformance/testing/background.h"
 #include "conformance/testing/suite_util.h"
+#include "conformance/testing/sysv.h"
 #include "fault/blocked.h"
 #include "fault/libc_syscalls.h"
 #include "gmock/gmock.h"
@@ -50,6 +51,7 @@ using ::conformance::testing::BackgroundCall;
 using ::conformance::testing::kPatience;
 using ::conformance::testing::RunAsNobody;
 using ::conformance::testing::RunInPrivateIpcNamespace;
+using ::conformance::testing::WaitUntilTimeIsAfter;
 using ::ipc::testing::Child;
 using ::ipc::testing::Cleanup;
 using ::ipc::testing::FailsWith;
@@ -852,14 +854,7 @@ TEST(SemOs, IpcStatRecordsOtimeAndCtime) {
   time_t created = Stat(id).sem_ctime;
   EXPECT_THAT(Semop(id, {{0, -1, IPC_NOWAIT}}), SyscallFailsWithErrno(EAGAIN));
   EXPECT_EQ(Stat(id).sem_otime, 0) << "set by a failed semop";
-  struct timespec next = {created + 1, 0};
-  while (::clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &next, nullptr) ==
-         EINTR) {
-  }
-  while (::time(nullptr) <= created) {
-    struct timespec tick = {0, 1000000};
-    ::nanosleep(&tick, nullptr);
-  }
+  WaitUntilTimeIsAfter(created);
   ASSERT_THAT(Semop(id, {{0, 1, 0}}), SyscallSucceeds());
   struct semid_ds ds = Stat(id);
   EXPECT_GT(ds.sem_otime, created);

@@ -9,8 +9,10 @@
 // fault::interrupt_when_blocked), never guessed with a sleep; a queue that must
 // be full is made small with IPC_SET (msg_qbytes) so filling it is fast. Limits
 // that are system-wide (MSGMNI, msg_next_id, MSG_INFO counts) are exercised in
-// a child that first moves into a fresh IPC namespace, so nothing outside it is
-// touched.
+// a child that first moves into a fresh IPC namespace
+// (RunInPrivateIpcNamespace), so nothing outside it is touched. Forked
+// children check with TEST_CHECK* (ipc/testing/child.h): a failure names the
+// expression, errno and line.
 #include "ipc/sysv_msg.h"
 
 #include <linux/capability.h>
@@ -20,7 +22,6 @@
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,8 +33,8 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
-#include <functional>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -42,6 +43,7 @@
 #include "conformance/testing/background.h"
 #include "conformance/testing/streams.h"
 #include "conformance/testing/suite_util.h"
+#include "conformance/testing/sysv.h"
 #include "conformance/testing/unchecked.h"
 #include "conformance/testing/unrelated.h"
 #include "fault/blocked.h"
@@ -53,25 +55,24 @@
 
 namespace {
 
-using ::conformance::testing::CouldNotSetUp;
+using ::conformance::testing::BackgroundCall;
 using ::conformance::testing::IdMapped;
-using ::conformance::testing::kCannotSetUp;
+using ::conformance::testing::kPatience;
 using ::conformance::testing::NoteUnchecked;
 using ::conformance::testing::ReadProcLong;
-using ::conformance::testing::SysvipcUnavailable;
-using ::conformance::testing::WriteProc;
-
+using ::conformance::testing::RunAsNobody;
+using ::conformance::testing::RunInPrivateIpcNamespace;
 using ::conformance::testing::RunUnrelatedPeer;
-
-using ::conformance::testing::BackgroundCall;
-using ::conformance::testing::kill_and_reap;
-using ::conformance::testing::kPatience;
-using ::conformance::testing::wait_exit;
+using ::conformance::testing::SysvipcUnavailable;
+using ::conformance::testing::WaitUntilTimeIsAfter;
+using ::conformance::testing::WriteProc;
+using ::ipc::testing::Child;
 using ::ipc::testing::CountingHandler;
 using ::ipc::testing::DescribeWaitStatus;
-using ::ipc::testing::DropPrivileges;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
+using ::ipc::testing::Mapping;
+using ::ipc::testing::RetryEINTR;
 using ::ipc::testing::RunInChild;
 using ::ipc::testing::SyscallFailsWithErrno;
 using ::ipc::testing::SyscallSucceeds;
@@ -214,19 +215,6 @@ std::size_t Limit(const char* name) {
   return v ? static_cast<std::size_t>(*v) : 0;
 }
 
-// In a forked child: moves into a new IPC namespace (own queues, own msg*
-// sysctls) and runs `body`; kCannotSetUp if the kernel refuses. Everything made
-// there dies with the child.
-int InPrivateIpcNamespace(const std::function<int()>& body) {
-  return RunInChild(
-      [&] { return ::unshare(CLONE_NEWIPC) == 0 ? body() : kCannotSetUp; });
-}
-
-// In a forked child: become nobody (kCannotSetUp if refused) and run `body`.
-int AsNobody(const std::function<int()>& body) {
-  return RunInChild([&] { return DropPrivileges() ? body() : kCannotSetUp; });
-}
-
 // Whether this is the initial user namespace, where root's capabilities are the
 // real ones (capable(CAP_SYS_RESOURCE) checks the initial namespace).
 bool InInitialUserNamespace() {
@@ -261,33 +249,6 @@ bool DropEffectiveCapability(int cap) {
 #define SKIP_UNLESS_NOBODY_MAPPED()           \
   if (!IdMapped("/proc/self/uid_map", 65534)) \
   GTEST_SKIP() << "uid 65534 is not mapped in this user namespace"
-
-// Forked children that are killed and reaped at the end of the scope unless
-// waited for.
-class Children {
- public:
-  ~Children() {
-    for (pid_t p : pids_) kill_and_reap(p);
-  }
-  pid_t start(const std::function<int()>& body) {
-    pid_t pid = ::fork();
-    if (pid == 0) ::_exit(body());
-    if (pid > 0) pids_.push_back(pid);
-    return pid;
-  }
-  // The child's wait status, or -1 if it did not end within kPatience (then it
-  // is killed).
-  int wait(pid_t pid) {
-    pids_.erase(std::remove(pids_.begin(), pids_.end(), pid), pids_.end());
-    auto st = wait_exit(pid);
-    if (st) return *st;
-    kill_and_reap(pid);
-    return -1;
-  }
-
- private:
-  std::vector<pid_t> pids_;
-};
 
 std::span<const std::byte> Bytes(const std::string& s) {
   return ipc::as_bytes(s);
@@ -343,10 +304,9 @@ TEST(MsgOs, KeyFindsTheQueueCreatedWithIt) {
   ASSERT_GE(kq.id(), 0);
   EXPECT_THAT(::msgget(kq.key, 0), SyscallSucceedsWithValue(kq.id()));
   EXPECT_EQ(Stat(kq.id()).msg_perm.__key, kq.key);
-  int status = RunInChild([&] {
-    return ::msgget(::ftok(kq.path.c_str(), kq.proj), 0) == kq.id() ? 0 : 1;
-  });
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+  EXPECT_CHILD_OK(RunInChild([&] {
+    TEST_CHECK(::msgget(::ftok(kq.path.c_str(), kq.proj), 0) == kq.id());
+  }));
 }
 
 TEST(MsgLayer, OpenFindsTheQueueCreateMade) {
@@ -439,26 +399,22 @@ TEST(MsgOs, MsgGetWithDeniedModeFailsEacces) {
   KeyedQueue kq(0600);
   ASSERT_GE(kq.id(), 0);
   key_t key = kq.key;
-  int status = AsNobody([&] {
-    if (::msgget(key, 0600) != -1 || errno != EACCES) return 1;
-    if (::msgget(key, 0400) != -1 || errno != EACCES) return 2;
-    return ::msgget(key, 0) == kq.id() ? 0 : 3;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (1/2 = 0600/0400 not EACCES, 3 = 0 refused)";
+  EXPECT_CHILD_OK(RunAsNobody([&] {
+    TEST_CHECK_ERRNO(::msgget(key, 0600), EACCES);
+    TEST_CHECK_ERRNO(::msgget(key, 0400), EACCES);
+    TEST_CHECK(::msgget(key, 0) == kq.id());  // asks for nothing
+  }));
 }
 
 TEST(MsgLayer, CreateWithDeniedModeFailsEacces) {
   KeyedQueue kq(0600);
   ASSERT_GE(kq.id(), 0);
   key_t key = kq.key;
-  int status = AsNobody([&] {
+  EXPECT_CHILD_OK(RunAsNobody([&] {
     auto q = ipc::MessageQueue::create(key, 0600);
-    return !q && q.error().code() == EACCES ? 0 : 1;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK_MSG(!q, "created without permission");
+    TEST_CHECK(q.error().code() == EACCES);
+  }));
 }
 
 // ---- MSG-007 MSGMNI --------------------------------------------------------
@@ -467,31 +423,25 @@ TEST(MsgLayer, CreateWithDeniedModeFailsEacces) {
 // IPC namespace with msgmni lowered to 3, so nothing outside the namespace runs
 // short.
 TEST(MsgOs, QueueLimitReachedFailsEnospc) {
-  int status = InPrivateIpcNamespace([] {
-    if (!WriteProc("/proc/sys/kernel/msgmni", "3")) return kCannotSetUp;
-    for (int i = 0; i < 3; ++i) {
-      if (::msgget(IPC_PRIVATE, IPC_CREAT | 0600) < 0) return 1;
+  EXPECT_CHILD_OK(RunInPrivateIpcNamespace([] {
+    CHILD_SKIP_UNLESS(WriteProc("/proc/sys/kernel/msgmni", "3"),
+                      "cannot write kernel.msgmni in a private IPC namespace");
+    for (int i = 0; i < 3; ++i) {  // below the limit: made
+      TEST_CHECK_SUCCESS(::msgget(IPC_PRIVATE, IPC_CREAT | 0600));
     }
-    if (::msgget(IPC_PRIVATE, IPC_CREAT | 0600) != -1) return 2;
-    return errno == ENOSPC ? 0 : 3;
-  });
-  if (CouldNotSetUp(status))
-    GTEST_SKIP() << "no private IPC namespace with a writable msgmni";
-  EXPECT_EQ(status, 0)
-      << DescribeWaitStatus(status)
-      << " (1 = below limit refused, 2 = over limit made, 3 = errno)";
+    TEST_CHECK_ERRNO(::msgget(IPC_PRIVATE, IPC_CREAT | 0600), ENOSPC);
+  }));
 }
 
 TEST(MsgLayer, CreatePrivateAtQueueLimitFailsEnospc) {
-  int status = InPrivateIpcNamespace([] {
-    if (!WriteProc("/proc/sys/kernel/msgmni", "1")) return kCannotSetUp;
-    if (!ipc::MessageQueue::create_private()) return 1;
+  EXPECT_CHILD_OK(RunInPrivateIpcNamespace([] {
+    CHILD_SKIP_UNLESS(WriteProc("/proc/sys/kernel/msgmni", "1"),
+                      "cannot write kernel.msgmni in a private IPC namespace");
+    TEST_CHECK(ipc::MessageQueue::create_private().ok());
     auto q = ipc::MessageQueue::create_private();
-    return !q && q.error().code() == ENOSPC ? 0 : 2;
-  });
-  if (CouldNotSetUp(status))
-    GTEST_SKIP() << "no private IPC namespace with a writable msgmni";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK_MSG(!q, "a queue beyond msgmni was made");
+    TEST_CHECK(q.error().code() == ENOSPC);
+  }));
 }
 
 // ---- MSG-008 msg_next_id (Linux) -------------------------------------------
@@ -499,19 +449,17 @@ TEST(MsgLayer, CreatePrivateAtQueueLimitFailsEnospc) {
 // Catches: msg_next_id ignored, or not reset to -1 after use. In a private IPC
 // namespace.
 TEST(MsgOs, MsgNextIdSelectsTheIdThenResets) {
-  int status = InPrivateIpcNamespace([] {
-    if (!WriteProc("/proc/sys/kernel/msg_next_id", "4242")) return kCannotSetUp;
-    int id = ::msgget(IPC_PRIVATE, IPC_CREAT | 0600);
-    if (id != 4242) return 1;
+  EXPECT_CHILD_OK(RunInPrivateIpcNamespace([] {
+    CHILD_SKIP_UNLESS(
+        WriteProc("/proc/sys/kernel/msg_next_id", "4242"),
+        "cannot write kernel.msg_next_id in a private IPC namespace");
+    TEST_CHECK(::msgget(IPC_PRIVATE, IPC_CREAT | 0600) == 4242);
     auto after = ipc::read_sysctl("/proc/sys/kernel/msg_next_id");
-    if (!after || *after != -1) return 2;
+    TEST_CHECK_MSG(after && *after == -1, "msg_next_id not reset to -1");
     int next = ::msgget(IPC_PRIVATE, IPC_CREAT | 0600);
-    return next >= 0 && next != 4242 ? 0 : 3;
-  });
-  if (CouldNotSetUp(status))
-    GTEST_SKIP() << "no private IPC namespace with a writable msg_next_id";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (1 = other id, 2 = not reset, 3 = next)";
+    TEST_CHECK_SUCCESS(next);
+    TEST_CHECK(next != 4242);
+  }));
 }
 
 // ---- MSG-009 a new queue's msqid_ds ----------------------------------------
@@ -704,27 +652,17 @@ TEST(MsgLayer, OperationsOnInvalidIdFailEinval) {
 
 // ---- MSG-015 bad message pointer -------------------------------------------
 
-struct NoAccessPage {
-  NoAccessPage()
-      : p(::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-                 0)) {}
-  ~NoAccessPage() {
-    if (p != MAP_FAILED) ::munmap(p, 4096);
-  }
-  void* p;
-};
-
 // Catches: a crash or a queued message from an unreadable msgp; a crash on an
 // unwritable one.
 TEST(MsgOs, UnreadableOrUnwritableBufferFailsEfault) {
-  NoAccessPage page;
-  ASSERT_NE(page.p, MAP_FAILED);
+  Mapping page(4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS);  // no access
+  ASSERT_TRUE(page.ok()) << std::strerror(errno);
   OwnedQueue q;
-  EXPECT_THAT(::msgsnd(q.id(), page.p, 8, IPC_NOWAIT),
+  EXPECT_THAT(::msgsnd(q.id(), page.get(), 8, IPC_NOWAIT),
               SyscallFailsWithErrno(EFAULT));
   EXPECT_EQ(Stat(q.id()).msg_qnum, 0u);
   ASSERT_THAT(Send(q.id(), 1, "data"), SyscallSucceeds());
-  EXPECT_THAT(::msgrcv(q.id(), page.p, 8, 0, IPC_NOWAIT),
+  EXPECT_THAT(::msgrcv(q.id(), page.get(), 8, 0, IPC_NOWAIT),
               SyscallFailsWithErrno(EFAULT));
 }
 
@@ -737,21 +675,14 @@ TEST(MsgOs, SendNeedsWriteAndReceiveNeedsReadPermission) {
   OwnedQueue readable(0644), writable(0622);
   ASSERT_THAT(Send(readable.id(), 1, "r"), SyscallSucceeds());
   ASSERT_THAT(Send(writable.id(), 1, "w"), SyscallSucceeds());
-  int status = AsNobody([&] {
-    if (Send(readable.id(), 1, "x", IPC_NOWAIT) != -1 || errno != EACCES)
-      return 1;
+  EXPECT_CHILD_OK(RunAsNobody([&] {
+    TEST_CHECK_ERRNO(Send(readable.id(), 1, "x", IPC_NOWAIT), EACCES);
     Received m;
-    if (Recv(readable.id(), 0, 10, IPC_NOWAIT, &m) != 1 || m.text != "r")
-      return 2;
-    if (Recv(writable.id(), 0, 10, IPC_NOWAIT) != -1 || errno != EACCES)
-      return 3;
-    if (Send(writable.id(), 2, "y", IPC_NOWAIT) != 0) return 4;
-    return 0;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (1 = sent without w, 2 = read refused, 3 = read "
-                          "without r, 4 = write refused)";
+    TEST_CHECK(Recv(readable.id(), 0, 10, IPC_NOWAIT, &m) == 1);
+    TEST_CHECK(m.text == "r");
+    TEST_CHECK_ERRNO(Recv(writable.id(), 0, 10, IPC_NOWAIT), EACCES);
+    TEST_CHECK_SUCCESS(Send(writable.id(), 2, "y", IPC_NOWAIT));
+  }));
   EXPECT_EQ(Drain(readable.id()), "");
   EXPECT_EQ(Drain(writable.id()), "1:w 2:y");
 }
@@ -760,14 +691,14 @@ TEST(MsgLayer, SendAndReceiveWithoutPermissionFailEacces) {
   auto q = ASSERT_OK_AND_VALUE(ipc::MessageQueue::create_private(0600));
   ipc::QueueOwner owner(q);
   ASSERT_OK(q.send(1, Bytes("m")));
-  int status = AsNobody([&] {
-    if (q.send(1, Bytes("x"), {.nowait = true}).error().code() != EACCES)
-      return 1;
+  EXPECT_CHILD_OK(RunAsNobody([&] {
+    ipc::Status sent = q.send(1, Bytes("x"), {.nowait = true});
+    TEST_CHECK_MSG(!sent, "sent without write permission");
+    TEST_CHECK(sent.error().code() == EACCES);
     auto r = q.receive(0, std::size_t{8}, {.nowait = true});
-    return !r && r.error().code() == EACCES ? 0 : 2;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK_MSG(!r, "received without read permission");
+    TEST_CHECK(r.error().code() == EACCES);
+  }));
 }
 
 // ---- MSG-017 store and forward ---------------------------------------------
@@ -843,9 +774,8 @@ TEST(MsgOs, ExecdProgramReceivesAMessageQueuedBeforeItStarted) {
 TEST(MsgLayer, MessageOutlivesItsSenderProcess) {
   auto q = ASSERT_OK_AND_VALUE(ipc::MessageQueue::create_private());
   ipc::QueueOwner owner(q);
-  int status =
-      RunInChild([&] { return q.send(11, Bytes("from the grave")) ? 0 : 1; });
-  ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
+  ASSERT_CHILD_OK(RunInChild(
+      [&] { TEST_CHECK(q.send(11, Bytes("from the grave")).ok()); }));
   auto m = ASSERT_OK_AND_VALUE(q.receive(0, std::size_t{64}, {.nowait = true}));
   EXPECT_EQ(m.type, 11);
   EXPECT_EQ(
@@ -865,47 +795,38 @@ TEST(MsgOs, SeveralSenderAndReceiverProcessesGetEachMessageOnce) {
   ASSERT_THAT(SetQbytes(q.id(), 64),
               SyscallSucceeds());  // 8 messages of 8 bytes
   int id = q.id();
-  Children children;
   std::vector<ipc::testing::RawPipe> reports(kReceivers);
-  std::vector<pid_t> receivers, senders;
+  // Killed and reaped at the end of the scope unless waited for.
+  std::vector<std::unique_ptr<Child>> receivers, senders;
   for (int r = 0; r < kReceivers; ++r) {
-    receivers.push_back(children.start([&, r] {
+    receivers.push_back(std::make_unique<Child>([&, r] {
       for (;;) {
         Received m;
-        ssize_t n = Recv(id, 0, 8, 0, &m);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return 1;
-        if (m.type == kStop) return 0;
-        if (::write(reports[r].write.get(), m.text.data(), 8) != 8) return 2;
+        TEST_CHECK_SUCCESS(RetryEINTR(Recv)(id, 0, 8, 0, &m));
+        if (m.type == kStop) return;
+        TEST_CHECK(::write(reports[r].write.get(), m.text.data(), 8) == 8);
       }
     }));
-    ASSERT_GT(receivers.back(), 0);
+    ASSERT_GT(receivers.back()->pid(), 0);
   }
   for (int s = 0; s < kSenders; ++s) {
-    senders.push_back(children.start([&, s] {
+    senders.push_back(std::make_unique<Child>([&, s] {
       for (std::uint32_t seq = 0; seq < kPerSender; ++seq) {
         std::uint32_t rec[2] = {static_cast<std::uint32_t>(s), seq};
         std::string text(reinterpret_cast<const char*>(rec), 8);
-        while (Send(id, kData, text) != 0) {
-          if (errno != EINTR) return 1;
-        }
+        TEST_CHECK_SUCCESS(RetryEINTR(Send)(id, kData, text, 0));
       }
-      return 0;
     }));
-    ASSERT_GT(senders.back(), 0);
+    ASSERT_GT(senders.back()->pid(), 0);
   }
-  for (pid_t p : senders) {
-    int st = children.wait(p);
-    EXPECT_EQ(st, 0) << "sender: " << DescribeWaitStatus(st);
-  }
+  for (int s = 0; s < kSenders; ++s)
+    EXPECT_CHILD_OK(senders[s]->wait()) << "(sender " << s << ")";
   // Every data message precedes these in the queue, so a receiver stops only
   // when all are taken.
   for (int r = 0; r < kReceivers; ++r)
     ASSERT_THAT(Send(id, kStop, ""), SyscallSucceeds());
-  for (int r = 0; r < kReceivers; ++r) {
-    int st = children.wait(receivers[r]);
-    EXPECT_EQ(st, 0) << "receiver " << r << ": " << DescribeWaitStatus(st);
-  }
+  for (int r = 0; r < kReceivers; ++r)
+    EXPECT_CHILD_OK(receivers[r]->wait()) << "(receiver " << r << ")";
   for (auto& p : reports)
     p.write.reset();  // every child is gone: the reports end in EOF
   std::map<std::pair<std::uint32_t, std::uint32_t>, int> seen;
@@ -913,7 +834,7 @@ TEST(MsgOs, SeveralSenderAndReceiverProcessesGetEachMessageOnce) {
   for (int r = 0; r < kReceivers; ++r) {
     std::vector<std::int64_t> last(kSenders, -1);
     std::uint32_t rec[2];
-    while (::read(reports[r].read.get(), rec, sizeof rec) ==
+    while (RetryEINTR(::read)(reports[r].read.get(), rec, sizeof rec) ==
            static_cast<ssize_t>(sizeof rec)) {
       ASSERT_LT(rec[0], static_cast<std::uint32_t>(kSenders));
       EXPECT_GT(static_cast<std::int64_t>(rec[1]), last[rec[0]])
@@ -1498,9 +1419,8 @@ TEST(MsgOs, SendUpdatesLspidQnumStimeCbytes) {
   OwnedQueue q;
   time_t before = ::time(nullptr);
   pid_t child = -1;
-  int status =
-      RunInChild([&] { return Send(q.id(), 1, "12345") == 0 ? 0 : 1; });
-  ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
+  ASSERT_CHILD_OK(
+      RunInChild([&] { TEST_CHECK_SUCCESS(Send(q.id(), 1, "12345")); }));
   struct msqid_ds ds = Stat(q.id());
   child = ds.msg_lspid;
   EXPECT_NE(child, ::getpid()) << "lspid is not the sending (child) process";
@@ -1525,9 +1445,8 @@ TEST(MsgOs, ReceiveUpdatesLrpidQnumRtime) {
   ASSERT_THAT(Send(q.id(), 1, "12345"), SyscallSucceeds());
   ASSERT_THAT(Send(q.id(), 1, "678"), SyscallSucceeds());
   time_t before = ::time(nullptr);
-  int status =
-      RunInChild([&] { return Recv(q.id(), 0, 10, IPC_NOWAIT) == 5 ? 0 : 1; });
-  ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
+  ASSERT_CHILD_OK(
+      RunInChild([&] { TEST_CHECK(Recv(q.id(), 0, 10, IPC_NOWAIT) == 5); }));
   struct msqid_ds ds = Stat(q.id());
   EXPECT_GT(ds.msg_lrpid, 0);
   EXPECT_NE(ds.msg_lrpid, ::getpid());
@@ -1607,34 +1526,35 @@ TEST(MsgOs, MsgCopyErrors) {
 // Catches: IPC_STAT allowed without read permission (or refused with it).
 TEST(MsgOs, StatWithoutReadPermissionFailsEacces) {
   OwnedQueue denied(0622), allowed(0644);
-  int status = AsNobody([&] {
+  EXPECT_CHILD_OK(RunAsNobody([&] {
     struct msqid_ds ds {};
-    if (::msgctl(denied.id(), IPC_STAT, &ds) != -1 || errno != EACCES) return 1;
-    return ::msgctl(allowed.id(), IPC_STAT, &ds) == 0 ? 0 : 2;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK_ERRNO(::msgctl(denied.id(), IPC_STAT, &ds), EACCES);
+    TEST_CHECK_SUCCESS(::msgctl(allowed.id(), IPC_STAT, &ds));
+  }));
 }
 
 TEST(MsgLayer, StatWithoutReadPermissionFailsEacces) {
   auto q = ASSERT_OK_AND_VALUE(ipc::MessageQueue::create_private(0600));
   ipc::QueueOwner owner(q);
-  int status = AsNobody([&] {
+  EXPECT_CHILD_OK(RunAsNobody([&] {
     auto st = q.stat();
-    return !st && st.error().code() == EACCES ? 0 : 1;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK_MSG(!st, "stat without read permission succeeded");
+    TEST_CHECK(st.error().code() == EACCES);
+  }));
 }
 
 // ---- MSG-044 IPC_SET -------------------------------------------------------
 
 // Catches: IPC_SET ignoring mode, uid, gid or msg_qbytes, changing other
-// fields, or not updating ctime.
+// fields, or not updating ctime. msg_ctime has one second of resolution, so
+// the test waits until the wall clock has left the second the queue was
+// created in (up to 1 s): an IPC_SET that leaves msg_ctime alone then shows.
 TEST(MsgOs, IpcSetChangesModeOwnerAndQbytes) {
   SKIP_UNLESS_NOBODY_MAPPED();
   OwnedQueue q(0600);
   struct msqid_ds ds = Stat(q.id());
+  time_t created = ds.msg_ctime;
+  WaitUntilTimeIsAfter(created);
   ds.msg_perm.mode = 0640;
   ds.msg_perm.uid = 65534;
   ds.msg_perm.gid = 65534;
@@ -1647,6 +1567,7 @@ TEST(MsgOs, IpcSetChangesModeOwnerAndQbytes) {
   EXPECT_EQ(after.msg_perm.gid, 65534u);
   EXPECT_EQ(after.msg_perm.cuid, ::geteuid()) << "the creator must not change";
   EXPECT_EQ(after.msg_qbytes, 1000u);
+  EXPECT_GT(after.msg_ctime, created) << "IPC_SET did not update msg_ctime";
   EXPECT_GE(after.msg_ctime, before);
   EXPECT_LE(after.msg_ctime, ::time(nullptr));
   // Only the permission bits are taken from the new mode.
@@ -1674,19 +1595,16 @@ TEST(MsgOs, RaisingQbytesAboveMsgmnbNeedsPrivilege) {
   ds.msg_perm.uid = 65534;  // nobody owns it, so nobody may IPC_SET
   ds.msg_qbytes = msgmnb / 2;
   ASSERT_THAT(::msgctl(q.id(), IPC_SET, &ds), SyscallSucceeds());
-  int status = AsNobody([&] {
+  EXPECT_CHILD_OK(RunAsNobody([&] {
     struct msqid_ds d {};
-    if (::msgctl(q.id(), IPC_STAT, &d) != 0) return 1;
+    TEST_CHECK_SUCCESS(::msgctl(q.id(), IPC_STAT, &d));
     d.msg_qbytes = msgmnb + 1;
-    if (::msgctl(q.id(), IPC_SET, &d) != -1 || errno != EPERM) return 2;
+    TEST_CHECK_ERRNO(::msgctl(q.id(), IPC_SET, &d), EPERM);
     d.msg_qbytes = msgmnb;  // up to msgmnb is allowed
-    if (::msgctl(q.id(), IPC_SET, &d) != 0) return 3;
+    TEST_CHECK_SUCCESS(::msgctl(q.id(), IPC_SET, &d));
     d.msg_qbytes = 100;
-    return ::msgctl(q.id(), IPC_SET, &d) == 0 ? 0 : 4;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (2 = raise allowed, 3/4 = allowed change refused)";
+    TEST_CHECK_SUCCESS(::msgctl(q.id(), IPC_SET, &d));
+  }));
   EXPECT_EQ(Stat(q.id()).msg_qbytes, 100u);
 }
 
@@ -1697,14 +1615,12 @@ TEST(MsgOs, RaisingQbytesWithoutCapSysResourceFailsEperm) {
   OwnedQueue q(0600);
   std::size_t msgmnb = Limit("msgmnb");
   ASSERT_THAT(SetQbytes(q.id(), msgmnb / 2), SyscallSucceeds());
-  int status = RunInChild([&] {
-    if (!DropEffectiveCapability(CAP_SYS_RESOURCE)) return kCannotSetUp;
-    if (SetQbytes(q.id(), msgmnb + 1) != -1 || errno != EPERM) return 1;
-    return SetQbytes(q.id(), msgmnb) == 0 ? 0 : 2;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop CAP_SYS_RESOURCE";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (1 = raise allowed, 2 = up to msgmnb refused)";
+  EXPECT_CHILD_OK(RunInChild([&] {
+    CHILD_SKIP_UNLESS(DropEffectiveCapability(CAP_SYS_RESOURCE),
+                      "cannot drop CAP_SYS_RESOURCE");
+    TEST_CHECK_ERRNO(SetQbytes(q.id(), msgmnb + 1), EPERM);
+    TEST_CHECK_SUCCESS(SetQbytes(q.id(), msgmnb));  // up to msgmnb is allowed
+  }));
   EXPECT_EQ(Stat(q.id()).msg_qbytes, msgmnb);
 }
 
@@ -1728,16 +1644,13 @@ TEST(MsgLayer, SetQbytesAboveMsgmnbUnprivilegedFailsEperm) {
   ds.msg_perm.uid = 65534;
   ASSERT_THAT(::msgctl(q.id(), IPC_SET, &ds), SyscallSucceeds());
   std::size_t msgmnb = Limit("msgmnb");
-  int status = AsNobody([&] {
+  EXPECT_CHILD_OK(RunAsNobody([&] {
     ipc::Status s = q.set_qbytes(msgmnb + 1);
-    if (s || s.error().code() != EPERM) return 1;
-    return s.error().message().find("needs CAP_SYS_RESOURCE") !=
-                   std::string::npos
-               ? 0
-               : 2;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK_MSG(!s, "raised above msgmnb without CAP_SYS_RESOURCE");
+    TEST_CHECK(s.error().code() == EPERM);
+    TEST_CHECK(s.error().message().find("needs CAP_SYS_RESOURCE") !=
+               std::string::npos);
+  }));
 }
 
 // ---- MSG-046 IPC_RMID at once ----------------------------------------------
@@ -1798,17 +1711,13 @@ TEST(MsgLayer, RemoveMakesTheIdInvalid) {
 // read/write, not control).
 TEST(MsgOs, SetOrRemoveByNonOwnerFailsEperm) {
   OwnedQueue q(0666);
-  int status = AsNobody([&] {
+  EXPECT_CHILD_OK(RunAsNobody([&] {
     struct msqid_ds ds {};
-    if (::msgctl(q.id(), IPC_STAT, &ds) != 0) return 1;
+    TEST_CHECK_SUCCESS(::msgctl(q.id(), IPC_STAT, &ds));
     ds.msg_perm.mode = 0600;
-    if (::msgctl(q.id(), IPC_SET, &ds) != -1 || errno != EPERM) return 2;
-    if (::msgctl(q.id(), IPC_RMID, nullptr) != -1 || errno != EPERM) return 3;
-    return 0;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (2 = IPC_SET allowed, 3 = IPC_RMID allowed)";
+    TEST_CHECK_ERRNO(::msgctl(q.id(), IPC_SET, &ds), EPERM);
+    TEST_CHECK_ERRNO(::msgctl(q.id(), IPC_RMID, nullptr), EPERM);
+  }));
   EXPECT_EQ(Stat(q.id()).msg_perm.mode & 0777, 0666u);
 }
 
@@ -1819,10 +1728,8 @@ TEST(MsgOs, NewOwnerMayRemove) {
   struct msqid_ds ds = Stat(q.id());
   ds.msg_perm.uid = 65534;
   ASSERT_THAT(::msgctl(q.id(), IPC_SET, &ds), SyscallSucceeds());
-  int status = AsNobody(
-      [&] { return ::msgctl(q.id(), IPC_RMID, nullptr) == 0 ? 0 : 1; });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+  EXPECT_CHILD_OK(RunAsNobody(
+      [&] { TEST_CHECK_SUCCESS(::msgctl(q.id(), IPC_RMID, nullptr)); }));
   struct msqid_ds gone {};
   EXPECT_THAT(::msgctl(q.id(), IPC_STAT, &gone), SyscallFailsWithErrno(EINVAL));
 }
@@ -1834,9 +1741,9 @@ TEST(MsgOs, InvalidCommandFailsEinvalAndBadBufferEfault) {
   struct msqid_ds ds {};
   EXPECT_THAT(::msgctl(q.id(), 12345, &ds), SyscallFailsWithErrno(EINVAL));
   EXPECT_THAT(::msgctl(q.id(), -1, &ds), SyscallFailsWithErrno(EINVAL));
-  NoAccessPage page;
-  ASSERT_NE(page.p, MAP_FAILED);
-  auto* bad = static_cast<struct msqid_ds*>(page.p);
+  Mapping page(4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS);  // no access
+  ASSERT_TRUE(page.ok()) << std::strerror(errno);
+  auto* bad = reinterpret_cast<struct msqid_ds*>(page.get());
   EXPECT_THAT(::msgctl(q.id(), IPC_STAT, bad), SyscallFailsWithErrno(EFAULT));
   EXPECT_THAT(::msgctl(q.id(), IPC_SET, bad), SyscallFailsWithErrno(EFAULT));
   EXPECT_EQ(Stat(q.id()).msg_perm.mode & 0777, 0600u);
@@ -1845,12 +1752,11 @@ TEST(MsgOs, InvalidCommandFailsEinvalAndBadBufferEfault) {
 TEST(MsgLayer, RemoveByNonOwnerFailsEperm) {
   auto q = ASSERT_OK_AND_VALUE(ipc::MessageQueue::create_private(0666));
   ipc::QueueOwner owner(q);
-  int status = AsNobody([&] {
+  EXPECT_CHILD_OK(RunAsNobody([&] {
     ipc::Status s = q.remove();
-    return !s && s.error().code() == EPERM ? 0 : 1;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK_MSG(!s, "removed by a non-owner");
+    TEST_CHECK(s.error().code() == EPERM);
+  }));
   EXPECT_OK(q.stat());
 }
 
@@ -1873,34 +1779,31 @@ TEST(MsgOs, IpcInfoReportsTheSysctlLimits) {
 // return value being wrong, MSG_STAT not mapping an index to the id. In a
 // private IPC namespace, so counts are exact.
 TEST(MsgOs, MsgInfoAndMsgStatCountExactlyInAPrivateNamespace) {
-  int status = InPrivateIpcNamespace([] {
+  EXPECT_CHILD_OK(RunInPrivateIpcNamespace([] {
     int ids[3];
     for (int& id : ids) {
       id = ::msgget(IPC_PRIVATE, IPC_CREAT | 0600);
-      if (id < 0) return 1;
+      TEST_CHECK_SUCCESS(id);
     }
-    if (Send(ids[1], 1, std::string(10, 'a')) != 0 ||
-        Send(ids[1], 2, std::string(20, 'b')) != 0 ||
-        Send(ids[2], 1, std::string(5, 'c')) != 0) {
-      return 2;
-    }
+    TEST_CHECK_SUCCESS(Send(ids[1], 1, std::string(10, 'a')));
+    TEST_CHECK_SUCCESS(Send(ids[1], 2, std::string(20, 'b')));
+    TEST_CHECK_SUCCESS(Send(ids[2], 1, std::string(5, 'c')));
     struct msginfo info {};
     int maxidx = Info(MSG_INFO, &info);
-    if (maxidx != 2) return 3;
-    if (info.msgpool != 3) return 4;  // queues in use
-    if (info.msgmap != 3) return 5;   // messages
-    if (info.msgtql != 35) return 6;  // bytes
-    if (Info(IPC_INFO, &info) != 2) return 7;
+    TEST_CHECK(maxidx == 2);
+    TEST_CHECK(info.msgpool == 3);  // queues in use
+    TEST_CHECK(info.msgmap == 3);   // messages
+    TEST_CHECK(info.msgtql == 35);  // bytes
+    TEST_CHECK(Info(IPC_INFO, &info) == 2);
     for (int idx = 0; idx <= maxidx; ++idx) {
       struct msqid_ds ds {};
-      int id = ::msgctl(idx, MSG_STAT, &ds);
-      if (id != ids[idx]) return 8;
+      TEST_CHECK(::msgctl(idx, MSG_STAT, &ds) == ids[idx]);
       std::size_t want = idx == 1 ? 2 : idx == 2 ? 1 : 0;
-      if (ds.msg_qnum != want) return 9;
+      TEST_CHECK(ds.msg_qnum == want);
     }
     // /proc/sysvipc/msg shows the same queue with the same counts (where the
     // OS has it: the parent notes the check as not made otherwise).
-    if (!SysvipcUnavailable("msg").empty()) return 0;
+    if (!SysvipcUnavailable("msg").empty()) return;
     std::ifstream proc("/proc/sysvipc/msg");
     std::string line;
     std::getline(proc, line);  // header
@@ -1911,12 +1814,9 @@ TEST(MsgOs, MsgInfoAndMsgStatCountExactlyInAPrivateNamespace) {
       if (in >> key >> id >> perms >> cbytes >> qnum && id == ids[1])
         found = cbytes == 30 && qnum == 2;
     }
-    return found ? 0 : 10;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "no private IPC namespace";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (3 = max index, 4-6 = pool/map/tql, 8/9 = "
-                          "MSG_STAT, 10 = /proc/sysvipc/msg)";
+    TEST_CHECK_MSG(found,
+                   "/proc/sysvipc/msg does not show 2 messages, 30 bytes");
+  }));
   if (std::string why = SysvipcUnavailable("msg"); !why.empty())
     NoteUnchecked("the counts in /proc/sysvipc/msg (" + why + ")");
 }
@@ -1934,14 +1834,11 @@ TEST(MsgOs, MsgStatAnyIgnoresReadPermission) {
     if (::msgctl(i, MSG_STAT, &ds) == q.id()) index = i;
   }
   ASSERT_GE(index, 0) << "MSG_STAT found no index for our queue";
-  int status = AsNobody([&] {
+  EXPECT_CHILD_OK(RunAsNobody([&] {
     struct msqid_ds ds {};
-    if (::msgctl(index, MSG_STAT, &ds) != -1 || errno != EACCES) return 1;
-    return ::msgctl(index, MSG_STAT_ANY, &ds) == q.id() ? 0 : 2;
-  });
-  if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges here";
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (1 = MSG_STAT allowed, 2 = MSG_STAT_ANY refused)";
+    TEST_CHECK_ERRNO(::msgctl(index, MSG_STAT, &ds), EACCES);
+    TEST_CHECK(::msgctl(index, MSG_STAT_ANY, &ds) == q.id());
+  }));
 }
 
 // ---- MSG-058 a blocked receiver with a small buffer (Linux) ----------------
@@ -1968,12 +1865,12 @@ TEST(MsgOs, BlockedReceiverWithSmallBufferWakesE2bigAndMessageStays) {
 // dequeues it before the copy, so a receive into a bad buffer consumes the
 // message (the caller must not retry expecting it).
 TEST(MsgOs, ReceiveIntoUnwritableBufferConsumesTheMessage) {
-  NoAccessPage page;
-  ASSERT_NE(page.p, MAP_FAILED);
+  Mapping page(4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS);  // no access
+  ASSERT_TRUE(page.ok()) << std::strerror(errno);
   OwnedQueue q;
   ASSERT_THAT(Send(q.id(), 1, "lost"), SyscallSucceeds());
   ASSERT_THAT(Send(q.id(), 2, "kept"), SyscallSucceeds());
-  EXPECT_THAT(::msgrcv(q.id(), page.p, 8, 0, IPC_NOWAIT),
+  EXPECT_THAT(::msgrcv(q.id(), page.get(), 8, 0, IPC_NOWAIT),
               SyscallFailsWithErrno(EFAULT));
   EXPECT_EQ(Drain(q.id()), "2:kept");
 }

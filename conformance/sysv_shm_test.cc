@@ -6,15 +6,16 @@
 // Every test names the deviation it catches in its comment. Faults (stores
 // into a read-only attachment, references outside an attachment) happen only
 // in forked children that installed ipc::testing::ExitOnFaults(); the parent
-// reads the exit code. Limits that are system-wide (SHMMNI) and sysctls
+// reads how it ended (ChildExitedWith(kSegvExit)). Every other forked child
+// checks with TEST_CHECK* (ipc/testing/child.h), so a failure names the
+// expression, errno and line. Limits that are system-wide (SHMMNI) and sysctls
 // (shm_rmid_forced) are exercised only inside a private IPC namespace that the
-// child makes for itself with unshare(CLONE_NEWIPC); without that right the
+// child makes for itself (RunInPrivateIpcNamespace); without that right the
 // test skips.
 #include "ipc/sysv_shm.h"
 
 #include <fcntl.h>
 #include <grp.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
@@ -23,7 +24,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +42,7 @@
 #include "conformance/process.h"
 #include "conformance/testing/background.h"
 #include "conformance/testing/suite_util.h"
+#include "conformance/testing/sysv.h"
 #include "conformance/testing/unchecked.h"
 #include "conformance/testing/unrelated.h"
 #include "fault/blocked.h"
@@ -51,38 +52,36 @@
 
 namespace {
 
-using ::conformance::testing::CouldNotSetUp;
 using ::conformance::testing::IdMapped;
-using ::conformance::testing::kCannotSetUp;
+using ::conformance::testing::KeyCleanup;
+using ::conformance::testing::kPatience;
 using ::conformance::testing::NoteUnchecked;
 using ::conformance::testing::ReadProcLong;
-using ::conformance::testing::SysvipcUnavailable;
-using ::conformance::testing::WriteProc;
-
+using ::conformance::testing::RunAsNobody;
+using ::conformance::testing::RunInPrivateIpcNamespace;
 using ::conformance::testing::RunUnrelatedPeer;
-
-using ::conformance::testing::kPatience;
+using ::conformance::testing::SysvipcUnavailable;
+using ::conformance::testing::WaitUntilTimeIsAfter;
+using ::conformance::testing::WriteProc;
 using ::ipc::ShmAttachment;
 using ::ipc::ShmOwner;
 using ::ipc::ShmSegment;
 using ::ipc::testing::Child;
+using ::ipc::testing::ChildExitedWith;
 using ::ipc::testing::DescribeWaitStatus;
 using ::ipc::testing::DropPrivileges;
-using ::ipc::testing::ExitedWith;
 using ::ipc::testing::ExitOnFaults;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
 using ::ipc::testing::kSegvExit;
 using ::ipc::testing::MakeFile;
+using ::ipc::testing::RawPipe;
+using ::ipc::testing::RetryEINTR;
 using ::ipc::testing::RunInChild;
 using ::ipc::testing::SyscallFailsWithErrno;
 using ::ipc::testing::SyscallSucceeds;
 using ::ipc::testing::SyscallSucceedsWithValue;
 using ::ipc::testing::TempDir;
-
-// Exit codes of children that could not set up what the test needs.
-constexpr int kNoPrivateIpcNamespace = 11;
-constexpr int kCannotWriteSysctl = 12;
 
 const std::size_t kPage = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
 
@@ -130,22 +129,6 @@ class Attachment {
   char* addr_;
 };
 
-// Removes whatever segment has `key` on destruction: for segments created by
-// other processes (children, the peer) that this test must not leave behind.
-class KeyCleanup {
- public:
-  explicit KeyCleanup(key_t key) : key_(key) {}
-  ~KeyCleanup() {
-    int id = ::shmget(key_, 0, 0);
-    if (id >= 0) ::shmctl(id, IPC_RMID, nullptr);
-  }
-  KeyCleanup(const KeyCleanup&) = delete;
-  KeyCleanup& operator=(const KeyCleanup&) = delete;
-
- private:
-  key_t key_;
-};
-
 // A page-aligned address range of `pages` pages reserved with PROT_NONE (so
 // that an attachment placed inside it has inaccessible neighbours); unmapped
 // on destruction (which also removes any attachment still inside it).
@@ -170,6 +153,16 @@ class Reservation {
   std::size_t size_;
   char* base_;
 };
+
+// In a reservation of 3 * SHMLBA bytes: the SHMLBA-aligned address after its
+// first SHMLBA, with that page unmapped so that shmat may use it; nullptr if
+// munmap fails.
+char* FreeAlignedPage(const Reservation& r) {
+  auto aligned = reinterpret_cast<char*>(
+      (reinterpret_cast<std::uintptr_t>(r.page(SHMLBA / kPage)) / SHMLBA) *
+      SHMLBA);
+  return ::munmap(aligned, kPage) == 0 ? aligned : nullptr;
+}
 
 // IPC_STAT; fails the test (and returns zeros) if the call fails.
 struct shmid_ds Stat(int id) {
@@ -254,18 +247,6 @@ std::vector<std::string> OpenDescriptorTargets() {
   }
   return out;
 }
-
-// Child bodies for privilege and namespace tests report setup failures with
-// these codes; the parent turns them into skips.
-#define SKIP_IF_CHILD_COULD_NOT_SET_UP(status)                                \
-  do {                                                                        \
-    if (CouldNotSetUp(status)) GTEST_SKIP() << "cannot drop privileges";      \
-    if (ExitedWith(status, kNoPrivateIpcNamespace))                           \
-      GTEST_SKIP()                                                            \
-          << "unshare(CLONE_NEWIPC) refused: no private IPC namespace";       \
-    if (ExitedWith(status, kCannotWriteSysctl))                               \
-      GTEST_SKIP() << "cannot write the IPC sysctl in the private namespace"; \
-  } while (0)
 
 std::span<const std::byte> Bytes(const char* s) {
   return {reinterpret_cast<const std::byte*>(s), std::strlen(s)};
@@ -468,20 +449,13 @@ TEST(ShmOs, LookupAskingForDeniedAccessFailsEaccesUnprivileged) {
   key_t key = KeyIn(dir);
   Segment seg(::shmget(key, kPage, IPC_CREAT | 0604));  // others may read only
   ASSERT_THAT(seg.id(), SyscallSucceeds());
-  int status = RunInChild([&] {
-    if (!DropPrivileges()) return kCannotSetUp;
-    if (::shmget(key, 0, 0200) != -1 || errno != EACCES)
-      return 1;  // write: denied
-    if (::shmget(key, 0, 0600) != -1 || errno != EACCES)
-      return 2;                                        // read+write: denied
-    if (::shmget(key, 0, 0400) != seg.id()) return 3;  // read: granted
-    if (::shmget(key, 0, 0) != seg.id()) return 4;     // nothing asked
-    return 0;
-  });
-  SKIP_IF_CHILD_COULD_NOT_SET_UP(status);
-  EXPECT_EQ(status, 0)
-      << DescribeWaitStatus(status)
-      << " (1/2 = write lookup not EACCES, 3/4 = allowed lookup failed)";
+  int id = seg.id();
+  EXPECT_CHILD_OK(RunAsNobody([key, id] {
+    TEST_CHECK_ERRNO(::shmget(key, 0, 0200), EACCES);  // write: denied
+    TEST_CHECK_ERRNO(::shmget(key, 0, 0600), EACCES);  // read+write: denied
+    TEST_CHECK(::shmget(key, 0, 0400) == id);          // read: granted
+    TEST_CHECK(::shmget(key, 0, 0) == id);             // nothing asked
+  }));
 }
 
 // ---- SHM-009 SHMMNI (private IPC namespace only) ---------------------------
@@ -490,21 +464,15 @@ TEST(ShmOs, LookupAskingForDeniedAccessFailsEaccesUnprivileged) {
 // limit. The limit is lowered to 8 in a private namespace when the sysctl is
 // writable (otherwise the default, 4096 one-byte segments, is used up there).
 TEST(ShmOs, CreatingMoreThanShmmniSegmentsFailsEnospc) {
-  int status = RunInChild([] {
-    if (::unshare(CLONE_NEWIPC) != 0) return kNoPrivateIpcNamespace;
+  EXPECT_CHILD_OK(RunInPrivateIpcNamespace([] {
     WriteProc("/proc/sys/kernel/shmmni", "8");
     long shmmni = ReadProcLong("/proc/sys/kernel/shmmni");
-    if (shmmni <= 0 || shmmni > 32768) return 1;
-    for (long i = 0; i < shmmni; ++i) {
-      if (::shmget(IPC_PRIVATE, 1, IPC_CREAT | 0600) < 0) return 2;
+    TEST_CHECK(shmmni > 0 && shmmni <= 32768);
+    for (long i = 0; i < shmmni; ++i) {  // up to SHMMNI: created
+      TEST_CHECK_SUCCESS(::shmget(IPC_PRIVATE, 1, IPC_CREAT | 0600));
     }
-    if (::shmget(IPC_PRIVATE, 1, IPC_CREAT | 0600) != -1) return 3;
-    return errno == ENOSPC ? 0 : 4;
-  });  // the namespace and its segments go with the child
-  SKIP_IF_CHILD_COULD_NOT_SET_UP(status);
-  EXPECT_EQ(status, 0)
-      << DescribeWaitStatus(status)
-      << " (2 = failed below SHMMNI, 3 = SHMMNI+1 created, 4 = other errno)";
+    TEST_CHECK_ERRNO(::shmget(IPC_PRIVATE, 1, IPC_CREAT | 0600), ENOSPC);
+  }));  // the namespace and its segments go with the child
 }
 
 // ---- SHM-010 SHM_HUGETLB without privilege ---------------------------------
@@ -518,20 +486,20 @@ TEST(ShmOs, HugetlbWithoutCapabilityOrGroupFailsEperm) {
     GTEST_SKIP()
         << "no /proc/sys/vm/hugetlb_shm_group (kernel without hugetlbfs)";
   if (group == 65534) GTEST_SKIP() << "vm.hugetlb_shm_group is nobody's group";
-  int status = RunInChild([] {
+  EXPECT_CHILD_OK(RunInChild([] {
     struct rlimit zero = {0, 0};
-    if (::setrlimit(RLIMIT_MEMLOCK, &zero) != 0) return 5;
-    if (::setgroups(0, nullptr) != 0 || !DropPrivileges()) return kCannotSetUp;
+    TEST_CHECK_SUCCESS(::setrlimit(RLIMIT_MEMLOCK, &zero));
+    CHILD_SKIP_UNLESS(::setgroups(0, nullptr) == 0 && DropPrivileges(),
+                      "cannot drop the groups and become uid/gid 65534");
     int id = ::shmget(IPC_PRIVATE, 2 << 20, IPC_CREAT | SHM_HUGETLB | 0600);
+    int err = errno;
     if (id >= 0) {
       ::shmctl(id, IPC_RMID, nullptr);
-      return 1;
+      TEST_FAIL("a huge-page segment was created");
     }
-    return errno == EPERM ? 0 : 100 + errno;
-  });
-  SKIP_IF_CHILD_COULD_NOT_SET_UP(status);
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (1 = created, 100+errno = other errno)";
+    errno = err;
+    TEST_PCHECK(errno == EPERM);
+  }));
 }
 
 // ---- SHM-011 shmat(NULL) ---------------------------------------------------
@@ -605,16 +573,15 @@ TEST(ShmOs, OtherProcessAttachingByIdSharesTheMemory) {
   ASSERT_TRUE(at.ok());
   std::memcpy(at.get(), "parent", 6);
   int id = seg.id();
-  int status = RunInChild([id] {
+  ASSERT_CHILD_OK(RunInChild([id] {
     char* p =
         static_cast<char*>(::shmat(id, nullptr, 0));  // its own attachment
-    if (p == kShmFailed) return 1;
-    if (std::memcmp(p, "parent", 6) != 0) return 2;
+    TEST_CHECK_SUCCESS(p);
+    TEST_CHECK_MSG(std::memcmp(p, "parent", 6) == 0,
+                   "the parent's data is not seen");
     std::memcpy(p + 100, "child", 5);
-    return ::shmdt(p) == 0 ? 0 : 3;
-  });
-  ASSERT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (2 = parent's data not seen)";
+    TEST_CHECK_SUCCESS(::shmdt(p));
+  }));
   EXPECT_EQ(std::string(at.get() + 100, 5), "child");
 }
 
@@ -725,12 +692,10 @@ TEST(ShmLayer, ReadAndWriteAtArbitraryOffsetsWithBoundsChecks) {
 TEST(ShmOs, AttachAtAlignedAddressUsesIt) {
   Segment seg(::shmget(IPC_PRIVATE, kPage, IPC_CREAT | 0600));
   ASSERT_THAT(seg.id(), SyscallSucceeds());
-  std::size_t lba_pages = SHMLBA / kPage;
-  Reservation r(3 * lba_pages);
+  Reservation r(3 * SHMLBA / kPage);
   ASSERT_TRUE(r.ok());
-  auto aligned = reinterpret_cast<char*>(
-      (reinterpret_cast<std::uintptr_t>(r.page(lba_pages)) / SHMLBA) * SHMLBA);
-  ASSERT_THAT(::munmap(aligned, kPage), SyscallSucceeds());
+  char* aligned = FreeAlignedPage(r);
+  ASSERT_NE(aligned, nullptr) << "munmap: " << std::strerror(errno);
   Attachment at(::shmat(seg.id(), aligned, 0));
   ASSERT_TRUE(at.ok()) << std::strerror(errno);
   EXPECT_EQ(at.get(), aligned);
@@ -741,12 +706,10 @@ TEST(ShmOs, AttachAtAlignedAddressUsesIt) {
 TEST(ShmOs, UnalignedAddressIsRoundedWithShmRndAndRefusedWithout) {
   Segment seg(::shmget(IPC_PRIVATE, kPage, IPC_CREAT | 0600));
   ASSERT_THAT(seg.id(), SyscallSucceeds());
-  std::size_t lba_pages = SHMLBA / kPage;
-  Reservation r(3 * lba_pages);
+  Reservation r(3 * SHMLBA / kPage);
   ASSERT_TRUE(r.ok());
-  auto aligned = reinterpret_cast<char*>(
-      (reinterpret_cast<std::uintptr_t>(r.page(lba_pages)) / SHMLBA) * SHMLBA);
-  ASSERT_THAT(::munmap(aligned, kPage), SyscallSucceeds());
+  char* aligned = FreeAlignedPage(r);
+  ASSERT_NE(aligned, nullptr) << "munmap: " << std::strerror(errno);
   EXPECT_EQ(::shmat(seg.id(), aligned + 123, 0), kShmFailed);
   EXPECT_EQ(errno, EINVAL);
   Attachment at(::shmat(seg.id(), aligned + 123, SHM_RND));
@@ -766,15 +729,14 @@ TEST(ShmOs, ReadOnlyAttachmentLoadsButStoreRaisesSigsegv) {
   rw.get()[5] = 'A';
   EXPECT_EQ(ro.get()[5], 'A');
   char* p = ro.get();
-  int status = RunInChild([p] {
-    if (!ExitOnFaults()) return 2;
-    volatile char* v = p;
-    if (v[5] != 'A') return 3;
-    v[5] = 'B';
-    return 1;
-  });
-  EXPECT_TRUE(ExitedWith(status, kSegvExit))
-      << DescribeWaitStatus(status) << " (1 = store succeeded)";
+  EXPECT_THAT(RunInChild([p] {
+                TEST_CHECK(ExitOnFaults());
+                volatile char* v = p;
+                TEST_CHECK(v[5] == 'A');
+                v[5] = 'B';
+                TEST_FAIL("the store into the read-only attachment succeeded");
+              }),
+              ChildExitedWith(kSegvExit));
   EXPECT_EQ(rw.get()[5], 'A');
   EXPECT_EQ(MapsPerms(ro.get()), "r--s");
 }
@@ -812,13 +774,12 @@ TEST(ShmOs, WritableAttachmentCanBeDowngradedAndUpgraded) {
   ASSERT_TRUE(at.ok());
   ASSERT_THAT(::mprotect(at.get(), kPage, PROT_READ), SyscallSucceeds());
   char* p = at.get();
-  int status = RunInChild([p] {
-    if (!ExitOnFaults()) return 2;
-    *static_cast<volatile char*>(p) = 'x';
-    return 1;
-  });
-  EXPECT_TRUE(ExitedWith(status, kSegvExit))
-      << DescribeWaitStatus(status) << " (1 = store succeeded)";
+  EXPECT_THAT(RunInChild([p] {
+                TEST_CHECK(ExitOnFaults());
+                *static_cast<volatile char*>(p) = 'x';
+                TEST_FAIL("the store into the PROT_READ attachment succeeded");
+              }),
+              ChildExitedWith(kSegvExit));
   ASSERT_THAT(::mprotect(at.get(), kPage, PROT_READ | PROT_WRITE),
               SyscallSucceeds());
   at.get()[0] = 'y';
@@ -835,20 +796,13 @@ TEST(ShmOs, AttachWithoutPermissionFailsEaccesUnprivileged) {
   ASSERT_THAT(none.id(), SyscallSucceeds());
   ASSERT_THAT(readable.id(), SyscallSucceeds());
   int a = none.id(), b = readable.id();
-  int status = RunInChild([a, b] {
-    if (!DropPrivileges()) return kCannotSetUp;
-    if (::shmat(a, nullptr, SHM_RDONLY) != kShmFailed || errno != EACCES)
-      return 1;
-    if (::shmat(b, nullptr, 0) != kShmFailed || errno != EACCES) return 2;
+  EXPECT_CHILD_OK(RunAsNobody([a, b] {
+    TEST_CHECK_ERRNO(::shmat(a, nullptr, SHM_RDONLY), EACCES);  // no access
+    TEST_CHECK_ERRNO(::shmat(b, nullptr, 0), EACCES);  // write on r-only mode
     void* p = ::shmat(b, nullptr, SHM_RDONLY);
-    if (p == kShmFailed) return 3;
-    return ::shmdt(p) == 0 ? 0 : 4;
-  });
-  SKIP_IF_CHILD_COULD_NOT_SET_UP(status);
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (1 = no-access attach not EACCES, 2 = write attach "
-                          "on r-only mode not EACCES,"
-                          " 3 = read-only attach refused)";
+    TEST_CHECK_SUCCESS(p);  // read-only attach of a readable segment
+    TEST_CHECK_SUCCESS(::shmdt(p));
+  }));
 }
 
 // Catches: shmat accepting an id that names no segment.
@@ -869,14 +823,11 @@ TEST(ShmLayer, AttachFailsEaccesUnprivilegedAndEinvalForBadId) {
               FailsWith(EINVAL));
   auto seg = ASSERT_OK_AND_VALUE(ShmSegment::create_private(kPage, 0600));
   ShmOwner owner(seg);
-  int status = RunInChild([&] {
-    if (!DropPrivileges()) return kCannotSetUp;
+  EXPECT_CHILD_OK(RunAsNobody([&] {
     auto at = ShmAttachment::attach(seg, /*read_only=*/true);
-    if (at.ok()) return 1;
-    return at.error().code() == EACCES ? 0 : 2;
-  });
-  SKIP_IF_CHILD_COULD_NOT_SET_UP(status);
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK_MSG(!at.ok(), "attached without permission");
+    TEST_CHECK(at.error().code() == EACCES);
+  }));
 }
 
 // ---- SHM-019 overlap, SHM_REMAP with NULL ----------------------------------
@@ -940,12 +891,11 @@ TEST(ShmOs, DetachDecrementsNattchAndSetsDtimeAndLpid) {
   {
     Child child([id] {
       void* p = ::shmat(id, nullptr, 0);
-      if (p == kShmFailed) return 1;
-      return ::shmdt(p) == 0 ? 0 : 2;
+      TEST_CHECK_SUCCESS(p);
+      TEST_CHECK_SUCCESS(::shmdt(p));
     });
     child_pid = child.pid();
-    int status = child.wait();
-    ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
+    ASSERT_CHILD_OK(child.wait());
   }
   EXPECT_EQ(Stat(id).shm_lpid, child_pid);
   EXPECT_EQ(Nattch(id), 1);
@@ -1011,16 +961,17 @@ TEST(ShmOs, AccessAfterDetachRaisesSigsegv) {
   Segment seg(::shmget(IPC_PRIVATE, kPage, IPC_CREAT | 0600));
   ASSERT_THAT(seg.id(), SyscallSucceeds());
   int id = seg.id();
-  int status = RunInChild([id] {
-    if (!ExitOnFaults()) return 2;
-    volatile char* p = static_cast<char*>(::shmat(id, nullptr, 0));
-    if (p == kShmFailed) return 3;
-    p[0] = 'a';
-    if (::shmdt(const_cast<char*>(p)) != 0) return 4;
-    return p[0] == 'a' ? 1 : 5;
-  });
-  EXPECT_TRUE(ExitedWith(status, kSegvExit))
-      << DescribeWaitStatus(status) << " (1/5 = load succeeded)";
+  EXPECT_THAT(RunInChild([id] {
+                TEST_CHECK(ExitOnFaults());
+                volatile char* p = static_cast<char*>(::shmat(id, nullptr, 0));
+                TEST_CHECK_SUCCESS(const_cast<char*>(p));
+                p[0] = 'a';
+                TEST_CHECK_SUCCESS(::shmdt(const_cast<char*>(p)));
+                volatile char c = p[0];
+                (void)c;
+                TEST_FAIL("a load after shmdt succeeded");
+              }),
+              ChildExitedWith(kSegvExit));
 }
 
 TEST(ShmLayer, AccessAfterDetachFailsEinvalWithoutSignal) {
@@ -1051,28 +1002,29 @@ TEST(ShmOs, ReferencesOutsideTheAttachmentRaiseSigsegv) {
   ASSERT_EQ(at.get(), r.page(1));
   char* p = at.get();
   // Inside the page but past shm_segsz: mapped (the page is the unit), zero.
-  int tail = RunInChild([p] {
-    if (!ExitOnFaults()) return 2;
+  EXPECT_CHILD_OK(RunInChild([p] {
+    TEST_CHECK(ExitOnFaults());
     volatile char* v = p;
-    if (v[kPage - 1] != 0) return 3;
+    TEST_CHECK(v[kPage - 1] == 0);
     v[kPage - 1] = 't';
-    return v[kPage - 1] == 't' ? 0 : 4;
-  });
-  EXPECT_EQ(tail, 0) << DescribeWaitStatus(tail);
+    TEST_CHECK(v[kPage - 1] == 't');
+  }));
   EXPECT_EQ(p[kPage - 1], 't');  // the tail belongs to the shared page
-  int past = RunInChild([p] {
-    if (!ExitOnFaults()) return 2;
-    return static_cast<volatile char*>(p)[kPage] == 0 ? 1 : 1;
-  });
-  EXPECT_TRUE(ExitedWith(past, kSegvExit))
-      << "past the end: " << DescribeWaitStatus(past);
-  int before = RunInChild([p] {
-    if (!ExitOnFaults()) return 2;
-    static_cast<volatile char*>(p)[-1] = 'b';
-    return 1;
-  });
-  EXPECT_TRUE(ExitedWith(before, kSegvExit))
-      << "before the start: " << DescribeWaitStatus(before);
+  EXPECT_THAT(RunInChild([p] {
+                TEST_CHECK(ExitOnFaults());
+                volatile char c = static_cast<volatile char*>(p)[kPage];
+                (void)c;
+                TEST_FAIL("a load past the end succeeded");
+              }),
+              ChildExitedWith(kSegvExit))
+      << "past the end";
+  EXPECT_THAT(RunInChild([p] {
+                TEST_CHECK(ExitOnFaults());
+                static_cast<volatile char*>(p)[-1] = 'b';
+                TEST_FAIL("a store before the start succeeded");
+              }),
+              ChildExitedWith(kSegvExit))
+      << "before the start";
 }
 
 // ---- SHM-023 persistence across detach/attach ------------------------------
@@ -1118,15 +1070,13 @@ TEST(ShmOs, SegmentOutlivesItsCreator) {
   {
     Child child([key] {
       int id = ::shmget(key, kPage, IPC_CREAT | IPC_EXCL | 0600);
-      if (id < 0) return 1;
+      TEST_CHECK_SUCCESS(id);
       char* p = static_cast<char*>(::shmat(id, nullptr, 0));
-      if (p == kShmFailed) return 2;
+      TEST_CHECK_SUCCESS(p);
       std::memcpy(p + 64, "left behind", 11);
-      return 0;  // exits attached: _exit detaches
-    });
+    });  // exits attached: _exit detaches
     creator = child.pid();
-    int status = child.wait();
-    ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
+    ASSERT_CHILD_OK(child.wait());
   }
   int id = ::shmget(key, 0, 0);
   ASSERT_THAT(id, SyscallSucceeds()) << "the segment went with its creator";
@@ -1156,14 +1106,13 @@ TEST(ShmLayer, SegmentWithoutOwnerOutlivesItsCreator) {
   TempDir dir;
   key_t key = KeyIn(dir);
   KeyCleanup cleanup(key);
-  int status = RunInChild([key] {
+  ASSERT_CHILD_OK(RunInChild([key] {
     auto seg = ShmSegment::create(key, kPage);
-    if (!seg.ok()) return 1;
+    TEST_CHECK(seg.ok());
     auto at = ShmAttachment::attach(*seg);
-    if (!at.ok() || !at->write(0, Bytes("survivor")).ok()) return 2;
-    return 0;
-  });
-  ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK(at.ok());
+    TEST_CHECK(at->write(0, Bytes("survivor")).ok());
+  }));
   auto seg = ASSERT_OK_AND_VALUE(ShmSegment::open(key));
   auto at = ASSERT_OK_AND_VALUE(ShmAttachment::attach(seg));
   EXPECT_EQ(ToString(ASSERT_OK_AND_VALUE(at.const_view(0, 8))), "survivor");
@@ -1180,14 +1129,12 @@ TEST(ShmOs, ForkedChildInheritsAttachmentAndItCounts) {
   std::memcpy(at.get(), "before fork", 11);
   int id = seg.id();
   char* p = at.get();
-  int status = RunInChild([id, p] {
-    if (Nattch(id) != 2) return 1;
-    if (std::memcmp(p, "before fork", 11) != 0) return 2;
+  ASSERT_CHILD_OK(RunInChild([id, p] {
+    TEST_CHECK(Nattch(id) == 2);
+    TEST_CHECK_MSG(std::memcmp(p, "before fork", 11) == 0,
+                   "the data is not inherited");
     std::memcpy(p, "child wrote", 11);
-    return 0;
-  });
-  ASSERT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (1 = nattch not 2, 2 = data not inherited)";
+  }));
   EXPECT_EQ(std::string(at.get(), 11), "child wrote");
   EXPECT_EQ(Nattch(id), 1);
 }
@@ -1201,13 +1148,11 @@ TEST(ShmOs, ExitDetachesEveryAttachment) {
   Attachment at(::shmat(seg.id(), nullptr, 0));
   ASSERT_TRUE(at.ok());
   int id = seg.id();
-  int status = RunInChild([id] {
-    if (::shmat(id, nullptr, 0) == kShmFailed ||
-        ::shmat(id, nullptr, SHM_RDONLY) == kShmFailed)
-      return 1;
-    return Nattch(id) == 4 ? 0 : 2;  // parent 1 + inherited 1 + 2 own
-  });
-  ASSERT_EQ(status, 0) << DescribeWaitStatus(status);
+  ASSERT_CHILD_OK(RunInChild([id] {
+    TEST_CHECK_SUCCESS(::shmat(id, nullptr, 0));
+    TEST_CHECK_SUCCESS(::shmat(id, nullptr, SHM_RDONLY));
+    TEST_CHECK(Nattch(id) == 4);  // parent 1 + inherited 1 + 2 own
+  }));
   EXPECT_EQ(Nattch(id), 1);
 }
 
@@ -1228,12 +1173,13 @@ TEST(ShmOs, ExecveDetachesEveryAttachment) {
   int id = seg.id();
   std::string peer_path = *peer;
   Child child([&] {
-    if (Nattch(id) != 2) return 1;
-    int null = ::open("/dev/null", O_WRONLY);
-    if (null < 0 || ::dup2(null, 1) < 0) return 2;
-    ::execl(peer_path.c_str(), peer_path.c_str(), "read-path", fifo.c_str(),
-            "8", static_cast<char*>(nullptr));
-    return 127;
+    TEST_CHECK(Nattch(id) == 2);
+    int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    TEST_CHECK_SUCCESS(null);
+    TEST_CHECK_SUCCESS(::dup2(null, 1));
+    TEST_CHECK_SUCCESS(::execl(peer_path.c_str(), peer_path.c_str(),
+                               "read-path", fifo.c_str(), "8",
+                               static_cast<char*>(nullptr)));
   });
   ASSERT_OK(fault::wait_until_blocked(child.pid(), child.pid(), SYS_openat,
                                       ipc::deadline_in(kPatience)));
@@ -1243,8 +1189,7 @@ TEST(ShmOs, ExecveDetachesEveryAttachment) {
   ASSERT_THAT(w, SyscallSucceeds());
   EXPECT_THAT(::write(w, "x", 1), SyscallSucceedsWithValue(1));
   ::close(w);
-  int status = child.wait();
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+  EXPECT_CHILD_OK(child.wait());
 }
 
 // ---- SHM-027 IPC_RMID while attached: deferred destruction -----------------
@@ -1488,37 +1433,37 @@ TEST(ShmLayer, StatReportsFields) {
 // ---- SHM-033 IPC_SET -------------------------------------------------------
 
 // Catches: IPC_SET ignoring mode/uid/gid, letting non-permission mode bits
-// through, changing the creator, or not updating shm_ctime. shm_ctime has one
-// second of resolution, so the test waits for the wall clock's next second
-// (up to 1 s; nothing else can make the new value distinguishable).
+// through, changing the creator, or not updating shm_ctime. The segment is
+// handed to nobody (65534), an owner other than the caller; where this user
+// namespace does not map that id (Bazel's sandbox maps only 0) the test skips.
+// shm_ctime has one second of resolution, so the test waits for the wall
+// clock's next second (up to 1 s; nothing else can make the new value
+// distinguishable).
 TEST(ShmOs, IpcSetChangesModeAndOwnerAndCtime) {
+  constexpr uid_t kUid = 65534;
+  constexpr gid_t kGid = 65534;
+  if (!IdMapped("/proc/self/uid_map", kUid) ||
+      !IdMapped("/proc/self/gid_map", kGid)) {
+    GTEST_SKIP() << "uid/gid 65534 is not mapped in this user namespace: no "
+                    "other owner to hand the segment to";
+  }
+  if (::geteuid() == kUid || ::getegid() == kGid)
+    GTEST_SKIP() << "the caller is uid/gid 65534 itself: no other owner";
   Segment seg(::shmget(IPC_PRIVATE, kPage, IPC_CREAT | 0600));
   ASSERT_THAT(seg.id(), SyscallSucceeds());
   struct shmid_ds ds = Stat(seg.id());
   time_t created = ds.shm_ctime;
-  // The kernel stamps the coarse (tick-updated) seconds that time() also
-  // reads, which may lag the precise clock by a tick: wait on the latter, then
-  // until time() shows the new second too.
-  struct timespec next = {created + 1, 0};
-  while (::clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &next, nullptr) ==
-         EINTR) {
-  }
-  while (::time(nullptr) <= created) {
-    struct timespec tick = {0, 1000000};
-    ::nanosleep(&tick, nullptr);
-  }
-  // nobody, where this user namespace maps it (Bazel's sandbox maps only 0).
-  uid_t uid = IdMapped("/proc/self/uid_map", 65534) ? 65534 : ::geteuid();
-  gid_t gid = IdMapped("/proc/self/gid_map", 65534) ? 65534 : ::getegid();
+  WaitUntilTimeIsAfter(created);
   ds.shm_perm.mode = 0644 | SHM_DEST;
-  ds.shm_perm.uid = uid;
-  ds.shm_perm.gid = gid;
+  ds.shm_perm.uid = kUid;
+  ds.shm_perm.gid = kGid;
   ASSERT_THAT(::shmctl(seg.id(), IPC_SET, &ds), SyscallSucceeds());
   struct shmid_ds after = Stat(seg.id());
   EXPECT_EQ(after.shm_perm.mode, 0644u);  // only the permission bits are taken
-  EXPECT_EQ(after.shm_perm.uid, uid);
-  EXPECT_EQ(after.shm_perm.gid, gid);
+  EXPECT_EQ(after.shm_perm.uid, kUid);
+  EXPECT_EQ(after.shm_perm.gid, kGid);
   EXPECT_EQ(after.shm_perm.cuid, ::geteuid());
+  EXPECT_EQ(after.shm_perm.cgid, ::getegid());
   EXPECT_GT(after.shm_ctime, created);
 }
 
@@ -1532,21 +1477,14 @@ TEST(ShmOs, ShmctlByUnprivilegedNonOwnerFailsEaccesOrEperm) {
   ASSERT_THAT(private_seg.id(), SyscallSucceeds());
   ASSERT_THAT(open_seg.id(), SyscallSucceeds());
   int a = private_seg.id(), b = open_seg.id();
-  int status = RunInChild([a, b] {
-    if (!DropPrivileges()) return kCannotSetUp;
+  EXPECT_CHILD_OK(RunAsNobody([a, b] {
     struct shmid_ds ds;
-    if (::shmctl(a, IPC_STAT, &ds) != -1 || errno != EACCES) return 1;
-    if (::shmctl(b, IPC_STAT, &ds) != 0) return 2;  // readable by all: allowed
+    TEST_CHECK_ERRNO(::shmctl(a, IPC_STAT, &ds), EACCES);
+    TEST_CHECK_SUCCESS(::shmctl(b, IPC_STAT, &ds));  // readable by all
     ds.shm_perm.mode = 0600;
-    if (::shmctl(b, IPC_SET, &ds) != -1 || errno != EPERM) return 3;
-    if (::shmctl(b, IPC_RMID, nullptr) != -1 || errno != EPERM) return 4;
-    return 0;
-  });
-  SKIP_IF_CHILD_COULD_NOT_SET_UP(status);
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (1 = IPC_STAT not EACCES, 2 = allowed IPC_STAT "
-                          "failed, 3 = IPC_SET not EPERM,"
-                          " 4 = IPC_RMID not EPERM)";
+    TEST_CHECK_ERRNO(::shmctl(b, IPC_SET, &ds), EPERM);
+    TEST_CHECK_ERRNO(::shmctl(b, IPC_RMID, nullptr), EPERM);
+  }));
   EXPECT_EQ(Stat(b).shm_perm.mode, 0666u);  // untouched
 }
 
@@ -1569,17 +1507,14 @@ TEST(ShmOs, ShmctlBadCommandIdOrBufferFails) {
 TEST(ShmLayer, StatAndRemoveByUnprivilegedNonOwnerFail) {
   auto seg = ASSERT_OK_AND_VALUE(ShmSegment::create_private(kPage, 0600));
   ShmOwner owner(seg);
-  int status = RunInChild([&] {
-    if (!DropPrivileges()) return kCannotSetUp;
+  EXPECT_CHILD_OK(RunAsNobody([&] {
     auto st = seg.stat();
-    if (st.ok() || st.error().code() != EACCES) return 1;
+    TEST_CHECK_MSG(!st.ok(), "stat without read permission succeeded");
+    TEST_CHECK(st.error().code() == EACCES);
     auto rm = seg.remove();
-    if (rm.ok() || rm.error().code() != EPERM) return 2;
-    return 0;
-  });
-  SKIP_IF_CHILD_COULD_NOT_SET_UP(status);
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (1 = stat not EACCES, 2 = remove not EPERM)";
+    TEST_CHECK_MSG(!rm.ok(), "remove by a non-owner succeeded");
+    TEST_CHECK(rm.error().code() == EPERM);
+  }));
   EXPECT_THAT(seg.stat(), IsOk());
 }
 
@@ -1588,25 +1523,23 @@ TEST(ShmLayer, StatAndRemoveByUnprivilegedNonOwnerFail) {
 // Catches: info commands that disagree with the sysctls and /proc/sysvipc/shm.
 // Runs in a private IPC namespace so that the counts are ours alone.
 TEST(ShmOs, InfoCommandsAgreeWithSysctlsAndProc) {
-  int status = RunInChild([] {
-    if (::unshare(CLONE_NEWIPC) != 0) return kNoPrivateIpcNamespace;
+  EXPECT_CHILD_OK(RunInPrivateIpcNamespace([] {
     int a = ::shmget(IPC_PRIVATE, 5000, IPC_CREAT | 0600);
     int b = ::shmget(IPC_PRIVATE, 100, IPC_CREAT | 0640);
-    if (a < 0 || b < 0) return 1;
+    TEST_CHECK_SUCCESS(a);
+    TEST_CHECK_SUCCESS(b);
     struct shminfo info;
     int max_index =
         ::shmctl(0, IPC_INFO, reinterpret_cast<struct shmid_ds*>(&info));
-    if (max_index < 1)
-      return 2;  // two segments: the highest index is at least 1
-    if (info.shmmin != 1) return 3;
-    if (static_cast<long>(info.shmmni) !=
-        ReadProcLong("/proc/sys/kernel/shmmni"))
-      return 4;
+    TEST_CHECK(max_index >= 1);  // two segments: the highest index is >= 1
+    TEST_CHECK(info.shmmin == 1);
+    TEST_CHECK(static_cast<long>(info.shmmni) ==
+               ReadProcLong("/proc/sys/kernel/shmmni"));
     struct shm_info usage;
-    if (::shmctl(0, SHM_INFO, reinterpret_cast<struct shmid_ds*>(&usage)) !=
-        max_index)
-      return 5;
-    if (usage.used_ids != 2) return 6;
+    TEST_CHECK(
+        ::shmctl(0, SHM_INFO, reinterpret_cast<struct shmid_ds*>(&usage)) ==
+        max_index);
+    TEST_CHECK(usage.used_ids == 2);
     // SHM_STAT takes an index and returns the id; fields match /proc.
     int found = 0;
     for (int index = 0; index <= max_index; ++index) {
@@ -1615,23 +1548,18 @@ TEST(ShmOs, InfoCommandsAgreeWithSysctlsAndProc) {
       if (id < 0) continue;
       if (SysvipcUnavailable("shm").empty()) {
         auto entry = ProcShmEntry(id);
-        if (!entry || entry->size != ds.shm_segsz ||
-            entry->cpid != ds.shm_cpid ||
-            entry->perms != (ds.shm_perm.mode & 07777)) {
-          return 7;
-        }
+        TEST_CHECK_MSG(entry && entry->size == ds.shm_segsz &&
+                           entry->cpid == ds.shm_cpid &&
+                           entry->perms == (ds.shm_perm.mode & 07777),
+                       "SHM_STAT and /proc/sysvipc/shm disagree");
       }
       found +=
           (id == a && ds.shm_segsz == 5000) || (id == b && ds.shm_segsz == 100);
     }
-    if (found != 2) return 8;
+    TEST_CHECK(found == 2);
     struct shmid_ds ds;
-    if (::shmctl(max_index + 1, SHM_STAT, &ds) != -1 || errno != EINVAL)
-      return 9;
-    return 0;
-  });
-  SKIP_IF_CHILD_COULD_NOT_SET_UP(status);
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status);
+    TEST_CHECK_ERRNO(::shmctl(max_index + 1, SHM_STAT, &ds), EINVAL);
+  }));
   if (std::string why = SysvipcUnavailable("shm"); !why.empty())
     NoteUnchecked("SHM_STAT against /proc/sysvipc/shm (" + why + ")");
 }
@@ -1639,23 +1567,19 @@ TEST(ShmOs, InfoCommandsAgreeWithSysctlsAndProc) {
 // Catches: SHM_STAT_ANY checking read permission (it must not), or SHM_STAT
 // not checking it.
 TEST(ShmOs, ShmStatAnyIgnoresReadPermission) {
-  int status = RunInChild([] {
-    if (::unshare(CLONE_NEWIPC) != 0) return kNoPrivateIpcNamespace;
+  EXPECT_CHILD_OK(RunInPrivateIpcNamespace([] {
     int id = ::shmget(IPC_PRIVATE, kPage, IPC_CREAT | 0600);
-    if (id < 0) return 1;
+    TEST_CHECK_SUCCESS(id);
     struct shminfo info;
     int index =
         ::shmctl(0, IPC_INFO, reinterpret_cast<struct shmid_ds*>(&info));
-    if (index != 0) return 2;  // the only segment of a fresh namespace
-    if (!DropPrivileges()) return kCannotSetUp;
+    TEST_CHECK(index == 0);  // the only segment of a fresh namespace
+    CHILD_SKIP_UNLESS(DropPrivileges(), "cannot become uid/gid 65534");
     struct shmid_ds ds;
-    if (::shmctl(index, SHM_STAT, &ds) != -1 || errno != EACCES) return 3;
-    if (::shmctl(index, SHM_STAT_ANY, &ds) != id) return 4;
-    return ds.shm_segsz == kPage ? 0 : 5;
-  });
-  SKIP_IF_CHILD_COULD_NOT_SET_UP(status);
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (3 = SHM_STAT not EACCES, 4 = SHM_STAT_ANY failed)";
+    TEST_CHECK_ERRNO(::shmctl(index, SHM_STAT, &ds), EACCES);
+    TEST_CHECK(::shmctl(index, SHM_STAT_ANY, &ds) == id);
+    TEST_CHECK(ds.shm_segsz == kPage);
+  }));
 }
 
 // ---- SHM-036 SHM_LOCK / SHM_UNLOCK (Linux) ---------------------------------
@@ -1712,51 +1636,43 @@ TEST(ShmOs, PartialUnmapAndMprotectSplitsDoNotLeakNattch) {
 // Catches: shm_rmid_forced=1 not destroying the segments of an exiting creator
 // (and, as the control, shm_rmid_forced=0 destroying them).
 TEST(ShmOs, RmidForcedDestroysSegmentsOfExitingCreator) {
-  int status = RunInChild([] {
-    if (::unshare(CLONE_NEWIPC) != 0) return kNoPrivateIpcNamespace;
-    // A child creates two segments (one attached until it exits) and reports
-    // the ids.
-    auto create_two = [](int out[2]) -> bool {
-      int fds[2];
-      if (::pipe(fds) != 0) return false;
-      pid_t pid = ::fork();
-      if (pid == 0) {
+  EXPECT_CHILD_OK(RunInPrivateIpcNamespace([] {
+    // A grandchild creates two segments (one attached until it exits) and
+    // reports the ids; `out` gets them once it has exited.
+    auto create_two = [](int out[2]) {
+      RawPipe ids_pipe;
+      Child creator([&] {
         int ids[2] = {::shmget(IPC_PRIVATE, kPage, IPC_CREAT | 0600),
                       ::shmget(IPC_PRIVATE, kPage, IPC_CREAT | 0600)};
-        if (ids[0] >= 0 && ::shmat(ids[0], nullptr, 0) == kShmFailed)
-          ids[0] = -1;
-        ::_exit(::write(fds[1], ids, sizeof ids) == sizeof ids ? 0 : 1);
-      }
-      ::close(fds[1]);
-      bool ok =
-          pid > 0 && ::read(fds[0], out, 2 * sizeof(int)) == 2 * sizeof(int);
-      ::close(fds[0]);
-      int st = 0;
-      return ok && ::waitpid(pid, &st, 0) == pid && st == 0 && out[0] >= 0 &&
-             out[1] >= 0;
+        TEST_CHECK_SUCCESS(ids[0]);
+        TEST_CHECK_SUCCESS(ids[1]);
+        TEST_CHECK_SUCCESS(::shmat(ids[0], nullptr, 0));
+        TEST_CHECK(::write(ids_pipe.write.get(), ids, sizeof ids) ==
+                   sizeof ids);
+      });
+      ids_pipe.write.reset();
+      TEST_CHECK_MSG(creator.wait().ok(), "the creating child failed");
+      TEST_CHECK(RetryEINTR(::read)(ids_pipe.read.get(), out,
+                                    2 * sizeof(int)) == 2 * sizeof(int));
     };
     struct shmid_ds ds;
-    if (!WriteProc("/proc/sys/kernel/shm_rmid_forced", "0"))
-      return kCannotWriteSysctl;
+    CHILD_SKIP_UNLESS(WriteProc("/proc/sys/kernel/shm_rmid_forced", "0"),
+                      "cannot write kernel.shm_rmid_forced in a private IPC "
+                      "namespace");
     int kept[2];
-    if (!create_two(kept)) return 1;
-    if (::shmctl(kept[0], IPC_STAT, &ds) != 0 ||
-        ::shmctl(kept[1], IPC_STAT, &ds) != 0)
-      return 2;
-    if (!WriteProc("/proc/sys/kernel/shm_rmid_forced", "1"))
-      return kCannotWriteSysctl;
-    if (ReadProcLong("/proc/sys/kernel/shm_rmid_forced") != 1)
-      return kCannotWriteSysctl;
+    create_two(kept);
+    TEST_CHECK_MSG(::shmctl(kept[0], IPC_STAT, &ds) == 0 &&
+                       ::shmctl(kept[1], IPC_STAT, &ds) == 0,
+                   "destroyed with shm_rmid_forced=0");
+    CHILD_SKIP_UNLESS(WriteProc("/proc/sys/kernel/shm_rmid_forced", "1") &&
+                          ReadProcLong("/proc/sys/kernel/shm_rmid_forced") == 1,
+                      "cannot set kernel.shm_rmid_forced to 1 in a private "
+                      "IPC namespace");
     int forced[2];
-    if (!create_two(forced)) return 3;
-    if (::shmctl(forced[0], IPC_STAT, &ds) != -1 || errno != EINVAL) return 4;
-    if (::shmctl(forced[1], IPC_STAT, &ds) != -1 || errno != EINVAL) return 5;
-    return 0;
-  });
-  SKIP_IF_CHILD_COULD_NOT_SET_UP(status);
-  EXPECT_EQ(status, 0) << DescribeWaitStatus(status)
-                       << " (2 = destroyed with shm_rmid_forced=0, 4/5 = kept "
-                          "with shm_rmid_forced=1)";
+    create_two(forced);
+    TEST_CHECK_ERRNO(::shmctl(forced[0], IPC_STAT, &ds), EINVAL);
+    TEST_CHECK_ERRNO(::shmctl(forced[1], IPC_STAT, &ds), EINVAL);
+  }));
 }
 
 // ---- SHM-041 SHM_EXEC (Linux) ----------------------------------------------
@@ -1826,7 +1742,7 @@ TEST(ShmOs, RemapFilePagesOfARemovedSegmentFailsAndDestroysIt) {
                   volatile char c = addr[0];
                   (void)c;
                 }),
-                ipc::testing::ChildExitedWith(kSegvExit))
+                ChildExitedWith(kSegvExit))
         << "the range is still mapped";
     ::munmap(addr, 2 * kPage);  // whatever a deviating OS left there
     if (destroyed) seg.release();

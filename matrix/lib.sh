@@ -69,8 +69,8 @@ ipct_unpack() {
 
 # ipct_run_report LOG -- CMD... : runs CMD with its stderr appended to LOG and
 # copied to our stderr; returns CMD's exit status. tee is CMD's sibling in a
-# pipeline, not its child (as it would be with 2> >(tee)): a report that
-# cannot be a child subreaper (under qemu-user) ends every child it finds.
+# pipeline, not its child (as it could be with 2> >(tee) when bash execs a
+# last command): the report has no child it did not start.
 ipct_run_report() {
   local log=$1
   shift

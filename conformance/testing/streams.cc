@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <vector>
 
+#include "gtest/gtest.h"
 #include "ipc/testing/eintr.h"
 #include "ipc/testing/test_util.h"
 
@@ -73,10 +75,6 @@ int Unread(int fd) {
 }
 
 // ---- records ----------------------------------------------------------------
-
-namespace {
-constexpr std::size_t kRecordHeader = 8;
-}  // namespace
 
 std::string MakeRecord(std::uint8_t writer, std::uint32_t seq,
                        std::size_t len) {
@@ -168,6 +166,73 @@ std::string RaceRecordWriters(
   std::string stream = ReadToEof(read_fd);
   for (auto& w : writers) results->push_back(w->wait());
   return stream;
+}
+
+// ---- several reader processes
+// ------------------------------------------------
+
+ByteCounts CountBytes(const std::string& s) {
+  ByteCounts counts = {};
+  for (char c : s) ++counts[static_cast<unsigned char>(c)];
+  return counts;
+}
+
+void ReportByteCounts(int fd, std::size_t piece, int report) {
+  ByteCounts counts = {};
+  std::vector<unsigned char> buf(piece);
+  for (;;) {
+    ssize_t n = RetryEINTR(::read)(fd, buf.data(), buf.size());
+    if (n <= 0) break;
+    for (ssize_t k = 0; k < n; ++k) ++counts[buf[static_cast<std::size_t>(k)]];
+  }
+  TEST_CHECK(::write(report, counts.data(), sizeof counts) ==
+             static_cast<ssize_t>(sizeof counts));
+}
+
+std::optional<ByteCounts> ReadByteCounts(int report) {
+  ByteCounts counts;
+  std::string raw = ReadExactly(report, sizeof counts);
+  if (raw.size() != sizeof counts) return std::nullopt;
+  std::memcpy(counts.data(), raw.data(), sizeof counts);
+  return counts;
+}
+
+ByteCounts RaceReaders(int readers, const std::function<int()>& open_reader,
+                       const std::function<void()>& feed,
+                       std::vector<ipc::testing::ChildResult>* results) {
+  ipc::testing::RawPipe ready;
+  std::vector<ipc::testing::RawPipe> reports(static_cast<std::size_t>(readers));
+  std::vector<std::unique_ptr<ipc::testing::Child>> children;
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    children.push_back(std::make_unique<ipc::testing::Child>([&] {
+      ready.read.reset();
+      int fd = open_reader();
+      TEST_PCHECK(fd >= 0);
+      TEST_CHECK(::write(ready.write.get(), "r", 1) == 1);
+      ready.write.reset();
+      ReportByteCounts(fd, 100 + 997 * i, reports[i].write.get());
+    }));
+    reports[i].write.reset();  // later readers must not hold it
+  }
+  ready.write.reset();
+  char c;
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    if (RetryEINTR(::read)(ready.read.get(), &c, 1) != 1)
+      break;  // a reader that died early: its result says why
+  }
+  feed();
+  ByteCounts total = {};
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    std::optional<ByteCounts> counts = ReadByteCounts(reports[i].read.get());
+    results->push_back(children[i]->wait());
+    if (!counts) {
+      ADD_FAILURE() << "reader " << i
+                    << " reported nothing: " << results->back().describe();
+      continue;
+    }
+    for (std::size_t v = 0; v < total.size(); ++v) total[v] += (*counts)[v];
+  }
+  return total;
 }
 
 }  // namespace conformance::testing

@@ -8,11 +8,14 @@
 //   std::string s = RaceRecordWriters(r, std::move(w), {4096, 17}, 300,
 //                                     open_writer, write_record, &results);
 //   EXPECT_EQ(CheckRecordStream(s, {4096, 17}, 300), "");
+//   ByteCounts got = RaceReaders(3, open_reader, feed, &results);
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -48,6 +51,7 @@ int Unread(int fd);
 
 // A record: 0xA5, writer, u16 length, u32 sequence, then filler bytes that
 // depend on (writer, sequence). Any interleaving or tear breaks the parse.
+inline constexpr std::size_t kRecordHeader = 8;  // the bytes before the filler
 std::string MakeRecord(std::uint8_t writer, std::uint32_t seq, std::size_t len);
 
 // "" if `stream` is a sequence of whole records, writer w's of length
@@ -69,5 +73,32 @@ std::string RaceRecordWriters(
     std::uint32_t per_writer, const std::function<int(int held)>& open_writer,
     const std::function<bool(int, const std::string&)>& write_record,
     std::vector<ipc::testing::ChildResult>* results);
+
+// ---- several reader processes
+// ------------------------------------------------
+
+// How many bytes of each value a reader got.
+using ByteCounts = std::array<std::uint64_t, 256>;
+ByteCounts CountBytes(const std::string& s);
+
+// In a forked reader (TEST_CHECKs): reads `fd` to end of file in pieces of
+// `piece` bytes and writes the counts of the byte values it got to `report`
+// in one write of 2 KiB (<= PIPE_BUF: whole, never mixed with another's).
+void ReportByteCounts(int fd, std::size_t piece, int report);
+
+// The counts a reader wrote to the other end of `report`; nullopt if it wrote
+// none (or a part).
+std::optional<ByteCounts> ReadByteCounts(int report);
+
+// Forks `readers` reader processes. Each gets its descriptor from
+// `open_reader()` (run in the child: it also closes what the child must not
+// hold), says it is ready, reads to end of file in pieces of 100 + 997 * i
+// bytes (so reads of different sizes compete) and reports its ByteCounts.
+// Once all are ready, this process calls `feed()` (write the data, close every
+// write end it holds), then adds up the counts (a reader that reported none is
+// a test failure). `results` gets each reader's ChildResult.
+ByteCounts RaceReaders(int readers, const std::function<int()>& open_reader,
+                       const std::function<void()>& feed,
+                       std::vector<ipc::testing::ChildResult>* results);
 
 }  // namespace conformance::testing

@@ -33,6 +33,15 @@ bool ReadyWithin(int fd, short events, std::chrono::milliseconds patience) {
   return r == 1;
 }
 
+struct timespec RealtimeIn(std::chrono::nanoseconds d) {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  long long ns = ts.tv_nsec + d.count();
+  ts.tv_sec += static_cast<time_t>(ns / 1000000000);
+  ts.tv_nsec = static_cast<long>(ns % 1000000000);
+  return ts;
+}
+
 bool CouldNotSetUp(int wait_status) {
   return WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == kCannotSetUp;
 }

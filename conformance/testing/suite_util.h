@@ -7,6 +7,7 @@
 
 #include <sched.h>
 #include <signal.h>
+#include <time.h>
 
 #include <chrono>
 #include <string>
@@ -28,6 +29,10 @@ ipc::Result<RunResult> RunPeer(const std::vector<std::string>& args,
 // Whether poll reports `events` on `fd` within `patience`.
 bool ReadyWithin(int fd, short events,
                  std::chrono::milliseconds patience = kPatience);
+
+// CLOCK_REALTIME now + `d`: an absolute deadline for mq_timedreceive,
+// sem_timedwait, pthread_cond_timedwait and the like.
+struct timespec RealtimeIn(std::chrono::nanoseconds d);
 
 // Transitional names for suites not yet converted to the child checks.
 using ::ipc::testing::kCannotSetUp;

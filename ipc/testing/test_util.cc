@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -84,6 +85,22 @@ Worker::Worker(std::function<void()> body)
 
 void Worker::join() {
   if (thread_.joinable()) thread_.join();
+}
+
+Mapping::Mapping(std::size_t len, int prot, int flags, int fd, off_t offset)
+    : len_(len) {
+  void* p = ::mmap(nullptr, len, prot, flags, fd, offset);
+  addr_ = p == MAP_FAILED ? nullptr : static_cast<char*>(p);
+}
+
+Mapping::~Mapping() {
+  if (addr_ != nullptr) ::munmap(addr_, len_);
+}
+
+int Mapping::unmap() {
+  int rc = ::munmap(addr_, len_);
+  if (rc == 0) addr_ = nullptr;
+  return rc;
 }
 
 RawPipe::RawPipe(int flags) {

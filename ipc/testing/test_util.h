@@ -18,6 +18,7 @@
 //   TempDir dir;  std::string p = dir.path() + "/fifo";
 //   UniqueName("shm")              // for names shared between programs
 //   RawPipe p(O_NONBLOCK);         // pipe2(O_CLOEXEC | flags) into p.read / p.write
+//   Mapping m(len, PROT_READ, MAP_SHARED, fd);  ASSERT_TRUE(m.ok());  m.get()
 //   Worker w([&] { read(...); });  // a thread; w.tid() for fault/blocked.h; joins
 //   PipeReader r;  interrupt_when_blocked(0, r.tid(), ...);  r.join();  r.result()  // one blocked read
 #pragma once
@@ -97,6 +98,29 @@ class Worker {
   std::promise<pid_t> tid_;
   std::thread thread_;
   pid_t tid_value_;
+};
+
+// ---- memory ----------------------------------------------------------------
+
+// An mmap(2)'ed range, munmap'ed on destruction. ok() says whether mmap
+// succeeded (errno is then mmap's); nothing is asserted, so tests about mmap
+// failures can use it too.
+class Mapping {
+ public:
+  Mapping(std::size_t len, int prot, int flags, int fd = -1, off_t offset = 0);
+  ~Mapping();
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  bool ok() const { return addr_ != nullptr; }
+  char* get() const { return addr_; }
+  std::size_t size() const { return len_; }
+  // munmap now (0 or -1 with errno); get() is then nullptr, so keep the
+  // address first for use-after-unmap tests.
+  int unmap();
+
+ private:
+  char* addr_ = nullptr;
+  std::size_t len_;
 };
 
 // ---- pipes ---------------------------------------------------------------

@@ -61,6 +61,16 @@ debian_apt_update() {
     apt-get "${opts[@]}" -qq update >"$dir/update.log" 2>&1 ||
       debian_fail "apt-get update for $arch failed: $(tail -3 "$dir/update.log")" ||
       return 1
+    # apt-get update exits 0 when the archive cannot be reached ("W: Failed
+    # to fetch …"): without any package list that is a failure, in apt's
+    # words; with some (one repository unreachable) a warning.
+    if grep -qE '^(E|W): (Failed to fetch|Some index files failed)' "$dir/update.log"; then
+      if [[ -z $(find "$dir/lists" -maxdepth 1 -name '*_Packages*' 2>/dev/null) ]]; then
+        debian_fail "apt-get update for $arch failed: $(tail -3 "$dir/update.log")"
+        return 1
+      fi
+      echo "debian.sh: apt-get update for $arch: $(grep -m1 'Failed to fetch' "$dir/update.log")" >&2
+    fi
   fi
 }
 
