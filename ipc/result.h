@@ -129,7 +129,10 @@ class [[nodiscard]] Result {
 template <>
 class [[nodiscard]] Result<void> {
  public:
-  Result() = default;
+  // User-provided, so that a success (ok_status()) is not first zero-filled
+  // whole (value-initialisation) and then constructed: it is returned on
+  // every successful call.
+  Result() : error_(0, std::string()) {}
   Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT
 
   bool ok() const { return ok_; }
@@ -147,7 +150,7 @@ class [[nodiscard]] Result<void> {
   }
 
  private:
-  Error error_{0, ""};
+  Error error_;
   bool ok_ = true;
 };
 
