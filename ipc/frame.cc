@@ -16,11 +16,10 @@ namespace ipc {
 namespace {
 
 // I/O buffers (write_frame's scratch, FrameReader's read-ahead) start 64
-// bytes into a page. Measured on this project's AMD EPYC machines: at the page
-// offset malloc gives a 16 KiB block (16), copying a 4 KiB payload out of it
-// into a freshly allocated vector (page offset 16 as well) made a framed 4 KiB
-// round trip 5.4 us instead of 1.6-2.3 us (4K aliasing between source and
-// destination).
+// bytes into a page: at the page offset malloc gives a 16 KiB block (16),
+// copying a 4 KiB payload out of it into a freshly allocated vector (page
+// offset 16 as well) suffers 4K aliasing between source and destination
+// (what it cost: docs/performance.md, pipe_bench).
 constexpr std::size_t kPage = 4096, kPageOffset = 64;
 
 // Storage for a page buffer of `size` bytes; page_buffer_start() finds it.
@@ -155,17 +154,24 @@ std::string io_context(int fd, std::size_t n) {
 
 }  // namespace
 
+// The header of a frame carrying `payload` into out (kFrameHeaderSize bytes).
+static void encode_header(std::byte* out, std::uint16_t type,
+                          std::span<const std::byte> payload,
+                          FrameFormat format) {
+  put_u16(&out[0], magic_of(format));
+  put_u16(&out[2], type);
+  put_u32(&out[4], static_cast<std::uint32_t>(payload.size()));
+  put_u32(&out[8], format == FrameFormat::kChecked ? frame_crc(&out[2], payload)
+                                                   : header_crc(out));
+}
+
 // Header and payload into out (kFrameHeaderSize + payload.size() bytes).
 static void encode_into(std::byte* out, std::uint16_t type,
                         std::span<const std::byte> payload,
                         FrameFormat format) {
-  put_u16(&out[0], magic_of(format));
-  put_u16(&out[2], type);
-  put_u32(&out[4], static_cast<std::uint32_t>(payload.size()));
+  encode_header(out, type, payload, format);
   if (!payload.empty())
     std::memcpy(&out[kFrameHeaderSize], payload.data(), payload.size());
-  put_u32(&out[8], format == FrameFormat::kChecked ? frame_crc(&out[2], payload)
-                                                   : header_crc(out));
 }
 
 std::vector<std::byte> encode_frame(std::uint16_t type,
@@ -325,21 +331,28 @@ Status write_frame(int fd, std::uint16_t type,
         "payload larger than the limit of " + std::to_string(limit) + " bytes");
   }
   // Frames up to kScratch bytes are assembled in a per-thread page buffer (no
-  // allocation, no zero-fill), larger ones in a vector of their own.
+  // allocation, no zero-fill) and written at once. Larger ones are more than
+  // PIPE_BUF anyway, so no single write keeps them whole: the header goes
+  // first, then the payload from the caller's memory (no copy, so no
+  // allocation the payload's size could make fail).
   constexpr std::size_t kScratch = 64 * 1024 + kFrameHeaderSize;
   const std::size_t total = kFrameHeaderSize + payload.size();
-  std::vector<std::byte> large;
-  std::byte* out;
   if (total <= kScratch) {
     thread_local std::unique_ptr<std::byte[]> scratch;
     if (!scratch) scratch = make_page_buffer(kScratch);
-    out = page_buffer_start(scratch.get());
-  } else {
-    large.resize(total);
-    out = large.data();
+    std::byte* out = page_buffer_start(scratch.get());
+    encode_into(out, type, payload, format);
+    return write_frame_bytes(fd, {out, total}, deadline);
   }
-  encode_into(out, type, payload, format);
-  return write_frame_bytes(fd, {out, total}, deadline);
+  std::array<std::byte, kFrameHeaderSize> header;
+  encode_header(header.data(), type, payload, format);
+  if (Status s = write_frame_bytes(fd, header, deadline); !s) return s;
+  if (Status s = write_frame_bytes(fd, payload, deadline); !s) {
+    Error error = std::move(s).error();
+    std::size_t done = kFrameHeaderSize + error.transferred();
+    return std::move(error).with_transferred(done);
+  }
+  return ok_status();
 }
 
 Status write_frame_in_place(int fd, std::uint16_t type,
@@ -362,12 +375,7 @@ Status write_frame_in_place(int fd, std::uint16_t type,
             std::to_string(payload.size()) + " bytes",
         "payload larger than the limit of " + std::to_string(limit) + " bytes");
   }
-  std::byte* h = frame.data();
-  put_u16(&h[0], magic_of(format));
-  put_u16(&h[2], type);
-  put_u32(&h[4], static_cast<std::uint32_t>(payload.size()));
-  put_u32(&h[8], format == FrameFormat::kChecked ? frame_crc(&h[2], payload)
-                                                 : header_crc(h));
+  encode_header(frame.data(), type, payload, format);
   return write_frame_bytes(fd, frame, deadline);
 }
 

@@ -33,9 +33,10 @@
 // descriptor), at the price of two reads per frame. FrameReader reads ahead
 // (one read for several small frames) for a descriptor that carries nothing
 // but frames; its next_view() hands out a frame without copying it.
-// write_frame copies the payload behind the header so that the frame goes out
-// in one write; write_frame_in_place takes a buffer that already holds the
-// payload behind room for the header, and copies nothing.
+// write_frame copies a payload of up to 64 KiB behind the header so that the
+// frame goes out in one write (a larger one goes out as header, then
+// payload, uncopied); write_frame_in_place takes a buffer that already holds
+// the payload behind room for the header, and copies nothing.
 #pragma once
 
 #include <array>
@@ -138,9 +139,10 @@ class FrameDecoder {
   std::optional<Error> error_;
 };
 
-// Writes one frame with a single write_full (so atomically when header +
-// payload <= PIPE_BUF). EMSGSIZE, nothing written, if the payload is larger
-// than max_payload.
+// Writes one frame: with a single write_full up to 64 KiB of payload (so
+// atomically when header + payload <= PIPE_BUF), a larger one as the header
+// then the payload, straight from `payload` (never copied). EMSGSIZE,
+// nothing written, if the payload is larger than max_payload.
 Status write_frame(int fd, std::uint16_t type,
                    std::span<const std::byte> payload, std::size_t max_payload,
                    Deadline deadline = kNoDeadline,

@@ -425,6 +425,33 @@ TEST_F(FrameTest, AcceptedClaimAllocatesOnlyThePayload) {
   EXPECT_EQ(g_largest_allocation.load(), 50000u);
 }
 
+// A frame larger than write_frame's scratch buffer goes out as the header,
+// then the payload from the caller's memory: nothing of the payload's size
+// is allocated, so no payload size can make write_frame throw bad_alloc.
+TEST_F(FrameTest, WriteFrameDoesNotCopyALargePayload) {
+  std::mt19937 rng(11);
+  Bytes payload = random_payload(rng, 256 * 1024);
+  RawPipe p;
+  ASSERT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, 512 * 1024),
+              SyscallSucceeds());
+  install_allocation_probe();
+  g_largest_allocation = 0;
+  g_track_allocations = true;
+  Status s = write_frame(p.write.get(), 7, payload, payload.size());
+  g_track_allocations = false;
+  ASSERT_OK(s);
+  EXPECT_LT(g_largest_allocation.load(), payload.size())
+      << "write_frame copied the payload";
+  EXPECT_EQ(unread(p.read.get()),
+            static_cast<int>(kFrameHeaderSize + payload.size()));
+  FrameDecoder dec(payload.size());
+  auto f = read_frame(p.read.get(), dec);
+  ASSERT_OK(f);
+  ASSERT_TRUE(f->has_value());
+  EXPECT_EQ((*f)->type, 7);
+  EXPECT_TRUE((*f)->payload == payload);
+}
+
 TEST_F(FrameTest, CorruptionAnywhereButTheMagicFailsTheChecksum) {
   const Bytes good = encode_frame(0x1234, as_bytes("checksummed"));
   // type (2, 3), length (4..7, kept within the data), CRC (8..11), payload
