@@ -22,7 +22,7 @@
 //                   its overhead over plain against strace's.
 //
 // CPU time, not wall time, for the no-fault overhead: on a loaded machine the
-// wall time of a 100 ms run varies by more than the 5% being measured.
+// wall time of a run varies by more than the 5% being measured.
 //
 // strace 6.1 accepts when= only up to 65535, so the loop does fewer reads than
 // that and the strace fault is never due either. A mode whose tool is missing
@@ -46,7 +46,7 @@
 namespace {
 
 constexpr long kLoopIterations = 30000;   // 30000 reads < strace's 65535 limit
-constexpr long kStraceIterations = 3000;  // ~0.3 ms each under strace
+constexpr long kStraceIterations = 3000;  // each is slow under strace
 
 long iterations(const std::string& mode) {
   return mode == "strace" ? kStraceIterations : kLoopIterations;
@@ -153,9 +153,9 @@ std::vector<std::string> loop_command(const std::string& mode) {
 }
 
 // The plain and the ipcfault runs of a comparison are interleaved (plain,
-// ipcfault, plain, ...): on this VM the CPU time of the same 100 ms program
-// drifts by ±10 % over a few seconds, more than the 5 % being measured, and
-// drift cancels only if both sides sample the same moments. The plain
+// ipcfault, plain, ...): on a VM the CPU time of the same program drifts over
+// a few seconds by more than the 5 % being measured (docs/performance.md),
+// and drift cancels only if both sides sample the same moments. The plain
 // benchmark makes the pairs and queues the ipcfault samples; the ipcfault
 // benchmark, registered right after it, replays them (one queue entry per
 // repetition).

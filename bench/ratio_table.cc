@@ -9,6 +9,7 @@ namespace {
 
 struct Measured {
   double ns_per_iter = 0;
+  double cpu_ns_per_iter = 0;
   double bytes_per_s = 0;
 };
 
@@ -24,6 +25,7 @@ class CollectingReporter : public benchmark::ConsoleReporter {
       if (!aggregate && results_.count(name) && medians_.count(name)) continue;
       Measured m;
       m.ns_per_iter = r.GetAdjustedRealTime() * multiplier(r.time_unit);
+      m.cpu_ns_per_iter = r.GetAdjustedCPUTime() * multiplier(r.time_unit);
       auto it = r.counters.find("bytes_per_second");
       if (it != r.counters.end()) m.bytes_per_s = it->second.value;
       results_[name] = m;
@@ -89,6 +91,13 @@ int run_and_print(int argc, char** argv, const std::vector<Pair>& pairs) {
       std::snprintf(buf, sizeof buf, "+%.1f ns over %.1f ns", base_extra, ref);
       base_s = buf;
       std::snprintf(buf, sizeof buf, "%+.1f ns over %.1f ns", ours_extra, ref);
+      ours_s = buf;
+    } else if (p.metric == Metric::kCpuTime) {
+      ratio =
+          mo.cpu_ns_per_iter > 0 ? mb.cpu_ns_per_iter / mo.cpu_ns_per_iter : 0;
+      std::snprintf(buf, sizeof buf, "%.1f ns CPU", mb.cpu_ns_per_iter);
+      base_s = buf;
+      std::snprintf(buf, sizeof buf, "%.1f ns CPU", mo.cpu_ns_per_iter);
       ours_s = buf;
     } else {
       ratio = mo.ns_per_iter > 0 ? mb.ns_per_iter / mo.ns_per_iter : 0;

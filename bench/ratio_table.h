@@ -20,6 +20,10 @@ enum class Metric {
   kThroughput,  // bytes/s: ratio = ours / baseline (goal: >= min_ratio)
   kTime,        // ns per iteration: ratio = baseline / ours (>= min_ratio), or
                 // with max_extra_ns, ours - baseline <= max_extra_ns
+  kCpuTime,     // as kTime, with CPU time instead of wall time: for
+                // one-thread benchmarks that do different work per iteration,
+                // on a machine that other jobs share (wall time counts
+                // their turns on the CPU too)
 };
 
 struct Pair {

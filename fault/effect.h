@@ -19,7 +19,9 @@
 // engine, the interceptors and the fuzz target go through the variant (its
 // alternatives in turn, or std::visit), never through a list of their own: a
 // new effect is one struct here with its definitions in effect.cc, its entry
-// in `Effect`, and its tests.
+// in `Effect`, its case in the seccomp supervisor's apply() (which does not
+// compile without it), and its tests (docs/architecture.md, "Where new work
+// goes").
 #pragma once
 
 #include <signal.h>

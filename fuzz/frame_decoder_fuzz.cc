@@ -14,15 +14,26 @@
 //     and is EBADMSG or EMSGSIZE; EMSGSIZE only for a well-formed header
 //     claiming > cap bytes; an unchecked frame is never refused for its
 //     payload.
+// Then a FrameReader reads the same stream through read(2) replaced at the
+// system-call seam (ipc/sys.h) by pieces the input chooses (1-64 bytes or all
+// that was asked, sometimes EINTR or EAGAIN first, EOF at the end), taking
+// frames with next() or next_view() as the input chooses. It must yield the
+// decoder's frames, byte for byte, then the decoder's error, or EOF at a
+// frame boundary, or EPROTO for a frame cut short: its in-buffer path and its
+// decoder path must agree with the decoder everywhere.
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+#include <span>
+#include <vector>
 
 #include "fuzz/fuzz_input.h"
 #include "ipc/crc32c.h"
 #include "ipc/frame.h"
+#include "ipc/sys.h"
 
 namespace {
 
@@ -95,6 +106,113 @@ void check_encoding(std::span<const std::byte> consumed, const ipc::Frame& f,
   }
 }
 
+// The stream FrameReader reads, and how: read(2) is replaced by fake_read.
+struct FakeDescriptor {
+  std::span<const std::byte> data;
+  std::size_t pos = 0;
+  std::uint32_t state = 0;
+};
+FakeDescriptor g_fake;
+
+std::uint32_t next_choice(std::uint32_t& state) {
+  state = state * 1103515245u + 12345u;
+  return state >> 16;
+}
+
+ssize_t fake_read(int, void* buf, size_t n) {
+  std::uint32_t pick = next_choice(g_fake.state);
+  if (pick % 16 == 0) {
+    errno = EAGAIN;  // FrameReader returns it; the caller calls again
+    return -1;
+  }
+  if (pick % 16 == 1) {
+    errno = EINTR;  // retried inside FrameReader
+    return -1;
+  }
+  std::size_t take = pick % 16 < 9 ? 1 + (pick >> 4) % 64 : n;
+  take = std::min({take, n, g_fake.data.size() - g_fake.pos});
+  if (take > 0) std::memcpy(buf, g_fake.data.data() + g_fake.pos, take);
+  g_fake.pos += take;
+  return static_cast<ssize_t>(take);
+}
+
+struct Decoded {
+  std::uint16_t type;
+  std::span<const std::byte> payload;  // within the stream
+};
+
+// FrameReader over `stream` must give `frames`, then `error` (0: none), or
+// EOF / EPROTO as `truncated` says.
+void check_reader(std::span<const std::byte> stream, std::size_t cap,
+                  ipc::FrameFormat format, std::uint32_t seed,
+                  const std::vector<Decoded>& frames, int error,
+                  bool truncated) {
+  g_fake = FakeDescriptor{stream, 0, seed};
+  ipc::sys::table().read.store(&fake_read);
+  ipc::FrameReader reader(/*fd=*/1000, cap, format);
+  std::size_t i = 0;
+  int final_code = -1;
+  for (int spins = 0; final_code < 0; ++spins) {
+    if (spins > 1'000'000) fail("FrameReader makes no progress");
+    const bool view = (next_choice(g_fake.state) & 1) != 0;
+    std::uint16_t type = 0;
+    std::span<const std::byte> payload;
+    std::optional<ipc::Error> err;
+    bool eof = false;
+    ipc::Frame owned;
+    if (view) {
+      auto f = reader.next_view();
+      if (!f) {
+        err = f.error();
+      } else if (!*f) {
+        eof = true;
+      } else {
+        type = (*f)->type;
+        payload = (*f)->payload;
+      }
+    } else {
+      auto f = reader.next();
+      if (!f) {
+        err = f.error();
+      } else if (!*f) {
+        eof = true;
+      } else {
+        owned = std::move(**f);
+        type = owned.type;
+        payload = owned.payload;
+      }
+    }
+    if (err) {
+      if (err->code() == EAGAIN) continue;
+      final_code = err->code();
+      break;
+    }
+    if (eof) {
+      final_code = 0;
+      break;
+    }
+    if (i >= frames.size())
+      fail("FrameReader yields a frame the decoder did not");
+    if (type != frames[i].type || payload.size() != frames[i].payload.size() ||
+        (!payload.empty() &&
+         std::memcmp(payload.data(), frames[i].payload.data(),
+                     payload.size()) != 0)) {
+      fail("FrameReader's frame differs from the decoder's");
+    }
+    ++i;
+  }
+  if (i != frames.size()) fail("FrameReader stopped before the decoder's end");
+  const int expected = error != 0 ? error : truncated ? EPROTO : 0;
+  if (final_code != expected) fail("FrameReader ends differently");
+  if (error != 0) {
+    // Sticky, whatever the descriptor would say now.
+    auto again = reader.next();
+    if (again.ok() || again.error().code() != error)
+      fail("FrameReader's error is not sticky");
+  }
+  ipc::sys::reset_table();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
@@ -105,8 +223,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       ? ipc::FrameFormat::kUnchecked
                                       : ipc::FrameFormat::kChecked;
   const std::size_t cap = (selector & 0x7fff) % 8193;
-  std::uint32_t chunk_state = in.u8() * 2654435761u + 1;
+  const std::uint32_t seed = in.u8() * 2654435761u + 1;
+  std::uint32_t chunk_state = seed;
   const std::span<const std::byte> stream = in.rest();
+  std::vector<Decoded> frames;
+  int error = 0;
 
   ipc::FrameDecoder decoder(cap, format);
   std::size_t pos = 0;
@@ -130,6 +251,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
         if (decoder.next().ok()) fail("next after error succeeded");
         check_error_is_justified(stream.subspan(end_of_last_frame), cap, format,
                                  code);
+        error = code;
         failed = true;
         break;
       }
@@ -139,11 +261,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
         check_encoding(
             stream.subspan(end_of_last_frame, pos - end_of_last_frame), f,
             format);
+        frames.push_back(
+            {f.type, stream.subspan(end_of_last_frame + ipc::kFrameHeaderSize,
+                                    f.payload.size())});
         end_of_last_frame = pos;
       } else if (took == 0) {
         fail("no progress: feed took nothing and no frame completed");
       }
     }
   }
+  check_reader(stream, cap, format, seed, frames, error,
+               !failed && decoder.received() > 0);
   return 0;
 }

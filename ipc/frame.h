@@ -32,7 +32,11 @@
 // read_frame never reads past the frame (the next bytes stay in the
 // descriptor), at the price of two reads per frame. FrameReader reads ahead
 // (one read for several small frames) for a descriptor that carries nothing
-// but frames.
+// but frames; its next_view() hands out a frame without copying it.
+// write_frame copies a payload of up to 64 KiB behind the header so that the
+// frame goes out in one write (a larger one goes out as header, then
+// payload, uncopied); write_frame_in_place takes a buffer that already holds
+// the payload behind room for the header, and copies nothing.
 #pragma once
 
 #include <array>
@@ -63,6 +67,13 @@ enum class FrameFormat {
 struct Frame {
   std::uint16_t type = 0;
   std::vector<std::byte> payload;
+};
+
+// A frame's type and payload seen in place (FrameReader::next_view): valid
+// until the next call to that reader or its destruction.
+struct FrameView {
+  std::uint16_t type = 0;
+  std::span<const std::byte> payload;
 };
 
 // Header + payload. The payload must be shorter than 4 GiB.
@@ -128,13 +139,24 @@ class FrameDecoder {
   std::optional<Error> error_;
 };
 
-// Writes one frame with a single write_full (so atomically when header +
-// payload <= PIPE_BUF). EMSGSIZE, nothing written, if the payload is larger
-// than max_payload.
+// Writes one frame: with a single write_full up to 64 KiB of payload (so
+// atomically when header + payload <= PIPE_BUF), a larger one as the header
+// then the payload, straight from `payload` (never copied). EMSGSIZE,
+// nothing written, if the payload is larger than max_payload.
 Status write_frame(int fd, std::uint16_t type,
                    std::span<const std::byte> payload, std::size_t max_payload,
                    Deadline deadline = kNoDeadline,
                    FrameFormat format = FrameFormat::kChecked);
+
+// The same frame as write_frame, without copying the payload: `frame` holds
+// kFrameHeaderSize bytes of room (overwritten with the header) followed by the
+// payload, and is written with a single write_full. EINVAL if `frame` is
+// shorter than a header; EMSGSIZE, nothing written, if the payload is larger
+// than max_payload.
+Status write_frame_in_place(int fd, std::uint16_t type,
+                            std::span<std::byte> frame, std::size_t max_payload,
+                            Deadline deadline = kNoDeadline,
+                            FrameFormat format = FrameFormat::kChecked);
 
 // Reads until `decoder` yields a frame, never more than decoder.wanted() bytes
 // at a time (bytes after the frame stay in the descriptor). nullopt on EOF at a
@@ -146,10 +168,18 @@ Result<std::optional<Frame>> read_frame(int fd, FrameDecoder& decoder,
 
 // Frames from a descriptor that carries only frames, reading ahead: each read
 // asks for up to kReadAhead bytes, and what follows the current frame is kept
-// for the next call (so a 4 KiB frame costs one read, not two). A payload
-// still missing kReadAhead bytes or more is read straight into the frame,
-// into room that grows with what arrived (FrameDecoder::payload_room). Same
-// results and errors as read_frame; the decoder's limits apply.
+// for the next call (so a 4 KiB frame costs one read, not two). A frame of at
+// most kReadAhead bytes (header included) is decoded where it lies in the
+// read-ahead buffer: its header checked as FrameDecoder checks it, and its
+// payload handed out by next_view() without a copy, or copied once into the
+// Frame that next() returns. A part of such a frame at the end of the buffer
+// is moved to the buffer's start once, and the rest read behind it. Larger
+// frames, and any frame the header check or checksum refuses, go through the
+// decoder (which reports the error); a payload still missing kReadAhead
+// bytes or more is read straight into the frame, into room that grows with
+// what arrived (FrameDecoder::payload_room). Same results and errors as
+// read_frame; the decoder's limits apply. Whenever a call returns, an
+// unfinished frame is held by decoder() (received() counts it).
 //
 //   FrameReader in(fd, 64 * 1024);
 //   while (auto f = in.next()) { if (!*f) break; /* EOF */ use(**f); }
@@ -161,17 +191,33 @@ class FrameReader {
               FrameFormat format = FrameFormat::kChecked);
 
   Result<std::optional<Frame>> next(Deadline deadline = kNoDeadline);
+  // The same, without copying the payload: the view points into this reader
+  // and is valid until the next call to next() or next_view().
+  Result<std::optional<FrameView>> next_view(Deadline deadline = kNoDeadline);
   // Bytes read from the descriptor but not yet decoded.
   std::size_t buffered() const { return end_ - begin_; }
   const FrameDecoder& decoder() const { return decoder_; }
 
  private:
+  enum class Buffered { kFrame, kNeedMore, kUseDecoder };
+  // At a frame boundary: is the next frame whole in the read-ahead buffer
+  // (then `view` points at it), partly there and small enough to finish
+  // there, or for the decoder?
+  Buffered take_buffered(FrameView& view);
+  // Hands the bytes of an unfinished frame in the read-ahead buffer to the
+  // decoder (before a call returns without a frame).
+  void hand_over();
+  // One frame; `owned` says whether its payload is last_'s (from the decoder).
+  Result<std::optional<FrameView>> advance(Deadline deadline, bool& owned);
+
   int fd_;
   FrameDecoder decoder_;
   std::unique_ptr<std::byte[]> storage_;
   std::byte* ahead_;  // kReadAhead bytes inside storage_ (see frame.cc)
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
+  // The last frame the decoder finished, while next_view() shows it.
+  Frame last_;
 };
 
 }  // namespace ipc

@@ -162,10 +162,26 @@ ssize_t write_three_bytes(int fd, const void* buf, size_t n) {
   return sys::libc().write(fd, buf, n < 3 ? n : 3);
 }
 
+ssize_t write_three_bytes_then_eio(int fd, const void* buf, size_t n) {
+  if (g_writes++ == 0) return sys::libc().write(fd, buf, n < 3 ? n : 3);
+  errno = EIO;
+  return -1;
+}
+ssize_t write_eio(int, const void*, size_t) {
+  g_writes++;
+  errno = EIO;
+  return -1;
+}
+
 std::atomic<int> g_reads{0};
 ssize_t read_counting(int fd, void* buf, size_t n) {
   g_reads++;
   return sys::libc().read(fd, buf, n);
+}
+// Every read(2) returns at most 1000 bytes.
+ssize_t read_at_most_1000(int fd, void* buf, size_t n) {
+  g_reads++;
+  return sys::libc().read(fd, buf, n < 1000 ? n : 1000);
 }
 
 class FrameTest : public ::testing::Test {
@@ -407,6 +423,33 @@ TEST_F(FrameTest, AcceptedClaimAllocatesOnlyThePayload) {
   dec.feed(header);
   g_track_allocations = false;
   EXPECT_EQ(g_largest_allocation.load(), 50000u);
+}
+
+// A frame larger than write_frame's scratch buffer goes out as the header,
+// then the payload from the caller's memory: nothing of the payload's size
+// is allocated, so no payload size can make write_frame throw bad_alloc.
+TEST_F(FrameTest, WriteFrameDoesNotCopyALargePayload) {
+  std::mt19937 rng(11);
+  Bytes payload = random_payload(rng, 256 * 1024);
+  RawPipe p;
+  ASSERT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, 512 * 1024),
+              SyscallSucceeds());
+  install_allocation_probe();
+  g_largest_allocation = 0;
+  g_track_allocations = true;
+  Status s = write_frame(p.write.get(), 7, payload, payload.size());
+  g_track_allocations = false;
+  ASSERT_OK(s);
+  EXPECT_LT(g_largest_allocation.load(), payload.size())
+      << "write_frame copied the payload";
+  EXPECT_EQ(unread(p.read.get()),
+            static_cast<int>(kFrameHeaderSize + payload.size()));
+  FrameDecoder dec(payload.size());
+  auto f = read_frame(p.read.get(), dec);
+  ASSERT_OK(f);
+  ASSERT_TRUE(f->has_value());
+  EXPECT_EQ((*f)->type, 7);
+  EXPECT_TRUE((*f)->payload == payload);
 }
 
 TEST_F(FrameTest, CorruptionAnywhereButTheMagicFailsTheChecksum) {
@@ -868,6 +911,178 @@ TEST_F(FrameTest, FrameReaderOnABadDescriptorFails) {
   EXPECT_THAT(in.next(), FailsWith(EBADF));
 }
 
+TEST_F(FrameTest, FrameReaderNextViewShowsFramesWithoutCopying) {
+  RawPipe p;
+  Bytes big(4096, std::byte{'x'});
+  write_all(p.write.get(), concat({encode_frame(1, as_bytes("one")),
+                                   encode_frame(2, {}), encode_frame(3, big)}));
+  p.write.reset();
+  sys::table().read.store(&read_counting);
+  FrameReader in(p.read.get(), 4096);
+  auto a = in.next_view();
+  ASSERT_OK(a);
+  ASSERT_TRUE(a->has_value());
+  EXPECT_EQ((*a)->type, 1);
+  EXPECT_EQ(Bytes((*a)->payload.begin(), (*a)->payload.end()), bytes_of("one"));
+  EXPECT_EQ(in.buffered(), 12u + 12u + 4096u);
+  auto b = in.next_view();
+  ASSERT_OK(b);
+  ASSERT_TRUE(b->has_value());
+  EXPECT_EQ((*b)->type, 2);
+  EXPECT_TRUE((*b)->payload.empty());
+  auto c = in.next_view();
+  ASSERT_OK(c);
+  ASSERT_TRUE(c->has_value());
+  EXPECT_EQ((*c)->type, 3);
+  EXPECT_EQ(Bytes((*c)->payload.begin(), (*c)->payload.end()), big);
+  // The payload is where the frame was read: just behind its header, and
+  // the whole frame ends where the read-ahead buffer's contents end.
+  EXPECT_EQ(in.buffered(), 0u);
+  auto eof = in.next_view();
+  ASSERT_OK(eof);
+  EXPECT_FALSE(eof->has_value());
+  EXPECT_EQ(g_reads.load(), 2);  // all three frames, then EOF
+}
+
+TEST_F(FrameTest, FrameReaderNextViewOfAFrameLargerThanItsBuffer) {
+  std::mt19937 rng(11);
+  Bytes payload = random_payload(rng, 40000);
+  RawPipe p;
+  write_all(p.write.get(),
+            concat({encode_frame(4, payload), encode_frame(5, as_bytes("z"))}));
+  FrameReader in(p.read.get(), payload.size());
+  auto f = in.next_view();
+  ASSERT_OK(f);
+  ASSERT_TRUE(f->has_value());
+  EXPECT_EQ((*f)->type, 4);
+  EXPECT_TRUE(Bytes((*f)->payload.begin(), (*f)->payload.end()) == payload);
+  auto g = in.next_view();  // the next one, from the buffer again
+  ASSERT_OK(g);
+  ASSERT_TRUE(g->has_value());
+  EXPECT_EQ((*g)->type, 5);
+  EXPECT_EQ(Bytes((*g)->payload.begin(), (*g)->payload.end()), bytes_of("z"));
+}
+
+TEST_F(FrameTest, FrameReaderFinishesFramesSplitAcrossReadsInItsBuffer) {
+  // Frames of up to kReadAhead bytes, at most 1000 bytes per read: each frame
+  // that is cut by a read is finished in the read-ahead buffer (its start
+  // moved to the front), in both formats and through both calls.
+  for (FrameFormat format : {FrameFormat::kChecked, FrameFormat::kUnchecked}) {
+    SCOPED_TRACE(format == FrameFormat::kChecked ? "checked" : "unchecked");
+    std::mt19937 rng(13);
+    std::vector<Frame> sent;
+    for (std::size_t len : std::initializer_list<std::size_t>{
+             3000u, 5000u, 0u, 7000u, 1u,
+             FrameReader::kReadAhead - kFrameHeaderSize, 999u, 12000u}) {
+      sent.push_back(
+          {static_cast<std::uint16_t>(sent.size()), random_payload(rng, len)});
+    }
+    Bytes wire;
+    for (const Frame& f : sent) {
+      Bytes e = encode_frame(f.type, f.payload, format);
+      wire.insert(wire.end(), e.begin(), e.end());
+    }
+    RawPipe p;
+    ASSERT_THAT(::fcntl(p.write.get(), F_SETPIPE_SZ, 1 << 20),
+                SyscallSucceeds());
+    write_all(p.write.get(), wire);
+    p.write.reset();
+    g_reads = 0;
+    sys::table().read.store(&read_at_most_1000);
+    FrameReader in(p.read.get(), FrameReader::kReadAhead, format);
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+      Bytes got;
+      std::uint16_t type = 0;
+      if (i % 2 == 0) {
+        auto f = in.next_view();
+        ASSERT_OK(f);
+        ASSERT_TRUE(f->has_value()) << "frame " << i;
+        type = (*f)->type;
+        got.assign((*f)->payload.begin(), (*f)->payload.end());
+      } else {
+        auto f = in.next();
+        ASSERT_OK(f);
+        ASSERT_TRUE(f->has_value()) << "frame " << i;
+        type = (*f)->type;
+        got = std::move((*f)->payload);
+      }
+      EXPECT_EQ(type, sent[i].type);
+      EXPECT_TRUE(got == sent[i].payload) << "frame " << i;
+      // Nothing waits in the decoder between frames: they were finished in
+      // the buffer.
+      EXPECT_EQ(in.decoder().received(), 0u);
+    }
+    auto eof = in.next();
+    ASSERT_OK(eof);
+    EXPECT_FALSE(eof->has_value());
+    // Every read but the last (EOF) brought 1000 bytes or the rest of the
+    // buffer's room: no read is spent on moving data around.
+    EXPECT_LE(g_reads.load(),
+              static_cast<int>(wire.size() / 1000 + sent.size() + 2));
+    sys::reset_table();
+  }
+}
+
+TEST_F(FrameTest, FrameReaderHandsAnUnfinishedFrameToItsDecoder) {
+  // Without a deadline, on a non-blocking pipe: EAGAIN inside a frame leaves
+  // the frame's bytes with the decoder, and the frame is finished later.
+  RawPipe p(O_NONBLOCK);
+  Bytes wire = encode_frame(6, as_bytes("later"), FrameFormat::kUnchecked);
+  write_all(p.write.get(), Bytes(wire.begin(), wire.begin() + 14));
+  FrameReader in(p.read.get(), 64, FrameFormat::kUnchecked);
+  EXPECT_THAT(in.next_view(), FailsWith(EAGAIN));
+  EXPECT_EQ(in.decoder().received(), 14u);
+  EXPECT_EQ(in.buffered(), 0u);
+  write_all(p.write.get(), Bytes(wire.begin() + 14, wire.end()));
+  auto f = in.next_view();
+  ASSERT_OK(f);
+  ASSERT_TRUE(f->has_value());
+  EXPECT_EQ((*f)->type, 6);
+  EXPECT_EQ(Bytes((*f)->payload.begin(), (*f)->payload.end()),
+            bytes_of("later"));
+}
+
+TEST_F(FrameTest, FrameReaderRefusesBadUncheckedHeadersInItsBuffer) {
+  Bytes good = encode_frame(1, as_bytes("ok"), FrameFormat::kUnchecked);
+  struct Case {
+    int byte;
+    std::string detail;
+  };
+  for (const Case& c :
+       {Case{0, "bad magic"}, Case{5, "header checksum mismatch"},
+        Case{9, "header checksum mismatch"}}) {
+    SCOPED_TRACE(c.byte);
+    Bytes bad = encode_frame(2, as_bytes("bad"), FrameFormat::kUnchecked);
+    bad[c.byte] ^= std::byte{0x10};
+    RawPipe p;
+    write_all(p.write.get(), concat({good, bad, good}));
+    FrameReader in(p.read.get(), 1 << 20, FrameFormat::kUnchecked);
+    auto first = in.next_view();
+    ASSERT_OK(first);
+    ASSERT_TRUE(first->has_value());
+    auto second = in.next_view();
+    ASSERT_THAT(second, FailsWith(EBADMSG));
+    EXPECT_THAT(second.error().detail(), HasSubstr(c.detail));
+    EXPECT_THAT(in.next(), FailsWith(EBADMSG));
+  }
+  RawPipe p;
+  write_all(p.write.get(), encode_frame(1, as_bytes("x")));
+  FrameReader in(p.read.get(), 16, FrameFormat::kUnchecked);
+  auto f = in.next_view();
+  ASSERT_THAT(f, FailsWith(EBADMSG));
+  EXPECT_EQ(f.error().detail(), "a checked frame on an unchecked channel");
+}
+
+TEST_F(FrameTest, FrameReaderReportsAReadErrorAsReadSomeDoes) {
+  FrameReader in(-1, 16);
+  auto f = in.next_view();
+  ASSERT_THAT(f, FailsWith(EBADF));
+  std::vector<std::byte> buf(FrameReader::kReadAhead);
+  auto expected = read_some(-1, buf);
+  ASSERT_THAT(expected, FailsWith(EBADF));
+  EXPECT_EQ(f.error().message(), expected.error().message());
+}
+
 // ---- write_frame -----------------------------------------------------------
 
 TEST_F(FrameTest, WriteFrameWritesTheEncodingInOneWrite) {
@@ -911,6 +1126,62 @@ TEST_F(FrameTest, WriteFrameDeadlineOnAFullPipe) {
                          deadline_in(std::chrono::milliseconds(10)));
   ASSERT_THAT(s, FailsWith(ETIMEDOUT));
   EXPECT_EQ(s.error().transferred(), 0u);
+}
+
+TEST_F(FrameTest, WriteFrameReportsAFailedFirstWriteWithoutRetrying) {
+  RawPipe p;
+  sys::table().write.store(&write_eio);
+  Status s = write_frame(p.write.get(), 3, as_bytes("hello"), 5);
+  ASSERT_THAT(s, FailsWith(EIO));
+  EXPECT_EQ(s.error().message(), "write(fd=" + std::to_string(p.write.get()) +
+                                     ", 17 bytes): Input/output error");
+  EXPECT_EQ(g_writes.load(), 1);
+}
+
+TEST_F(FrameTest, WriteFrameCountsWhatMovedBeforeAnError) {
+  RawPipe p;
+  sys::table().write.store(&write_three_bytes_then_eio);
+  Status s = write_frame(p.write.get(), 3, as_bytes("hello"), 5);
+  ASSERT_THAT(s, FailsWith(EIO));
+  EXPECT_EQ(s.error().transferred(), 3u);
+  EXPECT_EQ(g_writes.load(), 2);
+  EXPECT_EQ(unread(p.read.get()), 3);
+}
+
+TEST_F(FrameTest, WriteFrameInPlaceWritesTheEncodingInOneWrite) {
+  for (FrameFormat format : {FrameFormat::kChecked, FrameFormat::kUnchecked}) {
+    RawPipe p;
+    g_writes = 0;
+    sys::table().write.store(&write_counting);
+    Bytes frame = concat(
+        {Bytes(kFrameHeaderSize, std::byte{0xee}), bytes_of("in place")});
+    ASSERT_OK(
+        write_frame_in_place(p.write.get(), 7, frame, 8, kNoDeadline, format));
+    EXPECT_EQ(g_writes.load(), 1);
+    Bytes expected = encode_frame(7, as_bytes("in place"), format);
+    EXPECT_EQ(frame, expected);  // the header went into the room
+    Bytes got(expected.size() + 1);
+    ASSERT_EQ(::read(p.read.get(), got.data(), got.size()),
+              static_cast<ssize_t>(expected.size()));
+    got.resize(expected.size());
+    EXPECT_EQ(got, expected);
+    sys::reset_table();
+  }
+}
+
+TEST_F(FrameTest, WriteFrameInPlaceRefusesWhatItCannotFrame) {
+  RawPipe p;
+  sys::table().write.store(&write_counting);
+  Bytes short_buffer(kFrameHeaderSize - 1);
+  Status s = write_frame_in_place(p.write.get(), 1, short_buffer, 16);
+  ASSERT_THAT(s, FailsWith(EINVAL));
+  EXPECT_THAT(s.error().detail(), HasSubstr("no room for the 12-byte header"));
+  Bytes too_long(kFrameHeaderSize + 6);
+  s = write_frame_in_place(p.write.get(), 1, too_long, 5);
+  ASSERT_THAT(s, FailsWith(EMSGSIZE));
+  EXPECT_THAT(s.error().detail(), HasSubstr("limit of 5 bytes"));
+  EXPECT_EQ(g_writes.load(), 0);
+  EXPECT_EQ(unread(p.read.get()), 0);
 }
 
 // Both readers: read_frame with a decoder, and FrameReader.

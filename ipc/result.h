@@ -6,6 +6,12 @@
 // move bytes, how many were moved before the failure. No exceptions cross the
 // API. Error::message() reads like:
 //   msgsnd(qid=3, 12 bytes): Resource temporarily unavailable (queue full)
+//
+// Asking an error for its value (value(), *, ->) or a value for its error is
+// a programming error, not an error value: it prints
+//   ipc::Result: value() of an error: msgsnd(qid=3, 12 bytes): ...
+// to stderr and aborts (never std::bad_variant_access). Tests that link
+// //ipc/testing replace that with a test failure (set_result_misuse_handler).
 #pragma once
 
 #include <cerrno>
@@ -15,6 +21,20 @@
 #include <variant>
 
 namespace ipc {
+
+class Error;
+
+// Called by value() of an error (`error` is it) and by error() of a value
+// (`error` is null); `what` names the call. Must not return: the default
+// prints "ipc::Result: WHAT: MESSAGE" to stderr and calls std::abort(), and
+// so does the layer if a handler returns.
+using ResultMisuseHandler = void (*)(const char* what, const Error* error);
+// Installs `handler` (nullptr: the default) and returns the previous one.
+ResultMisuseHandler set_result_misuse_handler(ResultMisuseHandler handler);
+// Runs the handler; out of line, so value() stays small.
+[[noreturn]] void result_misuse(const char* what, const Error* error);
+// What the default handler prints, without the trailing newline.
+std::string result_misuse_message(const char* what, const Error* error);
 
 class [[nodiscard]] Error {
  public:
@@ -70,34 +90,67 @@ class [[nodiscard]] Result {
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
+  // The value; on an error, result_misuse() (above).
+  T& value() & { return *value_or_die(); }
+  const T& value() const& { return *value_or_die(); }
+  T&& value() && { return std::move(*value_or_die()); }
+  T* operator->() { return value_or_die(); }
+  const T* operator->() const { return value_or_die(); }
   T& operator*() & { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
 
-  const Error& error() const& { return std::get<1>(v_); }
-  Error&& error() && { return std::get<1>(std::move(v_)); }
+  // The error; on a value, result_misuse().
+  const Error& error() const& { return *error_or_die(); }
+  Error&& error() && { return std::move(*error_or_die()); }
 
  private:
+  T* value_or_die() {
+    return const_cast<T*>(std::as_const(*this).value_or_die());
+  }
+  const T* value_or_die() const {
+    const T* v = std::get_if<0>(&v_);
+    if (v == nullptr) [[unlikely]]
+      result_misuse("value() of an error", std::get_if<1>(&v_));
+    return v;
+  }
+  Error* error_or_die() {
+    Error* e = std::get_if<1>(&v_);
+    if (e == nullptr) [[unlikely]]
+      result_misuse("error() of a value", nullptr);
+    return e;
+  }
+  const Error* error_or_die() const {
+    return const_cast<Result*>(this)->error_or_die();
+  }
+
   std::variant<T, Error> v_;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
  public:
-  Result() = default;
+  // User-provided, so that a success (ok_status()) is not first zero-filled
+  // whole (value-initialisation) and then constructed: it is returned on
+  // every successful call.
+  Result() : error_(0, std::string()) {}
   Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT
 
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const& { return error_; }
-  Error&& error() && { return std::move(error_); }
+  // The error; on success, result_misuse().
+  const Error& error() const& {
+    if (ok_) [[unlikely]]
+      result_misuse("error() of a value", nullptr);
+    return error_;
+  }
+  Error&& error() && {
+    if (ok_) [[unlikely]]
+      result_misuse("error() of a value", nullptr);
+    return std::move(error_);
+  }
 
  private:
-  Error error_{0, ""};
+  Error error_;
   bool ok_ = true;
 };
 

@@ -8,13 +8,14 @@
 // without touching the layer. Cost when nothing is replaced: one relaxed atomic
 // load (a plain mov on x86) and one indirect call.
 //
-// IPC_SYS_CALLS is the single list of calls that go through the seam; fault/
-// and the docs are generated from it. Semantics are exactly libc's (including
-// pthread_sigmask returning an error number instead of setting errno, sem_open
-// returning SEM_FAILED, and semop being glibc's wrapper, which enters the
-// kernel as semtimedop with no timeout). The variadic semctl and sem_open take
-// their optional arguments always: pass a zero SemArg, mode or value when the
-// command or flags do not use them.
+// IPC_SYS_CALLS is the single list of calls that go through the seam; fault/'s
+// interceptors and preload shims are generated from it, and the copy of the
+// list in docs/ipc.md is checked against it (//ipc:ipc_calls_test). Semantics
+// are exactly libc's (including pthread_sigmask returning an error number
+// instead of setting errno, sem_open returning SEM_FAILED, and semop being
+// glibc's wrapper, which enters the kernel as semtimedop with no timeout). The
+// variadic semctl and sem_open take their optional arguments always: pass a
+// zero SemArg, mode or value when the command or flags do not use them.
 #pragma once
 
 #include <poll.h>

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <optional>
 
 #include "ipc/keys.h"
@@ -18,6 +19,10 @@ std::string qid_context(int id) { return "qid=" + std::to_string(id); }
 
 std::string no_queue(int id) {
   return "no queue with id " + std::to_string(id);
+}
+
+std::string no_buffer(std::size_t capacity) {
+  return "no " + std::to_string(capacity) + "-byte message buffer";
 }
 
 std::string octal(mode_t mode) {
@@ -52,9 +57,11 @@ std::size_t words_for(std::size_t capacity) {
 
 }  // namespace
 
-MessageBuffer::MessageBuffer(std::size_t capacity)
-    : capacity_(capacity),
-      words_(std::make_unique<long[]>(words_for(capacity))) {}
+MessageBuffer::MessageBuffer(std::size_t capacity) : requested_(capacity) {
+  // Zero-filled (the trailing `()`); null, not std::bad_alloc, on failure.
+  if (capacity <= kMaxCapacity)
+    words_.reset(new (std::nothrow) long[words_for(capacity)]());
+}
 
 Result<MessageQueue> MessageQueue::open(key_t key) {
   if (key == IPC_PRIVATE) {
@@ -93,6 +100,8 @@ Status MessageQueue::send(long type, std::span<const std::byte> data,
   long* words = stack_words;
   if (data.size() > kStackText) {
     heap.emplace(data.size());
+    if (!heap->allocated())
+      return Error(ENOMEM, "msgsnd", context(), no_buffer(data.size()));
     words = static_cast<long*>(heap->raw());
   }
   words[0] = type;
@@ -126,6 +135,12 @@ Status MessageQueue::send(long type, std::span<const std::byte> data,
 
 Result<MessageView> MessageQueue::receive(long msgtyp, MessageBuffer& buffer,
                                           ReceiveOptions options) const {
+  if (!buffer.allocated()) {
+    return Error(ENOMEM, "msgrcv",
+                 qid_context(id_) + ", msgtyp=" + std::to_string(msgtyp) +
+                     ", " + std::to_string(buffer.requested()) + " bytes",
+                 no_buffer(buffer.requested()));
+  }
   int flags = (options.nowait ? IPC_NOWAIT : 0) |
               (options.except ? MSG_EXCEPT : 0) |
               (options.truncate ? MSG_NOERROR : 0);

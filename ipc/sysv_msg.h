@@ -19,6 +19,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include <climits>
 #include <cstddef>
 #include <memory>
 #include <span>
@@ -47,26 +48,41 @@ struct ReceiveOptions {
 };
 
 // Storage for one message as msgsnd/msgrcv want it: a long mtype followed by
-// capacity bytes of text, correctly aligned. Reusable across receives. Like
-// std::vector, an impossible capacity throws std::bad_alloc.
+// capacity bytes of text, correctly aligned and zero-filled. Reusable across
+// receives.
+//
+// The constructor never throws. When the storage cannot be had (more than
+// kMaxCapacity bytes, or no memory) the buffer holds none: allocated() is
+// false, capacity() is 0, and a receive into it fails with ENOMEM naming the
+// size asked for (requested()).
 class MessageBuffer {
  public:
+  // No message is longer: kernel.msgmax is at most INT_MAX. Larger buffers
+  // are refused without asking the allocator.
+  static constexpr std::size_t kMaxCapacity = INT_MAX;
+
   explicit MessageBuffer(std::size_t capacity);
   MessageBuffer(MessageBuffer&&) noexcept = default;
   MessageBuffer& operator=(MessageBuffer&&) noexcept = default;
 
-  std::size_t capacity() const { return capacity_; }
-  long type() const { return words_[0]; }
-  void set_type(long type) { words_[0] = type; }
+  bool allocated() const { return words_ != nullptr; }
+  // The capacity asked for, also when it could not be allocated.
+  std::size_t requested() const { return requested_; }
+  std::size_t capacity() const { return allocated() ? requested_ : 0; }
+  long type() const { return allocated() ? words_[0] : 0; }
+  void set_type(long type) {
+    if (allocated()) words_[0] = type;
+  }
   // The capacity() bytes after mtype.
   std::span<std::byte> text() {
-    return {reinterpret_cast<std::byte*>(&words_[1]), capacity_};
+    if (!allocated()) return {};
+    return {reinterpret_cast<std::byte*>(&words_[1]), requested_};
   }
-  // The struct msgbuf to hand to the kernel.
+  // The struct msgbuf to hand to the kernel (null if not allocated()).
   void* raw() { return words_.get(); }
 
  private:
-  std::size_t capacity_;
+  std::size_t requested_;
   std::unique_ptr<long[]> words_;  // words_[0] = mtype, text from words_[1] on
 };
 
@@ -118,7 +134,9 @@ class MessageQueue {
 
   // msgsnd. type must be >= 1. Errors: EAGAIN "queue full" (nowait), EIDRM
   // "queue removed" (while blocked), EINVAL "N bytes exceeds msgmax M" or
-  // "no queue with id N", EINTR only with Eintr::kSurface.
+  // "no queue with id N", EINTR only with Eintr::kSurface, ENOMEM "no N-byte
+  // message buffer" (a message over 8 KiB is assembled in a MessageBuffer;
+  // nothing sent).
   Status send(long type, std::span<const std::byte> data,
               SendOptions options = {}) const;
 
@@ -126,10 +144,12 @@ class MessageQueue {
   // (of any other type with options.except); < 0 = lowest type <= |msgtyp|.
   // Errors: E2BIG "message longer than N-byte buffer; it stays queued" (unless
   // options.truncate), ENOMSG "no message matching type N" (nowait), EIDRM,
-  // EINVAL "no queue with id N", EINTR only with Eintr::kSurface.
+  // EINVAL "no queue with id N", EINTR only with Eintr::kSurface, ENOMEM "no
+  // N-byte message buffer" (the buffer was not allocated; nothing received).
   Result<MessageView> receive(long msgtyp, MessageBuffer& buffer,
                               ReceiveOptions options = {}) const;
   // The same with a fresh buffer of max_size bytes, copied into a Message.
+  // ENOMEM, nothing received, when that buffer cannot be allocated.
   Result<Message> receive(long msgtyp, std::size_t max_size,
                           ReceiveOptions options = {}) const;
 

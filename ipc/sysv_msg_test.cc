@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -19,6 +20,7 @@
 #include <cstring>
 #include <functional>
 #include <future>
+#include <limits>
 #include <optional>
 #include <string>
 #include <thread>
@@ -316,6 +318,45 @@ TEST_F(MsgTest, SendHandsMsgsndTheTypeAndExactBytesAtEverySize) {
     EXPECT_EQ(g_sent_type, static_cast<long>(n) + 1) << n << " bytes";
     EXPECT_TRUE(g_sent_text == data) << n << " bytes";
   }
+}
+
+// Sizes no buffer can have are error values naming the size, never
+// std::bad_alloc: a buffer above kMaxCapacity is refused without asking the
+// allocator, receive and send then fail ENOMEM, and the queue is untouched.
+TEST_F(MsgTest, HugeSizesAreErrorValuesNamingTheSize) {
+  constexpr std::size_t kHuge = std::numeric_limits<std::size_t>::max();
+  MessageBuffer none(kHuge);
+  EXPECT_FALSE(none.allocated());
+  EXPECT_EQ(none.capacity(), 0u);
+  EXPECT_EQ(none.requested(), kHuge);
+  EXPECT_TRUE(none.text().empty());
+  EXPECT_FALSE(MessageBuffer(MessageBuffer::kMaxCapacity + 1).allocated());
+
+  ASSERT_OK(q_.send(1, as_bytes("stays")));
+  auto into = q_.receive(0, none);
+  ASSERT_THAT(into, FailsWith(ENOMEM));
+  EXPECT_THAT(into.error().message(),
+              HasSubstr("(no 18446744073709551615-byte message buffer)"));
+  auto fresh = q_.receive(0, kHuge);
+  ASSERT_THAT(fresh, FailsWith(ENOMEM));
+  EXPECT_THAT(fresh.error().message(),
+              HasSubstr("(no 18446744073709551615-byte message buffer)"));
+
+  // A message one byte longer than any buffer, in memory that is reserved
+  // but never touched (send refuses it before reading it).
+  const std::size_t too_long = MessageBuffer::kMaxCapacity + 1;
+  void* mem = ::mmap(nullptr, too_long, PROT_READ,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  ASSERT_NE(mem, MAP_FAILED) << std::strerror(errno);
+  auto sent = q_.send(2, {static_cast<const std::byte*>(mem), too_long});
+  ::munmap(mem, too_long);
+  ASSERT_THAT(sent, FailsWith(ENOMEM));
+  EXPECT_THAT(sent.error().message(),
+              HasSubstr("(no 2147483648-byte message buffer)"));
+  EXPECT_EQ(qnum(), 1u);
+  auto m = q_.receive(0, 16);
+  ASSERT_THAT(m, IsOk());
+  EXPECT_EQ(text(m->data), "stays");
 }
 
 TEST_F(MsgTest, ZeroLengthMessageRoundTrips) {

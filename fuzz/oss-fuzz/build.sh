@@ -18,7 +18,7 @@
 # transitive deps), link options and libFuzzer flags; nothing is duplicated here.
 #
 # Local check (what docs/fuzzing.md shows):
-#   OUT=/tmp/ossfuzz-out SRC=/work/main CC=clang CXX=clang++ \
+#   OUT=/tmp/ossfuzz-out SRC=$PWD CC=clang CXX=clang++ \
 #   CFLAGS=-fsanitize=address,fuzzer-no-link CXXFLAGS=-fsanitize=address,fuzzer-no-link \
 #   LIB_FUZZING_ENGINE=-fsanitize=fuzzer fuzz/oss-fuzz/build.sh
 # Optional: FUZZ_TARGETS="a b" builds only those; objects go to
