@@ -25,6 +25,7 @@ namespace conformance {
 namespace {
 
 using ::ipc::testing::DescribeWaitStatus;
+using ::ipc::testing::SyscallSucceeds;
 using ::ipc::testing::TempDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -124,8 +125,13 @@ TEST_F(ReportFiles, AKilledRunLeavesTheOldFileWhole) {
                                    "--suite", base_[3], "--json", json,
                                    // passed on to the suite
                                    "--env", "IPCT_LEAKY_HANG=1"};
+  // A killed report cannot remove its work directory: keep it inside ours
+  // (removed with dir_) rather than in /tmp.
+  std::string tmp = dir_.file("tmp");
+  ASSERT_THAT(::mkdir(tmp.c_str(), 0700), SyscallSucceeds());
   RunOptions opt;
   opt.timeout = std::chrono::seconds(3);  // then SIGKILL
+  opt.env = {"TMPDIR=" + tmp};
   auto r = run_program(argv, opt);
   ASSERT_TRUE(r.ok()) << r.error().message();
   ASSERT_TRUE(r->timed_out) << DescribeWaitStatus(r->wait_status) << r->output;
@@ -136,6 +142,11 @@ TEST_F(ReportFiles, AKilledRunLeavesTheOldFileWhole) {
     temporary |= e.path().filename().string().rfind(".r.json.tmp-", 0) == 0;
   }
   EXPECT_TRUE(temporary);
+  bool work_dir_left = false;
+  for (const auto& e : std::filesystem::directory_iterator(tmp)) {
+    work_dir_left |= e.path().filename().string().rfind("ipct-report-", 0) == 0;
+  }
+  EXPECT_TRUE(work_dir_left) << "the report did not work under $TMPDIR";
 }
 
 TEST_F(ReportFiles, NumbersAreParsedStrictly) {
