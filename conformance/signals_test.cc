@@ -9,10 +9,10 @@
 //    process groups) runs in a forked child (RunInChild / Child), which reports
 //    through its exit code: 0 = as expected, N = the N-th check failed.
 //  - Pending signals are observed synchronously (sigpending, sigtimedwait with
-//    a
-//    zero timeout, sigsuspend), not by racing a handler. ThreadSanitizer defers
-//    asynchronous handlers and wraps every handler with a full sa_mask; the few
-//    observations that only hold without that wrapper say so (kUnderTsan).
+//    a zero timeout, sigsuspend), not by racing a handler. ThreadSanitizer
+//    defers asynchronous handlers and wraps every handler with a full
+//    sa_mask; the few observations that only hold without that wrapper say
+//    so (sanitizers::kThread).
 //  - "Delivered before the call returns" is checked with a default action that
 //    kills the process: code after the call must never run.
 //  - A signal for a blocked process is sent only once /proc shows it asleep in
@@ -61,6 +61,7 @@ extern "C" {
 #include "gtest/gtest.h"
 #include "ipc/fd.h"
 #include "ipc/testing/test_util.h"
+#include "sanitizers/probe.h"
 
 namespace {
 
@@ -83,18 +84,6 @@ using ::ipc::testing::SyscallSucceeds;
 using ::ipc::testing::SyscallSucceedsWithValue;
 using ::ipc::testing::TempDir;
 using ::testing::HasSubstr;
-
-#if defined(__SANITIZE_THREAD__)
-constexpr bool kUnderTsan = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-constexpr bool kUnderTsan = true;
-#else
-constexpr bool kUnderTsan = false;
-#endif
-#else
-constexpr bool kUnderTsan = false;
-#endif
 
 // The kernel's sigset size for the rt_sig* calls (8 bytes on Linux/x86-64 and
 // arm64).
@@ -642,7 +631,7 @@ TEST(SigOs, HandlerRunsWithItsSignalAndSaMaskBlockedThenTheMaskReturns) {
     CHECK_OR_EXIT(g_mask_had_usr2 == 1, 4);
     // ThreadSanitizer runs handlers with everything blocked: "not blocked" is
     // only observable without it.
-    CHECK_OR_EXIT(kUnderTsan || g_mask_had_winch == 0, 5);
+    CHECK_OR_EXIT(sanitizers::kThread || g_mask_had_winch == 0, 5);
     CHECK_OR_EXIT(!IsBlocked(SIGUSR1) && !IsBlocked(SIGUSR2), 6);
     return 0;
   });
@@ -685,7 +674,7 @@ TEST(SigLayer, SaMaskArgumentIsBlockedInsideTheHandler) {
 
 // Catches: SA_NODEFER ignored (the own signal still deferred until return).
 TEST(SigOs, NodeferLetsTheOwnSignalInterruptItsHandler) {
-  if (kUnderTsan)
+  if (sanitizers::kThread)
     GTEST_SKIP() << "ThreadSanitizer's handler wrapper blocks every signal, so "
                     "nesting cannot happen";
   int status = RunInChild([] {
@@ -731,7 +720,7 @@ TEST(SigOs, ResethandResetsTheDispositionOnEntry) {
 // Catches: SA_RESETHAND | SA_NODEFER still masking the signal inside the
 // handler.
 TEST(SigOs, ResethandWithNodeferDoesNotMaskTheSignal) {
-  if (kUnderTsan)
+  if (sanitizers::kThread)
     GTEST_SKIP() << "ThreadSanitizer's handler wrapper blocks every signal";
   int status = RunInChild([] {
     ResetObservations();
@@ -1255,11 +1244,10 @@ TEST(SigOs, ExecClearsTheAlternateSignalStack) {
   ASSERT_THAT(out, ::testing::StartsWith("disabled=")) << out;
   EXPECT_NE(out, "disabled=0 size=" + std::to_string(sizeof stack_mem))
       << "the exec'd program kept our stack";
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-  if (std::getenv("IPCT_SANITIZER") == nullptr) {
+  if (!sanitizers::kRuntimeInterposes &&
+      std::getenv("IPCT_SANITIZER") == nullptr) {
     EXPECT_EQ(out, "disabled=1 size=0");
   }
-#endif
 }
 
 // Catches: a caught signal still "caught" in the exec'd program, SIG_IGN reset,
@@ -2970,7 +2958,7 @@ bool IsRealTime(int sig) { return sig >= SIGRTMIN && sig <= SIGRTMAX; }
 // defers: the handler path is judged without it.
 #define SKIP_HANDLERS_UNDER_TSAN(c)                                        \
   do {                                                                     \
-    if ((c).path == Path::kHandlers && kUnderTsan)                         \
+    if ((c).path == Path::kHandlers && sanitizers::kThread)                \
       GTEST_SKIP() << "TSan keeps one pending instance per signal number " \
                       "for the handlers it defers; the other paths run";   \
   } while (0)

@@ -22,6 +22,7 @@
 #include "ipc/crc32c.h"
 #include "ipc/sys.h"
 #include "ipc/testing/test_util.h"
+#include "sanitizers/probe.h"
 
 // ---- allocation probe ------------------------------------------------------
 // Records the largest single heap allocation while armed: a header claiming
@@ -40,15 +41,7 @@ void note_allocation(std::size_t n) {
 }
 }  // namespace
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define IPCT_ALLOCATION_HOOK 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define IPCT_ALLOCATION_HOOK 1
-#endif
-#endif
-
-#ifdef IPCT_ALLOCATION_HOOK
+#if IPCT_BUILT_WITH_ASAN || IPCT_BUILT_WITH_TSAN
 // From compiler-rt's sanitizer/allocator_interface.h (not shipped with gcc).
 extern "C" int __sanitizer_install_malloc_and_free_hooks(
     void (*malloc_hook)(const volatile void*, std::size_t),

@@ -23,6 +23,7 @@
 #include "fault/libc_syscalls.h"
 #include "ipc/sys.h"
 #include "ipc/testing/test_util.h"
+#include "sanitizers/probe.h"
 
 namespace ipc {
 namespace {
@@ -36,21 +37,6 @@ using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 constexpr auto kBlockedTimeout = 10s;  // for fault::interrupt_when_blocked
-
-// TSan runs every handler with all signals blocked (its own wrapper is
-// installed with a full sa_mask), so "not blocked in the handler" cannot be
-// seen.
-#if defined(__SANITIZE_THREAD__)
-constexpr bool kUnderTsan = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-constexpr bool kUnderTsan = true;
-#else
-constexpr bool kUnderTsan = false;
-#endif
-#else
-constexpr bool kUnderTsan = false;
-#endif
 
 // ---- handlers and their observations (lock-free atomics: async-signal-safe)
 // --
@@ -318,7 +304,10 @@ TEST_F(ScopedSigactionTest, MaskArgumentIsBlockedWhileTheHandlerRuns) {
   auto a = ASSERT_OK_AND_VALUE(
       ScopedSigaction::install(SIGUSR1, mask_probe_handler));
   ASSERT_THAT(raise(SIGUSR1), SyscallSucceeds());
-  if (!kUnderTsan) {
+  // TSan runs every handler with all signals blocked (its own wrapper is
+  // installed with a full sa_mask), so "not blocked in the handler" cannot be
+  // seen there.
+  if constexpr (!sanitizers::kThread) {
     EXPECT_EQ(g_usr2_blocked_in_handler.load(), 0);
   }
   EXPECT_FALSE(HandlerMaskHas(SIGUSR1, SIGUSR2));

@@ -5,6 +5,12 @@
 // the ubsan and fuzz configs (.bazelrc) define IPCT_SANITIZE_UNDEFINED.
 //
 //   if constexpr (sanitizers::kThread) { ... TSan defers handlers ... }
+//
+// Where only the preprocessor will do (a definition that must not exist under
+// a sanitizer, such as a replacement operator new), IPCT_BUILT_WITH_ASAN and
+// IPCT_BUILT_WITH_TSAN are 1 or 0:
+//
+//   #if IPCT_BUILT_WITH_ASAN || IPCT_BUILT_WITH_TSAN
 #pragma once
 
 #if defined(__has_feature)
@@ -13,19 +19,22 @@
 #define IPCT_HAS_FEATURE_(x) 0
 #endif
 
-namespace sanitizers {
-
 #if defined(__SANITIZE_ADDRESS__) || IPCT_HAS_FEATURE_(address_sanitizer)
-inline constexpr bool kAddress = true;
+#define IPCT_BUILT_WITH_ASAN 1
 #else
-inline constexpr bool kAddress = false;
+#define IPCT_BUILT_WITH_ASAN 0
 #endif
 
 #if defined(__SANITIZE_THREAD__) || IPCT_HAS_FEATURE_(thread_sanitizer)
-inline constexpr bool kThread = true;
+#define IPCT_BUILT_WITH_TSAN 1
 #else
-inline constexpr bool kThread = false;
+#define IPCT_BUILT_WITH_TSAN 0
 #endif
+
+namespace sanitizers {
+
+inline constexpr bool kAddress = IPCT_BUILT_WITH_ASAN;
+inline constexpr bool kThread = IPCT_BUILT_WITH_TSAN;
 
 #if IPCT_HAS_FEATURE_(memory_sanitizer)
 inline constexpr bool kMemory = true;
