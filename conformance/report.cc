@@ -33,7 +33,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/number.h"
+#include "cli/args.h"
 #include "cli/output_file.h"
 #include "cli/quote.h"
 #include "cli/user_path.h"
@@ -87,56 +87,36 @@ struct Options {
   bool host_facts_only = false;  // internal: print host facts as JSON and exit
 };
 
+constexpr int kMaxSeconds = 7 * 24 * 3600;  // --timeout, --test-timeout
+
 bool parse_args(int argc, char** argv, Options& o, std::string& err) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&](std::string& into) {
-      if (i + 1 >= argc) {
-        err = a + " needs a value";
-        return false;
-      }
-      into = argv[++i];
-      return true;
-    };
-    auto seconds = [&](int& into) {
-      std::string v;
-      if (!value(v)) return false;
-      auto n = cli::parse_number<int>(a, v, 1, 7 * 24 * 3600);
-      if (!n) {
-        err = n.error().message();
-        return false;
-      }
-      into = *n;
-      return true;
-    };
+  cli::Args args(argc, argv, err);
+  while (args.next()) {
+    const std::string& a = args.arg();
     std::string v;
     if (a == "--out" || a == "--json" || a == "--junit" || a == "--catalog") {
-      if (!value(v)) return false;
+      if (!args.value(v)) return false;
       std::string& into = a == "--out"     ? o.out
                           : a == "--json"  ? o.json
                           : a == "--junit" ? o.junit
                                            : o.catalog;
       into = cli::user_path(v);
     } else if (a == "--only") {
-      if (!value(v)) return false;
-      std::stringstream parts(v);
-      for (std::string p; std::getline(parts, p, ',');) {
-        if (!p.empty()) o.only.push_back(p);
-      }
+      if (!args.list(o.only)) return false;
     } else if (a == "--suite") {
-      if (!value(v)) return false;
+      if (!args.value(v)) return false;
       o.suites.push_back(cli::user_path(v));
     } else if (a == "--timeout") {
-      if (!seconds(o.timeout_s)) return false;
+      if (!args.number(o.timeout_s, 1, kMaxSeconds)) return false;
     } else if (a == "--test-timeout") {
-      if (!seconds(o.test_timeout_s)) return false;
+      if (!args.number(o.test_timeout_s, 1, kMaxSeconds)) return false;
     } else if (a == "--verbose") {
       o.verbose = true;
     } else if (a == "--preload") {
-      if (!value(v)) return false;
+      if (!args.value(v)) return false;
       o.preload = cli::user_path(v);
     } else if (a == "--env") {
-      if (!value(v)) return false;
+      if (!args.value(v)) return false;
       if (v.find('=') == std::string::npos || v[0] == '=') {
         err = "--env needs NAME=VALUE, got " + cli::quote(v);
         return false;
@@ -146,12 +126,8 @@ bool parse_args(int argc, char** argv, Options& o, std::string& err) {
       o.shared_ipc = true;
     } else if (a == "--host-facts") {
       o.host_facts_only = true;
-    } else if (a == "--help" || a == "-h") {
-      err = "";
-      return false;
     } else {
-      err = "unknown argument " + cli::quote(a);
-      return false;
+      return args.unknown();
     }
   }
   return true;

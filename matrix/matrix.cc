@@ -31,7 +31,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/number.h"
+#include "cli/args.h"
 #include "cli/output_file.h"
 #include "cli/quote.h"
 #include "cli/user_path.h"
@@ -91,41 +91,25 @@ struct Target {
 };
 
 bool parse_args(int argc, char** argv, Options& o, std::string& err) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&](std::string& into) {
-      if (i + 1 >= argc) {
-        err = a + " needs a value";
-        return false;
-      }
-      into = argv[++i];
-      return true;
-    };
+  cli::Args args(argc, argv, err);
+  while (args.next()) {
+    const std::string& a = args.arg();
     std::string v;
     if (a == "--") {
-      o.report_args.assign(argv + i + 1, argv + argc);
-      break;
+      o.report_args = args.rest();
     } else if (a == "--targets") {
-      if (!value(v)) return false;
-      std::stringstream parts(v);
-      for (std::string p; std::getline(parts, p, ',');) {
-        if (!p.empty()) o.targets.push_back(p);
-      }
-    } else if (a == "--jobs" || a == "--target-timeout") {
-      if (!value(v)) return false;
-      auto n = cli::parse_number<int>(a, v, 1, a == "--jobs" ? 64 : 7 * 86400);
-      if (!n) {
-        err = n.error().message();
-        return false;
-      }
-      (a == "--jobs" ? o.jobs : o.target_timeout_s) = *n;
+      if (!args.list(o.targets)) return false;
+    } else if (a == "--jobs") {
+      if (!args.number(o.jobs, 1, 64)) return false;
+    } else if (a == "--target-timeout") {
+      if (!args.number(o.target_timeout_s, 1, 7 * 86400)) return false;
     } else if (a == "--json" || a == "--out" || a == "--results") {
-      if (!value(v)) return false;
+      if (!args.value(v)) return false;
       (a == "--json"  ? o.json
        : a == "--out" ? o.out
                       : o.results) = cli::user_path(v);
     } else if (a == "--bundle") {
-      if (!value(v)) return false;
+      if (!args.value(v)) return false;
       auto eq = v.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == v.size()) {
         err = "--bundle needs ARCH=FILE, got " + cli::quote(v);
@@ -134,12 +118,8 @@ bool parse_args(int argc, char** argv, Options& o, std::string& err) {
       o.bundles[v.substr(0, eq)] = cli::user_path(v.substr(eq + 1));
     } else if (a == "--list") {
       o.list = true;
-    } else if (a == "--help" || a == "-h") {
-      err = "";
-      return false;
     } else {
-      err = "unknown argument " + cli::quote(a);
-      return false;
+      return args.unknown();
     }
   }
   return true;
