@@ -113,6 +113,18 @@ ChildRun RunBroken(const std::string& snippet, const std::string& number,
   return RunCaptured(path, {snippet, number}, extra_env);
 }
 
+void ExpectPreloadShimReached(ChildRun* shimmed) {
+  std::string shim = FindRunfile("sanitizers/libpreload_shim.so");
+  ASSERT_FALSE(shim.empty())
+      << "sanitizers/libpreload_shim.so not in the runfiles";
+  ChildRun plain = RunBroken("pipe2", "0");
+  EXPECT_THAT(plain.output, ::testing::HasSubstr("pipe2: ok"));
+  *shimmed = RunBroken("pipe2", "0", {"LD_PRELOAD=" + shim});
+  EXPECT_THAT(shimmed->output, ::testing::HasSubstr("preload_shim: loaded"));
+  EXPECT_THAT(shimmed->output,
+              ::testing::HasSubstr("pipe2: Numerical argument out of domain"));
+}
+
 ::testing::AssertionResult FailedWithReport(const ChildRun& run,
                                             std::string_view report) {
   bool failed = run.status != -1 &&

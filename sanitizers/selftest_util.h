@@ -9,6 +9,7 @@
 //   ChildRun run = RunBroken("heap_overflow", "16");
 //   EXPECT_TRUE(FailedWithReport(run, "ERROR: AddressSanitizer:
 //   heap-buffer-overflow"));
+//   ChildRun shimmed;  ExpectPreloadShimReached(&shimmed);
 #pragma once
 
 #include <initializer_list>
@@ -44,6 +45,13 @@ ChildRun RunCaptured(const std::string& path,
 // RunCaptured on //sanitizers:broken with arguments `snippet number`.
 ChildRun RunBroken(const std::string& snippet, const std::string& number,
                    const std::vector<std::string>& extra_env = {});
+
+// The way fault/ and conformance/ use LD_PRELOAD, under this sanitizer:
+// RunBroken("pipe2") without and with LD_PRELOAD=sanitizers/libpreload_shim.so
+// (from the runfiles). Expects the plain run's pipe2 to succeed, and the shim
+// to load and its pipe2 (which fails with EDOM) to be reached through the
+// sanitizer's interceptor. `shimmed` gets the run with the shim.
+void ExpectPreloadShimReached(ChildRun* shimmed);
 
 // Success when the child exited non-zero or was killed AND its output contains
 // `report`; otherwise a failure that shows the status and the output.
