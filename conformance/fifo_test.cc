@@ -54,7 +54,7 @@ using ::conformance::testing::AsWritableBytes;
 using ::conformance::testing::BackgroundCall;
 using ::conformance::testing::ByteCounts;
 using ::conformance::testing::CheckRecordStream;
-using ::conformance::testing::CountBytes;
+using ::conformance::testing::ExpectByteCountsOf;
 using ::conformance::testing::FillPipe;
 using ::conformance::testing::kPatience;
 using ::conformance::testing::Pattern;
@@ -1332,9 +1332,7 @@ TEST_F(FifoOs, SeveralReaderProcessesConsumeEachByteOnce) {
       },
       &results);
   for (const ChildResult& r : results) EXPECT_CHILD_OK(r);
-  ByteCounts expected = CountBytes(payload);
-  for (int v = 0; v < 256; ++v)
-    EXPECT_EQ(total[v], expected[v]) << "byte value " << v;
+  ExpectByteCountsOf(total, payload);
 }
 
 // ---- FIFO-030 O_NOFOLLOW and symbolic links --------------------------------

@@ -2043,6 +2043,7 @@ constexpr std::uint64_t kFpValue = 0xdeadbeeffacefeedULL;
 constexpr std::uint64_t kFpJunk = 0x1111222233334444ULL;
 constexpr std::uint64_t kFpFrameValue = 0xfacefeedbaad1deaULL;
 
+#if defined(__x86_64__)
 // What the handler saw, for the parent of the child to compare.
 struct FpSeen {
   std::uint32_t entry_mxcsr;
@@ -2060,7 +2061,6 @@ volatile int g_fp_rewrite_frame = 0;
 // that the sending parent sees it.
 volatile int* g_fp_spin_count = nullptr;
 
-#if defined(__x86_64__)
 // Records the state it starts with and the interrupted state in its frame,
 // optionally rewrites the frame's xmm0, then clobbers xmm0/xmm1/xmm15, MXCSR
 // and FCW. SIGUSR1 also signals itself SIGUSR2 (the same handler, nested)

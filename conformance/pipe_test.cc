@@ -53,7 +53,7 @@ using ::conformance::testing::AsWritableBytes;
 using ::conformance::testing::BackgroundCall;
 using ::conformance::testing::ByteCounts;
 using ::conformance::testing::CheckRecordStream;
-using ::conformance::testing::CountBytes;
+using ::conformance::testing::ExpectByteCountsOf;
 using ::conformance::testing::FillPipe;
 using ::conformance::testing::kPatience;
 using ::conformance::testing::kRecordHeader;
@@ -1448,9 +1448,7 @@ TEST(PipeOs, SeveralReaderProcessesConsumeEachByteOnce) {
       },
       &results);
   for (const ChildResult& r : results) EXPECT_CHILD_OK(r);
-  ByteCounts expected = CountBytes(payload);
-  for (int v = 0; v < 256; ++v)
-    EXPECT_EQ(total[v], expected[v]) << "byte value " << v;
+  ExpectByteCountsOf(total, payload);
 }
 
 // ---- PIPE-045 over pipe-user-pages-soft (Linux) ----------------------------

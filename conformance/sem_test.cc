@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -715,7 +716,16 @@ TEST(SemOs, RawSemtimedopTimesOutWithEagain) {
   OwnedSet s(1);
   ASSERT_GE(s.id(), 0);
   struct sembuf down = {0, -1, 0};
+#ifdef SYS_semtimedop
   struct timespec t = {0, 20 * 1000 * 1000};
+#else
+  // i386's only timed semop call is semtimedop_time64, which reads a
+  // __kernel_timespec (64-bit seconds and nanoseconds), not the C library's
+  // timespec with a 32-bit time_t.
+  struct {
+    std::int64_t tv_sec, tv_nsec;
+  } t = {0, 20 * 1000 * 1000};
+#endif
   auto t0 = std::chrono::steady_clock::now();
   EXPECT_THAT(::syscall(fault::kSysSemtimedop, s.id(), &down, 1, &t),
               SyscallFailsWithErrno(EAGAIN));

@@ -66,6 +66,7 @@ using ::conformance::testing::RunUnrelatedPeer;
 using ::conformance::testing::SysvipcUnavailable;
 using ::conformance::testing::WaitUntilTimeIsAfter;
 using ::conformance::testing::WriteProc;
+using ::ipc::testing::AsString;
 using ::ipc::testing::Child;
 using ::ipc::testing::CountingHandler;
 using ::ipc::testing::DescribeWaitStatus;
@@ -252,10 +253,6 @@ bool DropEffectiveCapability(int cap) {
 
 std::span<const std::byte> Bytes(const std::string& s) {
   return ipc::as_bytes(s);
-}
-
-std::string Text(std::span<const std::byte> b) {
-  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
 }
 
 // Waits (bounded) until the handler has counted `n` deliveries: under TSan a
@@ -539,7 +536,7 @@ TEST(MsgLayer, SendThenReceiveRoundTrip) {
   ipc::MessageBuffer buf(7);
   auto m = ASSERT_OK_AND_VALUE(q.receive(0, buf, {.nowait = true}));
   EXPECT_EQ(m.type, 9);
-  EXPECT_EQ(Text(m.data), "payload");
+  EXPECT_EQ(AsString(m.data), "payload");
 }
 
 // ---- MSG-011 zero-length messages ------------------------------------------

@@ -28,6 +28,7 @@ using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
 using ::ipc::testing::PipeReader;
 using ::ipc::testing::RawPipe;
+using ::ipc::testing::Worker;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
@@ -52,13 +53,11 @@ TEST(Blocked, OwnStateIsRunningInsideTheReadOfProc) {
 
 TEST(Blocked, SpinningThreadIsNotInASyscall) {
   std::atomic<bool> stop{false};
-  std::promise<pid_t> tid;
-  std::thread spinner([&] {
-    tid.set_value(current_tid());
+  Worker spinner([&] {
     while (!stop.load()) {
     }
   });
-  pid_t target = tid.get_future().get();
+  pid_t target = spinner.tid();
   auto st = read_task_state(0, target);
   auto waited =
       wait_until_blocked(0, target, std::nullopt, ipc::deadline_in(5ms));
@@ -103,14 +102,10 @@ TEST(Blocked, WaitingForTheWrongCallTimesOut) {
 }
 
 TEST(Blocked, ThreadThatExitsWhileWatchedIsReported) {
-  std::promise<pid_t> tid;
   std::promise<void> go;
   auto go_future = go.get_future();
-  std::thread t([&] {
-    tid.set_value(current_tid());
-    go_future.wait();
-  });
-  pid_t target = tid.get_future().get();
+  Worker t([&] { go_future.wait(); });
+  pid_t target = t.tid();
   go.set_value();
   t.join();
   EXPECT_THAT(wait_until_blocked(0, target, SYS_read, soon()),
@@ -199,13 +194,11 @@ TEST_F(BlockedStateOnly, SeesAThreadBlockedInRead) {
 
 TEST_F(BlockedStateOnly, ASpinningThreadIsNeverTakenForBlocked) {
   std::atomic<bool> stop{false};
-  std::promise<pid_t> tid;
-  std::thread spinner([&] {
-    tid.set_value(current_tid());
+  Worker spinner([&] {
     while (!stop.load()) {
     }
   });
-  pid_t target = tid.get_future().get();
+  pid_t target = spinner.tid();
   auto waited = wait_until_blocked(0, target, SYS_read, ipc::deadline_in(50ms));
   stop.store(true);
   spinner.join();

@@ -11,23 +11,10 @@
 #include <cstdio>
 #include <cstring>
 
+#include "fault/proc_file.h"
+
 namespace fault {
 namespace {
-
-std::string read_small_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "";
-  std::string out;
-  char buf[8192];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
 
 bool read_at(int fd, void* out, std::size_t n, std::uint64_t offset) {
   auto* p = static_cast<char*>(out);
@@ -49,7 +36,7 @@ struct Mapping {
 };
 
 std::vector<Mapping> read_maps(pid_t pid) {
-  std::string maps = read_small_file("/proc/" + std::to_string(pid) + "/maps");
+  std::string maps = read_proc_file("/proc/" + std::to_string(pid) + "/maps");
   std::vector<Mapping> out;
   std::size_t at = 0;
   while (at < maps.size()) {
@@ -69,17 +56,6 @@ std::vector<Mapping> read_maps(pid_t pid) {
                    perms[2] == 'x'});
   }
   return out;
-}
-
-std::uint64_t auxv_value(pid_t pid, std::uint64_t key) {
-  std::string raw = read_small_file("/proc/" + std::to_string(pid) + "/auxv");
-  for (std::size_t i = 0; i + 16 <= raw.size(); i += 16) {
-    std::uint64_t k, v;
-    std::memcpy(&k, raw.data() + i, 8);
-    std::memcpy(&v, raw.data() + i + 8, 8);
-    if (k == key) return v;
-  }
-  return 0;
 }
 
 // The runtime functions of the executable's symbol table, relocated by

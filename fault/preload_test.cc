@@ -2,51 +2,31 @@
 // cat and preload_test_helper) run under the ipcfault CLI with libipcfault.so.
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
 #include <random>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "fault/test_files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ipc/testing/test_util.h"
 
 namespace {
 
+using ::fault::testing::Built;
+using ::fault::testing::ReadFile;
+using ::fault::testing::WriteFile;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-// A built file of //fault: in the runfiles under Bazel, else next to this test.
-std::string Built(const std::string& name) {
-  if (const char* srcdir = std::getenv("TEST_SRCDIR")) {
-    return std::string(srcdir) + "/ipctorture/fault/" + name;
-  }
-  char buf[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  std::string self(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
-  return self.substr(0, self.rfind('/')) + "/" + name;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void WriteFile(const std::string& path, const std::string& data) {
-  std::ofstream(path, std::ios::binary) << data;
-}
 
 struct Outcome {
   int status = -1;  // raw wait status

@@ -63,6 +63,8 @@ namespace {
 
 using ::ipc::Deadline;
 using ::ipc::Eintr;
+using ::ipc::testing::AsString;
+using ::ipc::testing::AsWritableBytes;
 using ::ipc::testing::DescribeWaitStatus;
 using ::ipc::testing::ExitedWith;
 using ::ipc::testing::TempDir;
@@ -79,14 +81,6 @@ std::string pattern(std::size_t n, unsigned salt) {
   for (std::size_t i = 0; i < n; ++i)
     s[i] = static_cast<char>((i * 131 + salt * 17 + i / 251) & 0xff);
   return s;
-}
-
-std::span<std::byte> writable(std::string& s) {
-  return std::as_writable_bytes(std::span(s.data(), s.size()));
-}
-
-std::string to_string(std::span<const std::byte> b) {
-  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
 }
 
 Deadline deadline_if(bool use) {
@@ -362,7 +356,7 @@ constexpr std::size_t kMaxPayload = 4096;
 std::string encoded_frames() {
   std::string all;
   for (const auto& f : kFrames)
-    all += to_string(ipc::encode_frame(f.type, ipc::as_bytes(f.payload)));
+    all += AsString(ipc::encode_frame(f.type, ipc::as_bytes(f.payload)));
   return all;
 }
 
@@ -388,7 +382,7 @@ std::vector<TestFrame> read_all_frames(int fd, bool use_deadline,
       continue;
     }
     if (!*f) return got;
-    got.push_back({(*f)->type, to_string((*f)->payload)});
+    got.push_back({(*f)->type, AsString((*f)->payload)});
   }
   ADD_FAILURE() << "read_frame never reached EOF";
   return got;
@@ -451,7 +445,7 @@ TEST_P(StreamTest, ReadFullLosesNothingUnderEverySingleFault) {
         if (HasFatalFailure()) return;
         std::string got(data.size() + 16,
                         '\0');  // larger: read_full stops at EOF
-        auto n = ipc::read_full(s.fd.get(), writable(got),
+        auto n = ipc::read_full(s.fd.get(), AsWritableBytes(got),
                                 deadline_if(use_deadline));
         ASSERT_OK(n);
         EXPECT_EQ(*n, data.size());
@@ -589,7 +583,7 @@ TEST_P(StreamTest, LargeConcurrentTransferUnderEverySingleFault) {
       stream_from_peer(GetParam(), data, /*settle=*/false, &s);
       if (HasFatalFailure()) return;
       std::string got(data.size(), '\0');
-      auto n = ipc::read_full(s.fd.get(), writable(got));
+      auto n = ipc::read_full(s.fd.get(), AsWritableBytes(got));
       ASSERT_OK(n);
       EXPECT_EQ(*n, data.size());
       EXPECT_SAME_BYTES(data, got);
@@ -650,7 +644,7 @@ TEST_P(StreamTest, ErrorAfterAPartialTransferAccountsForEveryByte) {
     std::string got(data.size(), '\0');
     {
       ScopedFaultPlan faults("read:short=half@1; read:EIO@2");
-      auto n = ipc::read_full(s.fd.get(), writable(got));
+      auto n = ipc::read_full(s.fd.get(), AsWritableBytes(got));
       ASSERT_THAT(n, ipc::testing::FailsWith(EIO));
       EXPECT_EQ(n.error().transferred(), data.size() / 2);
     }
@@ -726,7 +720,7 @@ TEST(FifoOpen, EverySingleFaultSurfacesOrRetriesAndTheRendezvousHolds) {
         ASSERT_TRUE(mine.valid());
         peer.wait_ok();
         std::string got(data.size() + 1, '\0');
-        auto n = ipc::read_full(mine.get(), writable(got));
+        auto n = ipc::read_full(mine.get(), AsWritableBytes(got));
         ASSERT_OK(n);
         got.resize(*n);
         EXPECT_SAME_BYTES(data, got);
@@ -995,7 +989,7 @@ void receive_script(Eintr eintr, int expected, int* surfaced) {
     }
     ASSERT_OK(got);
     EXPECT_EQ(got->type, want.message.type);
-    EXPECT_SAME_BYTES(want.message.data, to_string(got->data));
+    EXPECT_SAME_BYTES(want.message.data, AsString(got->data));
   }
   EXPECT_TRUE(model.empty()) << describe(model);
   struct msqid_ds ds {};
@@ -1119,7 +1113,7 @@ TEST(SysvShm, CreateAttachReadWriteStatRemoveUnderEverySingleFault) {
       ASSERT_OK(at);
       EXPECT_EQ(at->size(), 8192u);
       std::string first(4096, '\0');
-      ASSERT_OK(at->read(0, writable(first)));
+      ASSERT_OK(at->read(0, AsWritableBytes(first)));
       EXPECT_SAME_BYTES(a, first);
       ASSERT_OK(at->write(4096, ipc::as_bytes(b)));
       EXPECT_SAME_BYTES(b, peer.ask('?'));
@@ -1173,7 +1167,7 @@ void write_at_resuming(ipc::PosixShm& shm, std::size_t offset,
 std::string read_at_resuming(const ipc::PosixShm& shm, std::size_t offset,
                              std::size_t len, int expected, int* surfaced) {
   std::string got(len, '\0');
-  auto all = writable(got);
+  auto all = AsWritableBytes(got);
   std::size_t done = 0;
   for (int attempt = 0; attempt < 100 && done < len; ++attempt) {
     auto n = shm.read_at(offset + done, all.subspan(done));
@@ -1239,7 +1233,8 @@ void posix_shm_round_trip(int expected, int* surfaced) {
   ASSERT_OK(m);
   std::string out(a.size(), '#');
   ASSERT_OK(retry_surfaced(
-      [&] { return m->read(*shm, 100, writable(out)); }, expected, surfaced,
+      [&] { return m->read(*shm, 100, AsWritableBytes(out)); }, expected,
+      surfaced,
       [&] {
         EXPECT_EQ(out, std::string(a.size(), '#')) << "failed read copied";
       }));
@@ -1281,7 +1276,7 @@ TEST(PosixShm, ErrorAfterAPartialTransferAccountsForEveryByte) {
   std::string got(data.size(), '#');
   {
     ScopedFaultPlan faults("pread:short=half@1; pread:EAGAIN@2");
-    auto n = shm->read_at(1000, writable(got));
+    auto n = shm->read_at(1000, AsWritableBytes(got));
     ASSERT_THAT(n, ipc::testing::FailsWith(EAGAIN));
     EXPECT_EQ(n.error().transferred(), data.size() / 2);
   }
@@ -1600,7 +1595,7 @@ TEST_P(StreamTest, RandomisedFaultsLoseNothing) {
         stream_from_peer(GetParam(), data, /*settle=*/false, &s);
         ASSERT_FALSE(HasFatalFailure());
         std::string got(data.size(), '\0');
-        auto n = ipc::read_full(s.fd.get(), writable(got),
+        auto n = ipc::read_full(s.fd.get(), AsWritableBytes(got),
                                 deadline_if(seed % 2 == 0));
         ASSERT_OK(n);
         EXPECT_SAME_BYTES(data, got);

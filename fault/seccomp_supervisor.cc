@@ -51,6 +51,7 @@
 #include "fault/engine.h"
 #include "fault/foreign_code.h"
 #include "fault/libc_syscalls.h"
+#include "fault/proc_file.h"
 #include "fault/seccomp_filter.h"
 
 extern char** environ;
@@ -83,22 +84,6 @@ void write_all(int fd, const std::string& s) {
   }
 }
 
-// The contents of a small /proc file ("" if it cannot be read).
-std::string read_small_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "";
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
-
 // The value of "Name:\t..." in a /proc status text ("" if absent).
 std::string status_field(const std::string& status, const char* name) {
   std::string key = std::string("\n") + name + ":";
@@ -117,7 +102,7 @@ struct TaskIds {
 
 std::optional<TaskIds> task_ids(pid_t tid) {
   std::string s =
-      "\n" + read_small_file("/proc/" + std::to_string(tid) + "/status");
+      "\n" + read_proc_file("/proc/" + std::to_string(tid) + "/status");
   std::string tgid = status_field(s, "Tgid"), ppid = status_field(s, "PPid");
   if (tgid.empty() || ppid.empty()) return std::nullopt;
   return TaskIds{static_cast<pid_t>(std::strtol(tgid.c_str(), nullptr, 10)),
@@ -129,7 +114,7 @@ std::optional<TaskIds> task_ids(pid_t tid) {
 // discarded as ignored.
 bool signal_deliverable(pid_t tid, int signo) {
   std::string s =
-      "\n" + read_small_file("/proc/" + std::to_string(tid) + "/status");
+      "\n" + read_proc_file("/proc/" + std::to_string(tid) + "/status");
   auto mask = [&](const char* name) {
     return std::strtoull(status_field(s, name).c_str(), nullptr, 16);
   };
@@ -139,18 +124,6 @@ bool signal_deliverable(pid_t tid, int signo) {
   // Default action "ignore" (the kernel's sig_kernel_ignore set).
   return signo != SIGCHLD && signo != SIGCONT && signo != SIGURG &&
          signo != SIGWINCH;
-}
-
-// AT_RANDOM of a process (0 if unknown).
-std::uint64_t at_random(pid_t pid) {
-  std::string raw = read_small_file("/proc/" + std::to_string(pid) + "/auxv");
-  for (std::size_t i = 0; i + 16 <= raw.size(); i += 16) {
-    std::uint64_t key, value;
-    std::memcpy(&key, raw.data() + i, 8);
-    std::memcpy(&value, raw.data() + i + 8, 8);
-    if (key == AT_RANDOM) return value;
-  }
-  return 0;
 }
 
 // Reads up to n bytes of thread tid's memory at addr; returns the count read.
@@ -174,7 +147,7 @@ std::size_t write_remote(pid_t tid, std::uint64_t addr, const void* in,
 // of every new program, so they change exactly when an exec succeeded.
 using RandomBytes = std::array<unsigned char, 16>;
 std::optional<RandomBytes> exec_identity(pid_t pid) {
-  std::uint64_t random = at_random(pid);
+  std::uint64_t random = auxv_value(pid, AT_RANDOM);
   RandomBytes r{};
   if (random == 0 || read_remote(pid, random, r.data(), r.size()) != 16)
     return std::nullopt;
@@ -427,7 +400,7 @@ class Supervisor {
     // The thread waits in rt_sigreturn: /proc/<tid>/syscall shows its stack
     // pointer, which points at the ucontext of the signal frame.
     std::string sc =
-        read_small_file("/proc/" + std::to_string(tid) + "/syscall");
+        read_proc_file("/proc/" + std::to_string(tid) + "/syscall");
     unsigned long long fields[9] = {};
     if (std::sscanf(sc.c_str(), "%llu %llx %llx %llx %llx %llx %llx %llx %llx",
                     &fields[0], &fields[1], &fields[2], &fields[3], &fields[4],
@@ -585,16 +558,16 @@ class Supervisor {
 
   static std::uint64_t voluntary_switches(pid_t tgid, pid_t tid) {
     std::string s =
-        "\n" + read_small_file("/proc/" + std::to_string(tgid) + "/task/" +
-                               std::to_string(tid) + "/status");
+        "\n" + read_proc_file("/proc/" + std::to_string(tgid) + "/task/" +
+                              std::to_string(tid) + "/status");
     return std::strtoull(status_field(s, "voluntary_ctxt_switches").c_str(),
                          nullptr, 10);
   }
 
   static bool in_notification_wait(pid_t tgid, pid_t tid) {
     std::string wchan =
-        read_small_file("/proc/" + std::to_string(tgid) + "/task/" +
-                        std::to_string(tid) + "/wchan");
+        read_proc_file("/proc/" + std::to_string(tgid) + "/task/" +
+                       std::to_string(tid) + "/wchan");
     return wchan.rfind("seccomp", 0) == 0;
   }
 

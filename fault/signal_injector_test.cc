@@ -15,7 +15,6 @@
 #include <cstring>
 #include <future>
 #include <string>
-#include <thread>
 
 #include "fault/blocked.h"
 #include "gmock/gmock.h"
@@ -26,11 +25,13 @@
 namespace fault {
 namespace {
 
+using ::ipc::testing::Cleanup;
 using ::ipc::testing::CountingHandler;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
 using ::ipc::testing::PipeReader;
 using ::ipc::testing::RawPipe;
+using ::ipc::testing::Worker;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
@@ -43,9 +44,7 @@ TEST(SignalInjector, BlockedReadGetsARealEintrEveryTime) {
   constexpr int kRounds = 100;
   // One reader thread, 100 reads; after each it reports (result, errno) so
   // that the next injection targets the next read.
-  std::promise<pid_t> tid;
-  std::thread reader([&] {
-    tid.set_value(current_tid());
+  Worker reader([&] {
     for (int i = 0; i < kRounds; ++i) {
       char c;
       int report[2];
@@ -55,16 +54,10 @@ TEST(SignalInjector, BlockedReadGetsARealEintrEveryTime) {
         return;
     }
   });
-  pid_t reader_tid = tid.get_future().get();
-  // On any exit: EOF makes the remaining reads return at once, then join.
-  struct Cleanup {
-    RawPipe& data;
-    std::thread& reader;
-    ~Cleanup() {
-      data.write.reset();
-      if (reader.joinable()) reader.join();
-    }
-  } cleanup{data, reader};
+  pid_t reader_tid = reader.tid();
+  // On any exit: EOF makes the remaining reads return at once; then the
+  // reader is joined.
+  Cleanup eof([&] { data.write.reset(); });
   int eintr = 0;
   for (int i = 0; i < kRounds; ++i) {
     auto inj =
@@ -192,17 +185,14 @@ TEST(SignalInjector, DeadlinePassesWithoutTheCall) {
 }
 
 TEST(SignalInjector, ThreadThatExitsWithoutBlockingIsReported) {
-  std::promise<pid_t> tid;
   std::promise<void> go;
   auto go_future = go.get_future();
-  std::thread t([&] {
-    tid.set_value(current_tid());
-    go_future.wait();
-  });
-  pid_t target = tid.get_future().get();
+  Worker t([&] { go_future.wait(); });
+  Cleanup release([&] { go.set_value(); });  // also when an assertion fails
+  pid_t target = t.tid();
   auto inj = SignalInjector::when_blocked(target, SYS_read, SIGUSR1, soon());
   ASSERT_THAT(inj, IsOk());
-  go.set_value();
+  release.run();
   t.join();
   EXPECT_THAT(inj->join(), FailsWith(ESRCH));
   EXPECT_FALSE(inj->delivered());

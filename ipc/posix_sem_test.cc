@@ -5,10 +5,8 @@
 #include "ipc/posix_sem.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <semaphore.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -32,8 +30,9 @@ using ::ipc::testing::CountingHandler;
 using ::ipc::testing::DropPrivileges;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
+using ::ipc::testing::KernelEintrs;
+using ::ipc::testing::NoteKernelEintr;
 using ::ipc::testing::RunInChild;
-using ::ipc::testing::SyscallSucceedsWithValue;
 using ::ipc::testing::UniqueName;
 using ::ipc::testing::Worker;
 using ::testing::HasSubstr;
@@ -72,16 +71,8 @@ int sem_init_counting(sem_t* sem, int pshared, unsigned int value) {
   return sys::libc().sem_init(sem, pshared, value);
 }
 
-std::atomic<int> g_eintr_fd{-1};
-int sem_wait_reporting_eintr(sem_t* sem) {
-  int r = sys::libc().sem_wait(sem);
-  if (r < 0 && errno == EINTR) {
-    int saved = errno;
-    std::uint64_t one = 1;
-    if (::write(g_eintr_fd.load(), &one, sizeof one) < 0) std::abort();
-    errno = saved;
-  }
-  return r;
+int sem_wait_noting_eintr(sem_t* sem) {
+  return NoteKernelEintr(sys::libc().sem_wait(sem));
 }
 
 // sem_timedwait that records the absolute deadlines it is given: EINTR the
@@ -104,10 +95,7 @@ int sem_close_einval(sem_t*) {
 
 class PosixSemTest : public ::testing::Test {
  protected:
-  void TearDown() override {
-    sys::reset_table();
-    g_eintr_fd = -1;
-  }
+  void TearDown() override { sys::reset_table(); }
 };
 
 // A process-private unnamed semaphore in this object, destroyed with it.
@@ -392,18 +380,14 @@ TEST_F(PosixSemTest, WaitSurfacesEintrWhenAsked) {
 TEST_F(PosixSemTest, WaitRetriesEintrAndTakesTheToken) {
   CountingHandler handler;
   LocalSem s;
-  Fd efd(::eventfd(0, EFD_CLOEXEC));
-  ASSERT_TRUE(efd.valid());
-  g_eintr_fd = efd.get();
-  sys::table().sem_wait.store(&sem_wait_reporting_eintr);
+  KernelEintrs eintrs;
+  ASSERT_TRUE(eintrs.ok());
+  sys::table().sem_wait.store(&sem_wait_noting_eintr);
   std::optional<Status> got;
   Worker waiter([&] { got = s.sem->wait(); });
   ASSERT_OK(fault::interrupt_when_blocked(0, waiter.tid(), SIGUSR1, SYS_futex,
                                           deadline_in(kWait)));
-  struct pollfd p = {efd.get(), POLLIN, 0};
-  ASSERT_THAT(::poll(&p, 1, std::chrono::milliseconds(kWait).count()),
-              SyscallSucceedsWithValue(1))
-      << "sem_wait never returned EINTR";
+  eintrs.WaitForOne(kWait);
   ASSERT_OK(s.sem->post());
   waiter.join();
   ASSERT_THAT(*got, IsOk());

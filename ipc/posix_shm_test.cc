@@ -35,6 +35,8 @@ using ::ipc::testing::ExitOnFaults;
 using ::ipc::testing::kBusExit;
 using ::ipc::testing::kSegvExit;
 
+using ::ipc::testing::AsString;
+using ::ipc::testing::AsWritableBytes;
 using ::ipc::testing::DescribeWaitStatus;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
@@ -62,18 +64,10 @@ std::string NewName(const std::string& tag) {
   return "/" + UniqueName(token + "-" + tag);
 }
 
-std::string Str(std::span<const std::byte> s) {
-  return {reinterpret_cast<const char*>(s.data()), s.size()};
-}
-
-std::span<std::byte> Writable(std::string& s) {
-  return std::as_writable_bytes(std::span(s));
-}
-
 // n bytes at offset through pread; "<error>" if read_at fails.
 std::string ReadAt(const PosixShm& shm, std::size_t offset, std::size_t n) {
   std::string s(n, '?');
-  auto r = shm.read_at(offset, Writable(s));
+  auto r = shm.read_at(offset, AsWritableBytes(s));
   if (!r.ok()) return "<error>";
   s.resize(*r);
   return s;
@@ -83,7 +77,7 @@ std::string ReadAt(const PosixShm& shm, std::size_t offset, std::size_t n) {
 std::string MapRead(const SharedMapping& m, const PosixShm& shm,
                     std::size_t offset, std::size_t n) {
   std::string s(n, '?');
-  return m.read(shm, offset, Writable(s)) ? s : "<error>";
+  return m.read(shm, offset, AsWritableBytes(s)) ? s : "<error>";
 }
 
 mode_t CurrentUmask() {
@@ -412,7 +406,7 @@ TEST(PosixShm, ReadAtWriteAtAreRandomAccess) {
   EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.seek(0, SEEK_CUR)), 0u);
 
   std::string buf(4, '?');
-  EXPECT_THAT(shm.read_at(kMax, Writable(buf)), FailsWith(EINVAL));
+  EXPECT_THAT(shm.read_at(kMax, AsWritableBytes(buf)), FailsWith(EINVAL));
   EXPECT_THAT(shm.write_at(kMax - 1, as_bytes("ab")), FailsWith(EINVAL));
   auto off = shm.write_at(
       static_cast<std::size_t>(std::numeric_limits<off_t>::max()) - 1,
@@ -437,7 +431,7 @@ TEST(PosixShm, ReadAtWriteAtRetryShortCountsAndEintr) {
     SeamGuard guard;
     sys::table().pread.store(&ChoppyPread);
     std::string out(12, '?');
-    EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.read_at(100, Writable(out))),
+    EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.read_at(100, AsWritableBytes(out))),
               10u);  // short at the end
     EXPECT_EQ(out.substr(0, 10), text);
   }
@@ -451,7 +445,7 @@ TEST(PosixShm, ReadAtWriteAtErrorsReportBytesTransferred) {
   SeamGuard guard;
   sys::table().pread.store(&FailingPread);
   std::string out(10, '?');
-  auto r = shm.read_at(0, Writable(out));
+  auto r = shm.read_at(0, AsWritableBytes(out));
   ASSERT_THAT(r, FailsWith(EIO));
   EXPECT_EQ(r.error().op(), "pread");
   EXPECT_EQ(r.error().transferred(), 3u);
@@ -477,16 +471,16 @@ TEST(PosixShm, SeekReadWriteThroughTheFileOffset) {
   EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.seek(0, SEEK_CUR)), 11u);
   EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.seek(6, SEEK_SET)), 6u);
   std::string out(5, '?');
-  EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.read_some(Writable(out))), 5u);
+  EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.read_some(AsWritableBytes(out))), 5u);
   EXPECT_EQ(out, "world");
-  EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.read_some(Writable(out))),
+  EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.read_some(AsWritableBytes(out))),
             0u);  // at the end
 
   EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.seek(-5, SEEK_END)), 6u);
   ASSERT_OK(shm.write(as_bytes("WORLD")));
   EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.seek(-11, SEEK_CUR)), 0u);
   std::string all(11, '?');
-  EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.read_some(Writable(all))), 11u);
+  EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.read_some(AsWritableBytes(all))), 11u);
   EXPECT_EQ(all, "hello WORLD");
 
   // Past the end: a write there leaves a zero-filled hole.
@@ -509,7 +503,7 @@ TEST(PosixShm, ReadSomeRetriesEintr) {
   SeamGuard guard;
   sys::table().read.store(&InterruptedRead);
   std::string out(3, '?');
-  EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.read_some(Writable(out))), 3u);
+  EXPECT_EQ(ASSERT_OK_AND_VALUE(shm.read_some(AsWritableBytes(out))), 3u);
   EXPECT_EQ(out, "abc");
   EXPECT_EQ(SeamGuard::calls.load(), 2);
 }
@@ -542,17 +536,17 @@ TEST(SharedMapping, CoherentWithFileIo) {
   EXPECT_EQ(m.offset(), 0u);
   EXPECT_TRUE(m.writable());
   EXPECT_EQ(m.bytes().size(), 2 * kPage);
-  EXPECT_EQ(Str(m.bytes().subspan(0, 8)), std::string(8, '\0'));
+  EXPECT_EQ(AsString(m.bytes().subspan(0, 8)), std::string(8, '\0'));
 
   ASSERT_OK(shm.write_at(kPage + 1, as_bytes("pwrite")));
   EXPECT_EQ(MapRead(m, shm, kPage + 1, 6), "pwrite");
-  EXPECT_EQ(Str(m.bytes().subspan(kPage + 1, 6)), "pwrite");
+  EXPECT_EQ(AsString(m.bytes().subspan(kPage + 1, 6)), "pwrite");
 
   ASSERT_OK(m.write(shm, 7, as_bytes("stored")));
   EXPECT_EQ(ReadAt(shm, 7, 6), "stored");
   ASSERT_OK(shm.seek(7, SEEK_SET));
   std::string out(6, '?');
-  ASSERT_OK(shm.read_some(Writable(out)));
+  ASSERT_OK(shm.read_some(AsWritableBytes(out)));
   EXPECT_EQ(out, "stored");
 }
 
@@ -623,16 +617,17 @@ TEST(SharedMapping, AccessIsBoundsChecked) {
   ASSERT_OK(shm.truncate(2 * kPage));
   auto m = ASSERT_OK_AND_VALUE(SharedMapping::map(shm, 0, kPage, true));
   std::string one(1, '?');
-  EXPECT_OK(m.read(shm, kPage - 1, Writable(one)));
+  EXPECT_OK(m.read(shm, kPage - 1, AsWritableBytes(one)));
   EXPECT_OK(m.write(shm, kPage, {}));
-  auto r = m.read(shm, kPage,
-                  Writable(one));  // the object goes on; the mapping does not
+  auto r =
+      m.read(shm, kPage,
+             AsWritableBytes(one));  // the object goes on; the mapping does not
   ASSERT_THAT(r, FailsWith(ERANGE));
   const std::string p = std::to_string(kPage);
   EXPECT_EQ(r.error().detail(), "[" + p + ", " + std::to_string(kPage + 1) +
                                     ") outside the " + p + "-byte mapping");
   EXPECT_THAT(m.write(shm, kPage - 1, as_bytes("ab")), FailsWith(ERANGE));
-  auto wrap = m.read(shm, kMax, Writable(one));
+  auto wrap = m.read(shm, kMax, AsWritableBytes(one));
   ASSERT_THAT(wrap, FailsWith(ERANGE));
   EXPECT_THAT(wrap.error().detail(), HasSubstr("18446744073709551615+1"));
   EXPECT_THAT(
@@ -670,13 +665,13 @@ TEST(SharedMapping, RejectsADifferentObject) {
   ASSERT_OK(other.truncate(kPage));
   auto m = ASSERT_OK_AND_VALUE(SharedMapping::map(shm, 0, kPage, true));
   std::string out(1, '?');
-  auto r = m.read(other, 0, Writable(out));
+  auto r = m.read(other, 0, AsWritableBytes(out));
   ASSERT_THAT(r, FailsWith(EINVAL));
   EXPECT_THAT(r.error().detail(), HasSubstr("not the object"));
   EXPECT_THAT(m.write(other, 0, as_bytes("x")), FailsWith(EINVAL));
   // A second descriptor on the same object is the same object.
   auto same = ASSERT_OK_AND_VALUE(PosixShm::open(name, {.create = false}));
-  EXPECT_OK(m.read(same, 0, Writable(out)));
+  EXPECT_OK(m.read(same, 0, AsWritableBytes(out)));
 }
 
 TEST(SharedMapping, AccessReportsFstatErrors) {
@@ -688,7 +683,7 @@ TEST(SharedMapping, AccessReportsFstatErrors) {
   SeamGuard guard;
   sys::table().fstat.store(&FailingFstat);
   std::string out(1, '?');
-  auto r = m.read(shm, 0, Writable(out));
+  auto r = m.read(shm, 0, AsWritableBytes(out));
   ASSERT_THAT(r, FailsWith(EIO));
   EXPECT_EQ(r.error().op(), "fstat");
   EXPECT_THAT(m.write(shm, 0, as_bytes("x")), FailsWith(EIO));
@@ -712,7 +707,7 @@ TEST(SharedMapping, UnmapIsExplicitAndReportsErrors) {
   ASSERT_THAT(twice, FailsWith(EINVAL));
   EXPECT_THAT(twice.error().detail(), HasSubstr("not mapped"));
   std::string out(1, '?');
-  EXPECT_THAT(m.read(shm, 0, Writable(out)), FailsWith(EINVAL));
+  EXPECT_THAT(m.read(shm, 0, AsWritableBytes(out)), FailsWith(EINVAL));
   EXPECT_THAT(m.write(shm, 0, as_bytes("x")), FailsWith(EINVAL));
 
   auto m2 = ASSERT_OK_AND_VALUE(SharedMapping::map(shm, 0, kPage, true));
@@ -767,7 +762,7 @@ TEST(SharedMapping, UnlinkWhileMappedKeepsTheMapping) {
   // Even the descriptor can go: the mapping holds the object.
   std::byte* raw = m.bytes().data();
   { PosixShm gone = std::move(shm); }
-  EXPECT_EQ(Str({raw, 8}), "persist!");
+  EXPECT_EQ(AsString({raw, 8}), "persist!");
 }
 
 TEST(SharedMapping, PeerShrinkIsAnErrorNotSigbus) {
@@ -787,7 +782,7 @@ TEST(SharedMapping, PeerShrinkIsAnErrorNotSigbus) {
   ASSERT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
 
   std::string out(4, '?');
-  auto r = m.read(shm, kPage, Writable(out));
+  auto r = m.read(shm, kPage, AsWritableBytes(out));
   ASSERT_THAT(r, FailsWith(ENXIO));
   EXPECT_EQ(r.error().op(), "SharedMapping::read");
   const std::string p = std::to_string(kPage);
@@ -796,9 +791,9 @@ TEST(SharedMapping, PeerShrinkIsAnErrorNotSigbus) {
                                     ") is beyond its end");
   EXPECT_EQ(out, "????");
   EXPECT_THAT(m.write(shm, kPage, as_bytes("x")), FailsWith(ENXIO));
-  EXPECT_THAT(m.read(shm, kPage - 2, Writable(out)),
-              FailsWith(ENXIO));                     // straddles the end
-  EXPECT_OK(m.read(shm, kPage - 4, Writable(out)));  // still inside
+  EXPECT_THAT(m.read(shm, kPage - 2, AsWritableBytes(out)),
+              FailsWith(ENXIO));                            // straddles the end
+  EXPECT_OK(m.read(shm, kPage - 4, AsWritableBytes(out)));  // still inside
 
   // The guard matters: the same load done by hand dies of SIGBUS.
   int raw = RunInChild([&] {

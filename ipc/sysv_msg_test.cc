@@ -4,9 +4,7 @@
 // RAII owner.
 #include "ipc/sysv_msg.h"
 
-#include <poll.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
@@ -19,7 +17,6 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
-#include <future>
 #include <limits>
 #include <optional>
 #include <string>
@@ -35,77 +32,34 @@
 namespace ipc {
 namespace {
 
+using ::ipc::testing::AsString;
 using ::ipc::testing::CountingHandler;
 using ::ipc::testing::DescribeWaitStatus;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
+using ::ipc::testing::KernelEintrs;
 using ::ipc::testing::MakeFile;
+using ::ipc::testing::NoteKernelEintr;
 using ::ipc::testing::RunInChild;
 using ::ipc::testing::SyscallFailsWithErrno;
 using ::ipc::testing::SyscallSucceeds;
 using ::ipc::testing::SyscallSucceedsWithValue;
 using ::ipc::testing::TempDir;
+using ::ipc::testing::Worker;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 constexpr auto kWait = 30s;  // generous bound for "the other side gets there"
 
-std::string text(std::span<const std::byte> data) {
-  return {reinterpret_cast<const char*>(data.data()), data.size()};
+// Seam interceptors that note every EINTR from the kernel
+// (ipc/testing/kernel_eintr.h), so a test can see that the call really was
+// interrupted before it checks that the layer retried it.
+ssize_t msgrcv_noting_eintr(int qid, void* msg, size_t n, long type,
+                            int flags) {
+  return NoteKernelEintr(sys::libc().msgrcv(qid, msg, n, type, flags));
 }
-
-// ---- threads and signals ---------------------------------------------------
-
-// Runs `body` on a new thread whose kernel tid is known. If the test leaves
-// before join(), `unblock` runs first (e.g. removes the queue, which wakes a
-// blocked msgsnd/msgrcv with EIDRM) so a failing test never hangs.
-class TestThread {
- public:
-  TestThread(std::function<void()> body, std::function<void()> unblock)
-      : unblock_(std::move(unblock)), thread_([this, body = std::move(body)] {
-          tid_promise_.set_value(fault::current_tid());
-          body();
-        }) {}
-  ~TestThread() {
-    if (thread_.joinable()) {
-      unblock_();
-      thread_.join();
-    }
-  }
-  pid_t tid() {
-    if (!tid_) tid_ = tid_future_.get();
-    return *tid_;
-  }
-  void join() { thread_.join(); }
-
- private:
-  std::function<void()> unblock_;
-  std::promise<pid_t> tid_promise_;
-  std::future<pid_t> tid_future_ = tid_promise_.get_future();
-  std::optional<pid_t> tid_;
-  std::thread thread_;  // last: starts after everything it uses exists
-};
-
-// Seam interceptors that report every EINTR from the kernel on an eventfd, so a
-// test can see that the call really was interrupted before it checks that the
-// layer retried it.
-std::atomic<int> g_eintr_fd{-1};
-void report_eintr() {
-  int saved = errno;
-  std::uint64_t one = 1;
-  if (::write(g_eintr_fd.load(), &one, sizeof one) < 0) std::abort();
-  errno = saved;
-}
-ssize_t msgrcv_reporting_eintr(int qid, void* msg, size_t n, long type,
-                               int flags) {
-  ssize_t r = sys::libc().msgrcv(qid, msg, n, type, flags);
-  if (r < 0 && errno == EINTR) report_eintr();
-  return r;
-}
-int msgsnd_reporting_eintr(int qid, const void* msg, size_t n, int flags) {
-  int r = sys::libc().msgsnd(qid, msg, n, flags);
-  if (r < 0 && errno == EINTR) report_eintr();
-  return r;
+int msgsnd_noting_eintr(int qid, const void* msg, size_t n, int flags) {
+  return NoteKernelEintr(sys::libc().msgsnd(qid, msg, n, flags));
 }
 
 // What msgsnd was handed (type and text), without a queue: lets a test see
@@ -135,29 +89,13 @@ class MsgTest : public ::testing::Test {
     q_ = *q;
     owner_.emplace(*q);
   }
-  void TearDown() override {
-    sys::reset_table();
-    g_eintr_fd = -1;
-  }
+  void TearDown() override { sys::reset_table(); }
 
   // Makes the fixture queue hold at most `n` bytes (so "full" is cheap to
   // reach).
   void ShrinkTo(std::size_t n) {
     ASSERT_OK(q_.set_qbytes(n));
     ASSERT_EQ(q_.stat()->qbytes, n);
-  }
-
-  // Waits until the eventfd of the EINTR-reporting interceptors has counted
-  // one.
-  void WaitForKernelEintr(int efd) {
-    struct pollfd p = {efd, POLLIN, 0};
-    ASSERT_THAT(::poll(&p, 1, std::chrono::milliseconds(kWait).count()),
-                SyscallSucceedsWithValue(1))
-        << "the kernel never returned EINTR";
-    std::uint64_t count = 0;
-    ASSERT_THAT(::read(efd, &count, sizeof count),
-                SyscallSucceedsWithValue(sizeof count));
-    EXPECT_EQ(count, 1u);
   }
 
   std::size_t qnum() { return q_.stat()->qnum; }
@@ -246,7 +184,7 @@ TEST_F(MsgTest, FromIdNamesTheSameQueue) {
   ASSERT_OK(alias.send(3, as_bytes("via alias")));
   auto m = q_.receive(0, 64);
   ASSERT_THAT(m, IsOk());
-  EXPECT_EQ(text(m->data), "via alias");
+  EXPECT_EQ(AsString(m->data), "via alias");
 }
 
 TEST_F(MsgTest, CreateWithFreeKeySkipsAQueueAlreadyOnTheFirstKey) {
@@ -301,7 +239,7 @@ TEST_F(MsgTest, RoundTripKeepsTypeAndBytes) {
   auto m = q_.receive(0, buf);
   ASSERT_THAT(m, IsOk());
   EXPECT_EQ(m->type, 5);
-  EXPECT_EQ(text(m->data), "hello");
+  EXPECT_EQ(AsString(m->data), "hello");
   EXPECT_EQ(m->data.data(), buf.text().data());  // a view into the buffer
   EXPECT_EQ(qnum(), 0u);
 }
@@ -356,7 +294,7 @@ TEST_F(MsgTest, HugeSizesAreErrorValuesNamingTheSize) {
   EXPECT_EQ(qnum(), 1u);
   auto m = q_.receive(0, 16);
   ASSERT_THAT(m, IsOk());
-  EXPECT_EQ(text(m->data), "stays");
+  EXPECT_EQ(AsString(m->data), "stays");
 }
 
 TEST_F(MsgTest, ZeroLengthMessageRoundTrips) {
@@ -381,7 +319,7 @@ TEST_F(MsgTest, MessageBufferIsAlignedAndReusable) {
     ASSERT_OK(q_.send(1, as_bytes(full)));
     auto m = q_.receive(0, buf);
     ASSERT_THAT(m, IsOk()) << cap;
-    EXPECT_EQ(text(m->data), full);
+    EXPECT_EQ(AsString(m->data), full);
   }
   // Reuse: each view has the size of its own message.
   MessageBuffer buf(32);
@@ -389,11 +327,11 @@ TEST_F(MsgTest, MessageBufferIsAlignedAndReusable) {
   ASSERT_OK(q_.send(2, as_bytes("xy")));
   auto first = q_.receive(0, buf);
   ASSERT_THAT(first, IsOk());
-  EXPECT_EQ(text(first->data), "abcdef");
+  EXPECT_EQ(AsString(first->data), "abcdef");
   auto second = q_.receive(0, buf);
   ASSERT_THAT(second, IsOk());
   EXPECT_EQ(second->type, 2);
-  EXPECT_EQ(text(second->data), "xy");
+  EXPECT_EQ(AsString(second->data), "xy");
   buf.set_type(77);
   EXPECT_EQ(buf.type(), 77);
 }
@@ -407,22 +345,22 @@ TEST_F(MsgTest, TypeSelectionZeroPositiveNegative) {
   auto lowest = q_.receive(-3, buf);
   ASSERT_THAT(lowest, IsOk());
   EXPECT_EQ(lowest->type, 1);
-  EXPECT_EQ(text(lowest->data), "one");
+  EXPECT_EQ(AsString(lowest->data), "one");
   // Exact type 2, skipping the older 3.
   auto exact = q_.receive(2, buf);
   ASSERT_THAT(exact, IsOk());
   EXPECT_EQ(exact->type, 2);
-  EXPECT_EQ(text(exact->data), "two");
+  EXPECT_EQ(AsString(exact->data), "two");
   // 0: the oldest left.
   ASSERT_OK(q_.send(1, as_bytes("newer")));
   auto oldest = q_.receive(0, buf);
   ASSERT_THAT(oldest, IsOk());
   EXPECT_EQ(oldest->type, 3);
-  EXPECT_EQ(text(oldest->data), "three");
+  EXPECT_EQ(AsString(oldest->data), "three");
   // -2 with only type 1 left takes it; same type comes out in send order.
   ASSERT_OK(q_.send(1, as_bytes("newest")));
-  EXPECT_EQ(text(q_.receive(-2, buf)->data), "newer");
-  EXPECT_EQ(text(q_.receive(-2, buf)->data), "newest");
+  EXPECT_EQ(AsString(q_.receive(-2, buf)->data), "newer");
+  EXPECT_EQ(AsString(q_.receive(-2, buf)->data), "newest");
 }
 
 TEST_F(MsgTest, MsgExceptTakesTheFirstMessageOfAnotherType) {
@@ -432,7 +370,7 @@ TEST_F(MsgTest, MsgExceptTakesTheFirstMessageOfAnotherType) {
   auto m = q_.receive(1, 8, {.except = true});
   ASSERT_THAT(m, IsOk());
   EXPECT_EQ(m->type, 4);
-  EXPECT_EQ(text(m->data), "c");
+  EXPECT_EQ(AsString(m->data), "c");
   EXPECT_EQ(qnum(), 2u);
   // Nothing but type 1 left: except + nowait finds nothing.
   auto none = q_.receive(1, 8, {.nowait = true, .except = true});
@@ -455,7 +393,7 @@ TEST_F(MsgTest, LongMessageIsE2bigAndStaysQueued) {
   EXPECT_EQ(qnum(), 1u);
   auto whole = q_.receive(0, 10);
   ASSERT_THAT(whole, IsOk());
-  EXPECT_EQ(text(whole->data), "0123456789");
+  EXPECT_EQ(AsString(whole->data), "0123456789");
 }
 
 TEST_F(MsgTest, TruncateCutsTheMessageAndRemovesIt) {
@@ -464,7 +402,7 @@ TEST_F(MsgTest, TruncateCutsTheMessageAndRemovesIt) {
   auto m = q_.receive(0, small, {.truncate = true});
   ASSERT_THAT(m, IsOk());
   EXPECT_EQ(m->type, 6);
-  EXPECT_EQ(text(m->data), "0123");
+  EXPECT_EQ(AsString(m->data), "0123");
   auto st = q_.stat();
   EXPECT_EQ(st->qnum, 0u);
   EXPECT_EQ(st->cbytes, 0u);
@@ -527,8 +465,8 @@ TEST_F(MsgTest, BlockedSenderIsWokenWhenSpaceFrees) {
   ShrinkTo(16);
   ASSERT_OK(q_.send(1, std::vector<std::byte>(16)));
   std::optional<Status> sent;
-  TestThread sender([&] { sent = q_.send(2, as_bytes("late")); },
-                    [&] { (void)q_.remove(); });
+  Worker sender([&] { sent = q_.send(2, as_bytes("late")); },
+                [&] { (void)q_.remove(); });
   ASSERT_OK(fault::wait_until_blocked(0, sender.tid(), SYS_msgsnd,
                                       deadline_in(kWait)));
   EXPECT_EQ(qnum(), 1u);
@@ -539,13 +477,12 @@ TEST_F(MsgTest, BlockedSenderIsWokenWhenSpaceFrees) {
   auto second = q_.receive(0, 16);
   ASSERT_THAT(second, IsOk());
   EXPECT_EQ(second->type, 2);
-  EXPECT_EQ(text(second->data), "late");
+  EXPECT_EQ(AsString(second->data), "late");
 }
 
 TEST_F(MsgTest, BlockedReceiverGetsEidrmWhenTheQueueIsRemoved) {
   std::optional<Result<Message>> got;
-  TestThread receiver([&] { got = q_.receive(0, 16); },
-                      [&] { (void)q_.remove(); });
+  Worker receiver([&] { got = q_.receive(0, 16); }, [&] { (void)q_.remove(); });
   ASSERT_OK(fault::wait_until_blocked(0, receiver.tid(), SYS_msgrcv,
                                       deadline_in(kWait)));
   owner_->release();
@@ -559,8 +496,8 @@ TEST_F(MsgTest, BlockedSenderGetsEidrmWhenTheQueueIsRemoved) {
   ShrinkTo(4);
   ASSERT_OK(q_.send(1, as_bytes("full")));
   std::optional<Status> sent;
-  TestThread sender([&] { sent = q_.send(1, as_bytes("more")); },
-                    [&] { (void)q_.remove(); });
+  Worker sender([&] { sent = q_.send(1, as_bytes("more")); },
+                [&] { (void)q_.remove(); });
   ASSERT_OK(fault::wait_until_blocked(0, sender.tid(), SYS_msgsnd,
                                       deadline_in(kWait)));
   owner_->release();
@@ -596,9 +533,8 @@ TEST_F(MsgTest, UseAfterRemoveIsEinvalNoQueue) {
 TEST_F(MsgTest, ReceiveSurfacesEintrWhenAsked) {
   CountingHandler handler;
   std::optional<Result<Message>> got;
-  TestThread receiver(
-      [&] { got = q_.receive(0, 16, {.eintr = Eintr::kSurface}); },
-      [&] { (void)q_.remove(); });
+  Worker receiver([&] { got = q_.receive(0, 16, {.eintr = Eintr::kSurface}); },
+                  [&] { (void)q_.remove(); });
   ASSERT_OK(fault::interrupt_when_blocked(0, receiver.tid(), SIGUSR1,
                                           SYS_msgrcv, deadline_in(kWait)));
   receiver.join();
@@ -611,7 +547,7 @@ TEST_F(MsgTest, SendSurfacesEintrWhenAsked) {
   ShrinkTo(4);
   ASSERT_OK(q_.send(1, as_bytes("full")));
   std::optional<Status> sent;
-  TestThread sender(
+  Worker sender(
       [&] { sent = q_.send(1, as_bytes("more"), {.eintr = Eintr::kSurface}); },
       [&] { (void)q_.remove(); });
   ASSERT_OK(fault::interrupt_when_blocked(0, sender.tid(), SIGUSR1, SYS_msgsnd,
@@ -628,44 +564,41 @@ class MsgRetryTest : public MsgTest,
 
 TEST_P(MsgRetryTest, ReceiveRetriesEintrAndDeliversTheMessage) {
   CountingHandler handler(SIGUSR1, GetParam() ? SA_RESTART : 0);
-  Fd efd(::eventfd(0, EFD_CLOEXEC));
-  ASSERT_TRUE(efd.valid());
-  g_eintr_fd = efd.get();
-  sys::table().msgrcv.store(&msgrcv_reporting_eintr);
+  KernelEintrs eintrs;
+  ASSERT_TRUE(eintrs.ok());
+  sys::table().msgrcv.store(&msgrcv_noting_eintr);
   std::optional<Result<Message>> got;
-  TestThread receiver([&] { got = q_.receive(0, 16); },
-                      [&] { (void)q_.remove(); });
+  Worker receiver([&] { got = q_.receive(0, 16); }, [&] { (void)q_.remove(); });
   ASSERT_OK(fault::interrupt_when_blocked(0, receiver.tid(), SIGUSR1,
                                           SYS_msgrcv, deadline_in(kWait)));
-  WaitForKernelEintr(efd.get());
+  eintrs.WaitForOne(kWait);
   ASSERT_OK(q_.send(9, as_bytes("after")));
   receiver.join();
   ASSERT_THAT(*got, IsOk());
   EXPECT_EQ((*got)->type, 9);
-  EXPECT_EQ(text((*got)->data), "after");
+  EXPECT_EQ(AsString((*got)->data), "after");
 }
 
 TEST_P(MsgRetryTest, SendRetriesEintrAndDeliversTheMessage) {
   CountingHandler handler(SIGUSR1, GetParam() ? SA_RESTART : 0);
   ShrinkTo(4);
   ASSERT_OK(q_.send(1, as_bytes("full")));
-  Fd efd(::eventfd(0, EFD_CLOEXEC));
-  ASSERT_TRUE(efd.valid());
-  g_eintr_fd = efd.get();
-  sys::table().msgsnd.store(&msgsnd_reporting_eintr);
+  KernelEintrs eintrs;
+  ASSERT_TRUE(eintrs.ok());
+  sys::table().msgsnd.store(&msgsnd_noting_eintr);
   std::optional<Status> sent;
-  TestThread sender([&] { sent = q_.send(2, as_bytes("more")); },
-                    [&] { (void)q_.remove(); });
+  Worker sender([&] { sent = q_.send(2, as_bytes("more")); },
+                [&] { (void)q_.remove(); });
   ASSERT_OK(fault::interrupt_when_blocked(0, sender.tid(), SIGUSR1, SYS_msgsnd,
                                           deadline_in(kWait)));
-  WaitForKernelEintr(efd.get());
+  eintrs.WaitForOne(kWait);
   ASSERT_THAT(q_.receive(1, 4), IsOk());  // frees the space
   sender.join();
   ASSERT_THAT(*sent, IsOk());
   auto m = q_.receive(0, 4);
   ASSERT_THAT(m, IsOk());
   EXPECT_EQ(m->type, 2);
-  EXPECT_EQ(text(m->data), "more");
+  EXPECT_EQ(AsString(m->data), "more");
 }
 
 INSTANTIATE_TEST_SUITE_P(SaRestart, MsgRetryTest, ::testing::Bool(),
@@ -677,7 +610,7 @@ INSTANTIATE_TEST_SUITE_P(SaRestart, MsgRetryTest, ::testing::Bool(),
 TEST_F(MsgTest, RawMsgrcvIsNotRestartedEvenWithSaRestart) {
   CountingHandler handler(SIGUSR1, SA_RESTART);
   std::optional<int> err;
-  TestThread receiver(
+  Worker receiver(
       [&] {
         struct {
           long mtype;

@@ -4,9 +4,7 @@
 // at exit, the semctl commands, every error path, and the RAII owner.
 #include "ipc/sysv_sem.h"
 
-#include <poll.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/ipc.h>
 #include <sys/sem.h>
 #include <sys/syscall.h>
@@ -16,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,7 +32,9 @@ using ::ipc::testing::CountingHandler;
 using ::ipc::testing::DropPrivileges;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
+using ::ipc::testing::KernelEintrs;
 using ::ipc::testing::MakeFile;
+using ::ipc::testing::NoteKernelEintr;
 using ::ipc::testing::RawPipe;
 using ::ipc::testing::RetryEINTR;
 using ::ipc::testing::RunInChild;
@@ -72,18 +73,11 @@ int semget_enospc(key_t, int, int) {
   return -1;
 }
 
-// Reports every EINTR from the kernel on an eventfd, so a test sees the call
-// really was interrupted before it checks that the layer retried.
-std::atomic<int> g_eintr_fd{-1};
-int semop_reporting_eintr(int id, struct sembuf* ops, size_t n) {
-  int r = sys::libc().semop(id, ops, n);
-  if (r < 0 && errno == EINTR) {
-    int saved = errno;
-    std::uint64_t one = 1;
-    if (::write(g_eintr_fd.load(), &one, sizeof one) < 0) std::abort();
-    errno = saved;
-  }
-  return r;
+// Notes every EINTR from the kernel (ipc/testing/kernel_eintr.h), so a test
+// sees the call really was interrupted before it checks that the layer
+// retried.
+int semop_noting_eintr(int id, struct sembuf* ops, size_t n) {
+  return NoteKernelEintr(sys::libc().semop(id, ops, n));
 }
 
 // A semtimedop that records the timeouts it is given: EINTR the first time,
@@ -106,10 +100,7 @@ class SemTest : public ::testing::Test {
     set_ = *set;
     owner_.emplace(*set);
   }
-  void TearDown() override {
-    sys::reset_table();
-    g_eintr_fd = -1;
-  }
+  void TearDown() override { sys::reset_table(); }
 
   int raw_value(int num) { return ::semctl(set_.id(), num, GETVAL); }
   int raw_ncnt(int num) { return ::semctl(set_.id(), num, GETNCNT); }
@@ -127,31 +118,12 @@ class SemTest : public ::testing::Test {
     return false;
   }
 
-  void WaitForKernelEintr(int efd) {
-    struct pollfd p = {efd, POLLIN, 0};
-    ASSERT_THAT(::poll(&p, 1, std::chrono::milliseconds(kWait).count()),
-                SyscallSucceedsWithValue(1))
-        << "the kernel never returned EINTR";
-    std::uint64_t count = 0;
-    ASSERT_THAT(::read(efd, &count, sizeof count),
-                SyscallSucceedsWithValue(sizeof count));
-    EXPECT_EQ(count, 1u);
-  }
-
   SemaphoreSet set_ = SemaphoreSet::from_id(-1);
   std::optional<SemOwner> owner_;
   TempDir dir_;
-};
-
-// Removes the set when the scope ends. Declared after a Worker, it runs first,
-// so a failed assertion wakes the blocked semop (EIDRM) before the join.
-class RemoveOnExit {
- public:
-  explicit RemoveOnExit(SemaphoreSet set) : set_(set) {}
-  ~RemoveOnExit() { (void)set_.remove(); }
-
- private:
-  SemaphoreSet set_;
+  // For a Worker blocked on set_: removing the set wakes its semop (EIDRM)
+  // when a failed assertion leaves the test before the join.
+  std::function<void()> unblock_ = [this] { (void)set_.remove(); };
 };
 
 // ---- creation and lookup ---------------------------------------------------
@@ -451,8 +423,7 @@ TEST_F(SemTest, UseAfterRemoveIsEinvalNoSet) {
 
 TEST_F(SemTest, BlockedWaitIsWokenByAPost) {
   std::optional<Status> got;
-  Worker waiter([&] { got = set_.op({{.num = 1, .delta = -2}}); });
-  RemoveOnExit unblock(set_);
+  Worker waiter([&] { got = set_.op({{.num = 1, .delta = -2}}); }, unblock_);
   // glibc's semop enters the kernel as semtimedop.
   ASSERT_OK(fault::wait_until_blocked(0, waiter.tid(), SYS_semtimedop,
                                       deadline_in(kWait)));
@@ -468,8 +439,7 @@ TEST_F(SemTest, BlockedWaitIsWokenByAPost) {
 
 TEST_F(SemTest, BlockedWaitGetsEidrmWhenTheSetIsRemoved) {
   std::optional<Status> got;
-  Worker waiter([&] { got = set_.op({{.num = 0, .delta = -1}}); });
-  RemoveOnExit unblock(set_);
+  Worker waiter([&] { got = set_.op({{.num = 0, .delta = -1}}); }, unblock_);
   ASSERT_OK(fault::wait_until_blocked(0, waiter.tid(), SYS_semtimedop,
                                       deadline_in(kWait)));
   owner_->release();
@@ -506,10 +476,12 @@ TEST_F(SemTest, NowaitBeforeTheDeadlineIsEagainNotEtimedout) {
 
 TEST_F(SemTest, DeadlineBlockedWaitIsWokenByAPost) {
   std::optional<Status> got;
-  Worker waiter([&] {
-    got = set_.op({{.num = 2, .delta = -1}}, {.deadline = deadline_in(kWait)});
-  });
-  RemoveOnExit unblock(set_);
+  Worker waiter(
+      [&] {
+        got = set_.op({{.num = 2, .delta = -1}},
+                      {.deadline = deadline_in(kWait)});
+      },
+      unblock_);
   ASSERT_OK(fault::wait_until_blocked(0, waiter.tid(), SYS_semtimedop,
                                       deadline_in(kWait)));
   ASSERT_OK(set_.op({{.num = 2, .delta = 1}}));
@@ -522,10 +494,11 @@ TEST_F(SemTest, DeadlineBlockedWaitIsWokenByAPost) {
 TEST_F(SemTest, WaitSurfacesEintrWhenAsked) {
   CountingHandler handler;
   std::optional<Status> got;
-  Worker waiter([&] {
-    got = set_.op({{.num = 0, .delta = -1}}, {.eintr = Eintr::kSurface});
-  });
-  RemoveOnExit unblock(set_);
+  Worker waiter(
+      [&] {
+        got = set_.op({{.num = 0, .delta = -1}}, {.eintr = Eintr::kSurface});
+      },
+      unblock_);
   ASSERT_OK(fault::interrupt_when_blocked(0, waiter.tid(), SIGUSR1,
                                           SYS_semtimedop, deadline_in(kWait)));
   waiter.join();
@@ -541,16 +514,14 @@ class SemRetryTest : public SemTest,
 
 TEST_P(SemRetryTest, WaitRetriesEintrAndTakesTheToken) {
   CountingHandler handler(SIGUSR1, GetParam() ? SA_RESTART : 0);
-  Fd efd(::eventfd(0, EFD_CLOEXEC));
-  ASSERT_TRUE(efd.valid());
-  g_eintr_fd = efd.get();
-  sys::table().semop.store(&semop_reporting_eintr);
+  KernelEintrs eintrs;
+  ASSERT_TRUE(eintrs.ok());
+  sys::table().semop.store(&semop_noting_eintr);
   std::optional<Status> got;
-  Worker waiter([&] { got = set_.op({{.num = 0, .delta = -1}}); });
-  RemoveOnExit unblock(set_);
+  Worker waiter([&] { got = set_.op({{.num = 0, .delta = -1}}); }, unblock_);
   ASSERT_OK(fault::interrupt_when_blocked(0, waiter.tid(), SIGUSR1,
                                           SYS_semtimedop, deadline_in(kWait)));
-  WaitForKernelEintr(efd.get());
+  eintrs.WaitForOne(kWait);
   ASSERT_OK(set_.op({{.num = 0, .delta = 1}}));
   waiter.join();
   ASSERT_THAT(*got, IsOk());
@@ -582,11 +553,12 @@ TEST_F(SemTest, RetryAfterEintrWaitsOnlyForTheTimeLeft) {
 TEST_F(SemTest, RawSemopIsNotRestartedEvenWithSaRestart) {
   CountingHandler handler(SIGUSR1, SA_RESTART);
   std::optional<int> err;
-  Worker waiter([&] {
-    struct sembuf op = {0, -1, 0};
-    err = ::semop(set_.id(), &op, 1) < 0 ? errno : 0;
-  });
-  RemoveOnExit unblock(set_);
+  Worker waiter(
+      [&] {
+        struct sembuf op = {0, -1, 0};
+        err = ::semop(set_.id(), &op, 1) < 0 ? errno : 0;
+      },
+      unblock_);
   ASSERT_OK(fault::interrupt_when_blocked(0, waiter.tid(), SIGUSR1,
                                           SYS_semtimedop, deadline_in(kWait)));
   waiter.join();
@@ -697,9 +669,8 @@ TEST_F(SemTest, SetValuesAboveSemvmxIsErangeAndSetsNothing) {
 
 TEST_F(SemTest, WaitingCountsSeeBlockedThreads) {
   ASSERT_OK(set_.set_value(2, 1));
-  Worker down([&] { (void)set_.op({{.num = 1, .delta = -1}}); });
-  Worker zero([&] { (void)set_.op({{.num = 2, .delta = 0}}); });
-  RemoveOnExit unblock(set_);
+  Worker down([&] { (void)set_.op({{.num = 1, .delta = -1}}); }, unblock_);
+  Worker zero([&] { (void)set_.op({{.num = 2, .delta = 0}}); }, unblock_);
   ASSERT_TRUE(WaitersReach(1, 1, false));
   ASSERT_TRUE(WaitersReach(2, 1, true));
   EXPECT_EQ(*set_.waiting_to_decrease(1), 1);

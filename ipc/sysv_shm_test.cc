@@ -29,6 +29,8 @@ using ::ipc::testing::ExitOnFaults;
 using ::ipc::testing::kBusExit;
 using ::ipc::testing::kSegvExit;
 
+using ::ipc::testing::AsString;
+using ::ipc::testing::AsWritableBytes;
 using ::ipc::testing::DescribeWaitStatus;
 using ::ipc::testing::FailsWith;
 using ::ipc::testing::IsOk;
@@ -46,18 +48,10 @@ constexpr int kSkipExit = 77;  // could not drop privileges
 // Matches the error of a call on an id whose segment is gone.
 auto FailsAsGone() { return AnyOf(FailsWith(EINVAL), FailsWith(EIDRM)); }
 
-std::string Str(std::span<const std::byte> s) {
-  return {reinterpret_cast<const char*>(s.data()), s.size()};
-}
-
-std::span<std::byte> Writable(std::string& s) {
-  return std::as_writable_bytes(std::span(s));
-}
-
 // Reads n bytes at offset through `a`; "<error>" if read() fails.
 std::string ReadStr(const ShmAttachment& a, std::size_t offset, std::size_t n) {
   std::string s(n, '?');
-  return a.read(offset, Writable(s)) ? s : "<error>";
+  return a.read(offset, AsWritableBytes(s)) ? s : "<error>";
 }
 
 key_t MakeKey(const TempDir& dir, const std::string& name) {
@@ -370,8 +364,8 @@ TEST(ShmAttachment, OutOfRangeReadAndWriteTouchNothing) {
 
   ASSERT_OK(at.write(kSize - 3, as_bytes("abc")));
   std::string out = "xyz";
-  EXPECT_THAT(at.read(kSize - 2, Writable(out)), FailsWith(ERANGE));
-  EXPECT_THAT(at.read(kMax - 1, Writable(out)), FailsWith(ERANGE));
+  EXPECT_THAT(at.read(kSize - 2, AsWritableBytes(out)), FailsWith(ERANGE));
+  EXPECT_THAT(at.read(kMax - 1, AsWritableBytes(out)), FailsWith(ERANGE));
   EXPECT_EQ(out, "xyz");
   EXPECT_EQ(ReadStr(at, kSize - 3, 3), "abc");
 }
@@ -384,7 +378,7 @@ TEST(ShmAttachment, ReadOnlyAttachmentRefusesWritesWithoutCrashing) {
   EXPECT_TRUE(ro.read_only());
   ASSERT_OK(rw.write(0, as_bytes("data")));
   EXPECT_EQ(ReadStr(ro, 0, 4), "data");
-  EXPECT_EQ(Str(ASSERT_OK_AND_VALUE(ro.const_view(0, 4))), "data");
+  EXPECT_EQ(AsString(ASSERT_OK_AND_VALUE(ro.const_view(0, 4))), "data");
 
   auto w = ro.write(0, as_bytes("nope"));
   ASSERT_THAT(w, FailsWith(EACCES));
@@ -424,7 +418,7 @@ TEST(ShmAttachment, DetachIsExplicitAndReportsErrors) {
   std::string out(1, '?');
   EXPECT_THAT(a.view(0, 1), FailsWith(EINVAL));
   EXPECT_THAT(a.const_view(0, 1), FailsWith(EINVAL));
-  EXPECT_THAT(a.read(0, Writable(out)), FailsWith(EINVAL));
+  EXPECT_THAT(a.read(0, AsWritableBytes(out)), FailsWith(EINVAL));
   EXPECT_THAT(a.write(0, as_bytes("x")), FailsWith(EINVAL));
 
   // shmdt's own error: the address was detached behind the attachment's back.

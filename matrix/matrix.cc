@@ -165,6 +165,27 @@ std::string last_lines(const std::string& text, int n) {
   return pos == std::string::npos ? t : t.substr(pos + 1);
 }
 
+// The compiler's and Bazel's error lines of a failed build (at most `n`),
+// else its last `n` lines: Bazel ends a failed build with advice, not the
+// cause.
+std::string build_errors(const std::string& text, int n) {
+  std::string found;
+  int count = 0;
+  std::size_t start = 0;
+  while (start < text.size() && count < n) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    if (line.find("error:") != std::string::npos ||
+        line.rfind("ERROR:", 0) == 0) {
+      found += (found.empty() ? "" : "\n") + line;
+      ++count;
+    }
+    start = end + 1;
+  }
+  return found.empty() ? last_lines(text, n) : found;
+}
+
 // Runs a target script's quick subcommand (describe/check/prepare) to the
 // end, output captured.
 conformance::RunResult run_script(const Target& t,
@@ -267,16 +288,17 @@ std::optional<std::string> find_bundle(const std::string& arch,
                "--config=%s //:bundle\n",
                arch.c_str(), arch.c_str());
   // Run from the workspace: bazelw and bazel look for it in the current
-  // directory.
+  // directory. --symlink_prefix=/ leaves the workspace's bazel-bin pointing
+  // at the user's own (x86-64) build.
   std::string cmd =
-      "cd \"$0\" && ./bazelw build --config=\"$1\" //:bundle && "
-      "./bazelw info --config=\"$1\" bazel-bin 2>/dev/null";
+      "cd \"$0\" && ./bazelw build --config=\"$1\" --symlink_prefix=/ "
+      "//:bundle && ./bazelw info --config=\"$1\" bazel-bin 2>/dev/null";
   conformance::RunOptions quiet;
   quiet.timeout = std::chrono::hours(2);
   auto r = conformance::run_program({"/bin/sh", "-c", cmd, ws, arch}, quiet);
   if (!r || r->wait_status != 0) {
     why = "building the " + arch + " bundle failed: " +
-          (r ? last_lines(r->output, 5) : r.error().message());
+          (r ? build_errors(r->output, 3) : r.error().message());
     return std::nullopt;
   }
   std::string bin = last_lines(r->output, 1);

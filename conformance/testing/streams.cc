@@ -25,10 +25,6 @@ std::string Pattern(std::size_t n, unsigned seed) {
   return s;
 }
 
-std::span<std::byte> AsWritableBytes(std::string& s) {
-  return {reinterpret_cast<std::byte*>(s.data()), s.size()};
-}
-
 std::string ReadExactly(int fd, std::size_t n) {
   std::string out(n, '\0');
   std::size_t got = 0;
@@ -175,6 +171,12 @@ ByteCounts CountBytes(const std::string& s) {
   ByteCounts counts = {};
   for (char c : s) ++counts[static_cast<unsigned char>(c)];
   return counts;
+}
+
+void ExpectByteCountsOf(const ByteCounts& got, const std::string& sent) {
+  ByteCounts expected = CountBytes(sent);
+  for (int v = 0; v < 256; ++v)
+    EXPECT_EQ(got[v], expected[v]) << "byte value " << v;
 }
 
 void ReportByteCounts(int fd, std::size_t piece, int report) {

@@ -9,6 +9,7 @@
 //                                     open_writer, write_record, &results);
 //   EXPECT_EQ(CheckRecordStream(s, {4096, 17}, 300), "");
 //   ByteCounts got = RaceReaders(3, open_reader, feed, &results);
+//   ExpectByteCountsOf(got, data);
 #pragma once
 
 #include <array>
@@ -22,6 +23,7 @@
 
 #include "ipc/fd.h"
 #include "ipc/testing/child.h"
+#include "ipc/testing/test_util.h"
 
 namespace conformance::testing {
 
@@ -29,8 +31,8 @@ namespace conformance::testing {
 // repeated piece differs from the original; `seed` makes distinct patterns.
 std::string Pattern(std::size_t n, unsigned seed = 1);
 
-// The bytes of `s`, for the layer's span-taking calls.
-std::span<std::byte> AsWritableBytes(std::string& s);
+// The bytes of `s`, for the layer's span-taking calls (the toolbox's).
+using ::ipc::testing::AsWritableBytes;
 
 // Reads exactly `n` bytes from `fd` (fewer at end of file or on an error;
 // EINTR retried).
@@ -80,6 +82,10 @@ std::string RaceRecordWriters(
 // How many bytes of each value a reader got.
 using ByteCounts = std::array<std::uint64_t, 256>;
 ByteCounts CountBytes(const std::string& s);
+
+// Expects `got` (what the readers got together) to hold each byte value as
+// often as `sent` does; a failure names each value that differs.
+void ExpectByteCountsOf(const ByteCounts& got, const std::string& sent);
 
 // In a forked reader (TEST_CHECKs): reads `fd` to end of file in pieces of
 // `piece` bytes and writes the counts of the byte values it got to `report`

@@ -76,8 +76,9 @@ std::string MakeFile(const std::string& path) {
   return path;
 }
 
-Worker::Worker(std::function<void()> body)
-    : thread_([this, body = std::move(body)] {
+Worker::Worker(std::function<void()> body, std::function<void()> unblock)
+    : unblock_(std::move(unblock)),
+      thread_([this, body = std::move(body)] {
         tid_.set_value(fault::current_tid());
         body();
       }),

@@ -12,14 +12,18 @@
 //   eintr.h       RetryEINTR(::read)(fd, buf, n)
 //   signals.h     ScopedSigaction, CountingHandler, ScopedBlock, SignalPending
 //   errno_name.h  ErrnoName(EAGAIN) == "EAGAIN"
+//   kernel_eintr.h  KernelEintrs: wait until an interceptor saw the kernel's
+//                 EINTR (before checking that the layer retried)
 //   sanitizers/probe.h  sanitizers::kThread, kAddress, ... (gcc and clang)
 //
 // and, in this file:
+//   AsString(m->data) == "hi";  read_at(0, AsWritableBytes(s))  // bytes <-> text
 //   TempDir dir;  std::string p = dir.path() + "/fifo";
 //   UniqueName("shm")              // for names shared between programs
 //   RawPipe p(O_NONBLOCK);         // pipe2(O_CLOEXEC | flags) into p.read / p.write
 //   Mapping m(len, PROT_READ, MAP_SHARED, fd);  ASSERT_TRUE(m.ok());  m.get()
 //   Worker w([&] { read(...); });  // a thread; w.tid() for fault/blocked.h; joins
+//   Worker w([&] { q.receive(..); }, [&] { q.remove(); });  // unblocks if left early
 //   PipeReader r;  interrupt_when_blocked(0, r.tid(), ...);  r.join();  r.result()  // one blocked read
 #pragma once
 
@@ -32,6 +36,7 @@
 #include <functional>
 #include <future>
 #include <ostream>
+#include <span>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -44,11 +49,24 @@
 #include "ipc/testing/cleanup.h"
 #include "ipc/testing/eintr.h"
 #include "ipc/testing/errno_name.h"
+#include "ipc/testing/kernel_eintr.h"
 #include "ipc/testing/matchers.h"
 #include "ipc/testing/signals.h"
 #include "sanitizers/probe.h"
 
 namespace ipc::testing {
+
+// ---- bytes ------------------------------------------------------------------
+
+// The bytes as text, to compare what a call read with a string.
+inline std::string AsString(std::span<const std::byte> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+// The bytes of `s`, for the layer's span-taking reads.
+inline std::span<std::byte> AsWritableBytes(std::string& s) {
+  return std::as_writable_bytes(std::span(s));
+}
 
 // ---- the filesystem and names ----------------------------------------------
 
@@ -84,17 +102,25 @@ std::string MakeFile(const std::string& path);
 
 // Runs `body` on a thread; tid() is its kernel thread id (known before the
 // constructor returns), for fault::wait_until_blocked / interrupt_when_blocked.
-// Joins on destruction.
+// Joins on destruction. If the test leaves before join() (an assertion
+// failed), `unblock` runs first: it must make a blocked `body` return (e.g.
+// remove the queue a blocked msgrcv waits on: EIDRM), so that a failing test
+// never hangs.
 class Worker {
  public:
-  explicit Worker(std::function<void()> body);
-  ~Worker() { join(); }
+  explicit Worker(std::function<void()> body,
+                  std::function<void()> unblock = nullptr);
+  ~Worker() {
+    if (thread_.joinable() && unblock_) unblock_();
+    join();
+  }
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
   pid_t tid() const { return tid_value_; }
   void join();
 
  private:
+  std::function<void()> unblock_;
   std::promise<pid_t> tid_;
   std::thread thread_;
   pid_t tid_value_;

@@ -46,12 +46,17 @@ case "$GUEST_ARCH" in
     qemu_pkg=qemu-system-x86
     qemu_bin=qemu-system-x86_64
     console=ttyS0
+    # The boot-time check that the IO-APIC timer ticks panics ("IO-APIC +
+    # timer doesn't work!") when TCG runs late on a loaded host; the
+    # emulated timer works, the check only measures the host's load.
+    kernel_extra=no_timer_check
     ;;
   aarch64)
     deb_arch=arm64
     qemu_pkg=qemu-system-arm
     qemu_bin=qemu-system-aarch64
     console=ttyAMA0
+    kernel_extra=
     ;;
   *)
     echo "$TARGET_NAME: unknown GUEST_ARCH $GUEST_ARCH" >&2
@@ -240,7 +245,7 @@ cmd_run() {
     "$qemu_bin" "${machine[@]}" -smp "$cpus" -m "$mem" \
     -nodefaults -display none -serial stdio -no-reboot \
     -kernel "$image" -initrd "$work/initrd" \
-    -append "console=$console quiet loglevel=1 panic=-1 rdinit=/init" \
+    -append "console=$console quiet loglevel=1 panic=-1 rdinit=/init $kernel_extra" \
     </dev/null 2>&1 | tr -d '\r' | tee "$console_log" |
     awk '/^IPCT-RESULT-BEGIN/ { quiet = 1 } !quiet { print; fflush() }' >&2
   local qemu_rc=${PIPESTATUS[0]}
