@@ -322,11 +322,11 @@ const std::vector<Shim>& Shims() {
            {"SIG-005",
             "signals_test:SigLayer."
             "PreviousHoldsTheReplacedActionAndRestorePutsItBack",
-            "3-5 previous() wrong, 6 not installed, 8 not resto", true},
+            "TEST_CHECK((a->previous().sa_flags & SA_RESTART) !", true},
            {"SIG-005",
             "signals_test:SigOs."
             "OldactReturnsThePreviousActionAndNullActChangesNothing",
-            "3 handler, 4 flags, 5/6 mask not round-tripped; 8/", true},
+            "TEST_CHECK((old.sa_flags & SA_RESTART) != 0 && (o", true},
            {"EINTR-002",
             "eintr_test:Calls/EintrCall.SaRestartRestartsOnlyTheListedCalls/"
             "PipeRead",
@@ -486,11 +486,11 @@ const std::vector<Shim>& Shims() {
            {"SIG-031",
             "signals_test:SigLayer."
             "WaitSignalTimesOutWithEagainAndTakesPendingSignals",
-            "2 no EAGAIN on timeout, 3 wrong signal, 4 not cons"},
+            "TEST_CHECK(got.ok() && got->si_signo == SIGUSR1 &&"},
            {"SIG-039",
             "signals_test:SigOs."
             "GlibcSigwaitFoldsSiTkillIntoSiUserButTheKernelReportsSiTkill",
-            "2 kernel not SI_TKILL, 3/4 glibc did not fold, 7 s"},
+            "TEST_CHECK(::sigtimedwait(&set, &si, &zero) == SIG"},
        }},
       {"splice_nonblock_ignored",
        {
@@ -647,11 +647,15 @@ const std::vector<Shim>& Shims() {
            {"SIG-011",
             "signals_test:SigOs."
             "UnblockingAPendingSignalDeliversItBeforeSigprocmaskReturns",
-            "exited 4 (expected death by SIGTERM) (4 not pendin"},
+            "TEST_CHECK(IsPending(SIGTERM)) failed"},
+           {"SIG-011",
+            "signals_test:SigLayer."
+            "RestoringTheMaskDeliversThePendingSignalBeforeReturning",
+            "TEST_CHECK(IsPending(SIGHUP)) failed"},
            {"SIG-013",
             "signals_test:SigOs."
             "SigpendingReportsExactlyTheBlockedPendingSignals",
-            "3 pending before any send, 5 wrong set, 7 still pe"},
+            "TEST_CHECK((sigismember(&p, s) == 1) == (s == SIGU"},
            {"SIG-014",
             "signals_test:Paths/"
             "SigDeliveryOrder.StandardSignalIsTakenOnceWithItsFirstValue/"
@@ -688,32 +692,32 @@ const std::vector<Shim>& Shims() {
             "TEST_CHECK(IsPending(SIGUSR1)) failed: discarded a"},
            {"SIG-017",
             "signals_test:SigOs.IgnoredSignalIsDiscardedUnlessBlocked",
-            "3/4 unblocked ignored signal kept, 5/6 blocked ign"},
+            "TEST_CHECK(IsPending(SIGUSR1)) failed"},
            {"SIG-018",
             "signals_test:SigLayer."
             "SetDispositionIgnoreDiscardsThePendingSignal",
-            "killed by signal 12 (User defined signal 2)"},
+            "TEST_CHECK(IsPending(SIGUSR2)) failed"},
            {"SIG-018", "signals_test:SigOs.IgnoringAPendingSignalDiscardsIt",
-            "4/6 SIG_IGN kept the pending signal, 10 SIG_DFL (i"},
+            "TEST_CHECK(IsPending(SIGUSR1)) failed"},
            {"SIG-019",
             "signals_test:SigOs."
             "ForkChildInheritsDispositionsAndMaskButNoPendingSignalsOrAlarm",
-            "3/4 disposition, 5 mask not inherited, 6 pending i"},
+            "TEST_CHECK(IsPending(SIGTERM) && ::alarm(0) > 0)"},
            {"SIG-020",
             "signals_test:SigOs."
             "ExecResetsCaughtSignalsButKeepsIgnoredMaskAndPending",
             "PeerSigstateAfter(12, [] { SetAction(12, CountHand"},
            {"SIG-025",
             "signals_test:SigOs.KillMinusOneSignalsOthersButNotTheCaller",
-            "2 other process missed, 5 caller signalled, 8 init"},
+            "another process missed kill(-1)"},
            {"SIG-027", "signals_test:SigOs.TgkillTargetsExactlyOneThread",
-            "4 worker did not get it, 5 main thread saw it, 7 a"},
+            "TEST_CHECK(seen_by_other == 0 && IsPending(SIGUSR2)"},
            {"SIG-030",
             "signals_test:SigOs.SigsuspendSleepsThroughSignalsItsMaskBlocks",
-            "2 not EINTR, 3 the masked signal was delivered"},
+            "the masked signal is not pending"},
            {"SIG-037",
             "signals_test:SigOs.SignalfdReadsAndConsumesBlockedPendingSignals",
-            "3 wrong count, 4-7 wrong records, 8 not consumed o"},
+            "TEST_CHECK(!IsPending(SIGUSR1) && !IsPending(rt) &&"},
            {"SIG-041",
             "signals_test:SigOs.KillOfANonLeaderTidSignalsTheWholeProcess",
             "TEST_CHECK(IsPending(SIGUSR1)) failed: not pending"},
