@@ -251,12 +251,29 @@ ipc::Status OutputFile::commit() {
   return {};
 }
 
+ipc::Status OutputFile::write_and_commit(std::string_view data) {
+  if (auto s = write(data); !s) return s;
+  return commit();
+}
+
+ipc::Status open_output_files(
+    std::initializer_list<
+        std::pair<const std::string*, std::optional<OutputFile>*>>
+        outputs) {
+  for (auto [path, file] : outputs) {
+    if (path->empty()) continue;
+    auto f = OutputFile::open(*path);
+    if (!f) return std::move(f).error();
+    file->emplace(std::move(*f));
+  }
+  return {};
+}
+
 ipc::Status write_output_file(const std::string& path,
                               std::string_view contents) {
   auto out = OutputFile::open(path);
   if (!out) return std::move(out).error();
-  if (auto s = out->write(contents); !s) return s;
-  return out->commit();
+  return out->write_and_commit(contents);
 }
 
 ipc::Result<int> open_log_for_append(const std::string& path) {

@@ -5,7 +5,10 @@
 //   auto out = cli::OutputFile::open(path);  // at start-up: can we write it?
 //   if (!out) { fprintf(stderr, "report: %s\n", ...message()...); exit(2); }
 //   ... the long run ...
-//   auto s = out->write(text);  if (s) s = out->commit();
+//   auto s = out->write_and_commit(text);
+//
+//   std::optional<cli::OutputFile> md, json;      // several, for --out/--json
+//   auto s = cli::open_output_files({{&opt.out, &md}, {&opt.json, &json}});
 //
 // open() decides how `path` is written, and fails now (not after a long run)
 // if it cannot be:
@@ -37,8 +40,11 @@
 // libipcfault.so.
 #pragma once
 
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "ipc/result.h"
 
@@ -59,6 +65,8 @@ class OutputFile {
   ipc::Status write(std::string_view data);
   // Makes what was written the file's content (fsync + rename, or close).
   ipc::Status commit();
+  // write(data), then commit(): a program's result in one call.
+  ipc::Status write_and_commit(std::string_view data);
 
   // The name given to open().
   const std::string& path() const { return path_; }
@@ -73,6 +81,14 @@ class OutputFile {
   std::string name_;  // the name within dir_fd_ that commit() replaces
   std::string tmp_;   // the temporary file's name; empty when written in place
 };
+
+// The output files a program was asked for, opened at start-up: each
+// (path, file) whose path is not empty gets `*file` = open(path). Stops at
+// the first error and returns it.
+ipc::Status open_output_files(
+    std::initializer_list<
+        std::pair<const std::string*, std::optional<OutputFile>*>>
+        outputs);
 
 // open + write + commit.
 ipc::Status write_output_file(const std::string& path,

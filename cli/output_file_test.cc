@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -257,6 +258,42 @@ TEST(OutputFileTest, TheTemporaryNameFitsEvenForTheLongestName) {
   ASSERT_OK(write_output_file(path, "x"));
   EXPECT_EQ(Slurp(path), "x");
   EXPECT_EQ(Names(dir.path()).size(), 1u);
+}
+
+TEST(OutputFileTest, WriteAndCommitIsWriteThenCommit) {
+  TempDir dir;
+  std::string path = dir.file("r.md");
+  auto out = ASSERT_OK_AND_VALUE(OutputFile::open(path));
+  ASSERT_OK(out.write_and_commit("# r\n"));
+  EXPECT_EQ(Slurp(path), "# r\n");
+  EXPECT_THAT(Names(dir.path()), ElementsAre("r.md"));
+  EXPECT_THAT(out.write_and_commit("x"), FailsWith(EBADF));
+  EXPECT_EQ(Slurp(path), "# r\n");
+}
+
+TEST(OpenOutputFilesTest, OpensTheNamedOnesAndSkipsTheEmptyNames) {
+  TempDir dir;
+  std::string md = dir.file("r.md"), none, json = dir.file("r.json");
+  std::optional<OutputFile> f_md, f_none, f_json;
+  ASSERT_OK(
+      open_output_files({{&md, &f_md}, {&none, &f_none}, {&json, &f_json}}));
+  ASSERT_TRUE(f_md.has_value());
+  EXPECT_EQ(f_md->path(), md);
+  EXPECT_FALSE(f_none.has_value());
+  ASSERT_TRUE(f_json.has_value());
+  EXPECT_EQ(f_json->path(), json);
+}
+
+TEST(OpenOutputFilesTest, StopsAtTheFirstErrorAndReturnsIt) {
+  TempDir dir;
+  std::string md = dir.file("r.md"), bad = dir.path(),
+              json = dir.file("r.json");
+  std::optional<OutputFile> f_md, f_bad, f_json;
+  auto s = open_output_files({{&md, &f_md}, {&bad, &f_bad}, {&json, &f_json}});
+  ASSERT_THAT(s, FailsWith(EISDIR));
+  EXPECT_TRUE(f_md.has_value());
+  EXPECT_FALSE(f_bad.has_value());
+  EXPECT_FALSE(f_json.has_value());  // not reached
 }
 
 TEST(OpenLogForAppendTest, CreatesPrivatelyAndAppends) {

@@ -283,16 +283,12 @@ int run(int argc, char** argv) {
 
   // Output files are checked now, not after a long run.
   std::optional<cli::OutputFile> out_md, out_json, out_junit;
-  for (auto [path, file] :
-       {std::pair{&opt.out, &out_md}, std::pair{&opt.json, &out_json},
-        std::pair{&opt.junit, &out_junit}}) {
-    if (path->empty()) continue;
-    auto f = cli::OutputFile::open(*path);
-    if (!f) {
-      std::fprintf(stderr, "report: %s\n", f.error().message().c_str());
-      return 2;
-    }
-    file->emplace(std::move(*f));
+  if (auto s = cli::open_output_files({{&opt.out, &out_md},
+                                       {&opt.json, &out_json},
+                                       {&opt.junit, &out_junit}});
+      !s) {
+    std::fprintf(stderr, "report: %s\n", s.error().message().c_str());
+    return 2;
   }
 
   std::string catalog_path = opt.catalog;
@@ -453,9 +449,7 @@ int run(int argc, char** argv) {
   std::string md = render_markdown(report);
   bool ok = true;
   auto write = [&](std::optional<cli::OutputFile>& f, const std::string& text) {
-    ipc::Status s = f->write(text);
-    if (s) s = f->commit();
-    if (!s) {
+    if (auto s = f->write_and_commit(text); !s) {
       std::fprintf(stderr, "report: %s\n", s.error().message().c_str());
       ok = false;
     }

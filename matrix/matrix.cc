@@ -517,15 +517,11 @@ int run(int argc, char** argv) {
   }
 
   std::optional<cli::OutputFile> out_md, out_json;
-  for (auto [path, file] :
-       {std::pair{&opt.out, &out_md}, std::pair{&opt.json, &out_json}}) {
-    if (path->empty()) continue;
-    auto f = cli::OutputFile::open(*path);
-    if (!f) {
-      std::fprintf(stderr, "matrix: %s\n", f.error().message().c_str());
-      return 2;
-    }
-    file->emplace(std::move(*f));
+  if (auto s =
+          cli::open_output_files({{&opt.out, &out_md}, {&opt.json, &out_json}});
+      !s) {
+    std::fprintf(stderr, "matrix: %s\n", s.error().message().c_str());
+    return 2;
   }
   auto catalog_path = conformance::runfile("conformance/catalog.txt", argv[0]);
   auto catalog =
@@ -714,9 +710,7 @@ int run(int argc, char** argv) {
 
   bool ok = true;
   auto write = [&](std::optional<cli::OutputFile>& f, const std::string& text) {
-    ipc::Status s = f->write(text);
-    if (s) s = f->commit();
-    if (!s) {
+    if (auto s = f->write_and_commit(text); !s) {
       std::fprintf(stderr, "matrix: %s\n", s.error().message().c_str());
       ok = false;
     }
