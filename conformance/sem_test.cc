@@ -50,6 +50,7 @@ namespace {
 
 using ::conformance::testing::BackgroundCall;
 using ::conformance::testing::kPatience;
+using ::conformance::testing::RealtimeIn;
 using ::conformance::testing::RunAsNobody;
 using ::conformance::testing::RunInPrivateIpcNamespace;
 using ::conformance::testing::WaitUntilTimeIsAfter;
@@ -202,15 +203,6 @@ double MillisSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(
              std::chrono::steady_clock::now() - t0)
       .count();
-}
-
-struct timespec RealtimeIn(std::chrono::nanoseconds d) {
-  struct timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  long long ns = ts.tv_nsec + d.count() % 1000000000;
-  ts.tv_sec += d.count() / 1000000000 + ns / 1000000000;
-  ts.tv_nsec = ns % 1000000000;
-  return ts;
 }
 
 // ---- SEM-001 … SEM-006 semget ----------------------------------------------

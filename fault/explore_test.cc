@@ -21,18 +21,13 @@ namespace fault {
 namespace {
 
 using ::fault::testing::Built;
+using ::fault::testing::Pattern;
 using ::fault::testing::ReadFile;
 using ::fault::testing::WriteFile;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string Pattern(std::size_t n) {
-  std::string s(n, '\0');
-  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>(i * 7 % 251);
-  return s;
-}
 
 struct Explored {
   int exit_code = -1;

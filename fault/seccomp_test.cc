@@ -27,16 +27,11 @@
 namespace {
 
 using ::fault::testing::Built;
+using ::fault::testing::Pattern;
 using ::fault::testing::ReadFile;
 using ::fault::testing::WriteFile;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string Pattern(std::size_t n) {
-  std::string s(n, '\0');
-  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>(i % 251);
-  return s;
-}
 
 int ExitCode(const fault::Completed& c) {
   return WIFEXITED(c.status) ? WEXITSTATUS(c.status) : -1;
