@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <utility>
 
 namespace cli {
@@ -267,6 +268,20 @@ ipc::Status open_output_files(
     file->emplace(std::move(*f));
   }
   return {};
+}
+
+bool write_result(const char* program, std::optional<OutputFile>& file,
+                  std::string_view text) {
+  if (!file) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return true;
+  }
+  if (auto s = file->write_and_commit(text); !s) {
+    std::fprintf(stderr, "%s: %s\n", program, s.error().message().c_str());
+    return false;
+  }
+  return true;
 }
 
 ipc::Status write_output_file(const std::string& path,

@@ -9,6 +9,7 @@
 //
 //   std::optional<cli::OutputFile> md, json;      // several, for --out/--json
 //   auto s = cli::open_output_files({{&opt.out, &md}, {&opt.json, &json}});
+//   bool ok = cli::write_result("report", md, text);  // no --out: stdout
 //
 // open() decides how `path` is written, and fails now (not after a long run)
 // if it cannot be:
@@ -89,6 +90,12 @@ ipc::Status open_output_files(
     std::initializer_list<
         std::pair<const std::string*, std::optional<OutputFile>*>>
         outputs);
+
+// A program's result at its end: `text` to `file` (write_and_commit) or,
+// when there is no file, to stdout. A failure is printed on stderr as
+// "PROGRAM: message"; returns whether it worked.
+bool write_result(const char* program, std::optional<OutputFile>& file,
+                  std::string_view text);
 
 // open + write + commit.
 ipc::Status write_output_file(const std::string& path,

@@ -271,6 +271,25 @@ TEST(OutputFileTest, WriteAndCommitIsWriteThenCommit) {
   EXPECT_EQ(Slurp(path), "# r\n");
 }
 
+TEST(WriteResultTest, WritesTheFileOrStdoutAndNamesTheProgramOnFailure) {
+  TempDir dir;
+  std::string path = dir.file("r.md");
+  std::optional<OutputFile> file;
+  file.emplace(ASSERT_OK_AND_VALUE(OutputFile::open(path)));
+  EXPECT_TRUE(write_result("prog", file, "# r\n"));
+  EXPECT_EQ(Slurp(path), "# r\n");
+  // Committed already: the second write fails and says so on stderr.
+  ::testing::internal::CaptureStderr();
+  EXPECT_FALSE(write_result("prog", file, "again"));
+  EXPECT_THAT(::testing::internal::GetCapturedStderr(), StartsWith("prog: "));
+  EXPECT_EQ(Slurp(path), "# r\n");
+  // No file: stdout.
+  std::optional<OutputFile> none;
+  ::testing::internal::CaptureStdout();
+  EXPECT_TRUE(write_result("prog", none, "to stdout\n"));
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(), "to stdout\n");
+}
+
 TEST(OpenOutputFilesTest, OpensTheNamedOnesAndSkipsTheEmptyNames) {
   TempDir dir;
   std::string md = dir.file("r.md"), none, json = dir.file("r.json");

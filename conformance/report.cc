@@ -447,21 +447,11 @@ int run(int argc, char** argv) {
           .count();
 
   std::string md = render_markdown(report);
-  bool ok = true;
-  auto write = [&](std::optional<cli::OutputFile>& f, const std::string& text) {
-    if (auto s = f->write_and_commit(text); !s) {
-      std::fprintf(stderr, "report: %s\n", s.error().message().c_str());
-      ok = false;
-    }
-  };
-  if (out_md) {
-    write(out_md, md);
-  } else {
-    std::fwrite(md.data(), 1, md.size(), stdout);
-    std::fflush(stdout);
-  }
-  if (out_json) write(out_json, render_json(report));
-  if (out_junit) write(out_junit, render_junit(report));
+  bool ok = cli::write_result("report", out_md, md);
+  if (out_json)
+    ok &= cli::write_result("report", out_json, render_json(report));
+  if (out_junit)
+    ok &= cli::write_result("report", out_junit, render_junit(report));
   std::fprintf(stderr, "[report] %s\n", summary_line(report).c_str());
   if (!ok) return 2;
   return report.exit_status();

@@ -708,20 +708,8 @@ int run(int argc, char** argv) {
   j.set("differing", differing);
   j.set("seconds", total);
 
-  bool ok = true;
-  auto write = [&](std::optional<cli::OutputFile>& f, const std::string& text) {
-    if (auto s = f->write_and_commit(text); !s) {
-      std::fprintf(stderr, "matrix: %s\n", s.error().message().c_str());
-      ok = false;
-    }
-  };
-  if (out_md) {
-    write(out_md, md);
-  } else {
-    std::fwrite(md.data(), 1, md.size(), stdout);
-    std::fflush(stdout);
-  }
-  if (out_json) write(out_json, j.dump(2) + "\n");
+  bool ok = cli::write_result("matrix", out_md, md);
+  if (out_json) ok &= cli::write_result("matrix", out_json, j.dump(2) + "\n");
   std::fprintf(stderr,
                "[matrix] %zu targets, %d behaviours differ, %.0f s; "
                "results in %s\n",
