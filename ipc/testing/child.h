@@ -139,8 +139,8 @@ MATCHER_P(ChildExitedWith, code, "exited " + std::to_string(code)) {
   return arg.exited_with(code);
 }
 
+// (The result itself is printed by PrintTo above.)
 MATCHER_P(ChildKilledBy, sig, "killed by signal " + std::to_string(sig)) {
-  *result_listener << arg.describe();
   return arg.killed_by(sig);
 }
 
@@ -153,10 +153,10 @@ MATCHER_P(ChildKilledBy, sig, "killed by signal " + std::to_string(sig)) {
     } else if (ipct_child_.could_not_set_up())                         \
       GTEST_SKIP() << ipct_child_.report;                              \
     else                                                               \
-      fail() << "child " << ipct_child_.describe()
+      fail() << "child " << ipct_child_.describe() << "\n"
 
 // The ChildResult exited 0; skips the test if the child could not set itself
-// up. More context may follow with <<.
+// up. More context may follow with <<, on a line of its own.
 #define EXPECT_CHILD_OK(...) IPCT_CHILD_OK_(ADD_FAILURE, __VA_ARGS__)
 #define ASSERT_CHILD_OK(...) IPCT_CHILD_OK_(GTEST_FAIL, __VA_ARGS__)
 
