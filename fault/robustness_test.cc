@@ -20,8 +20,10 @@
 // munmap, shm_unlink, IPC_RMID in destructors, close) are never faulted here;
 // every object is also removed by a raw-libc guard.
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
@@ -285,14 +287,29 @@ void stream_from_peer(Channel channel, const std::string& data, bool settle,
   if (settle) s->peer->wait_ok();
 }
 
+// Waits (bounded by kLongWait) until the pipe behind `fd` holds as many bytes
+// as it can: a writer then finds it full, whatever the scheduler does.
+void wait_until_full(int fd) {
+  const int capacity = ::fcntl(fd, F_GETPIPE_SZ);
+  const auto give_up = std::chrono::steady_clock::now() + kLongWait;
+  int queued = 0;
+  while (capacity > 0 && ::ioctl(fd, FIONREAD, &queued) == 0 &&
+         queued < capacity && std::chrono::steady_clock::now() < give_up) {
+    ::sched_yield();
+  }
+}
+
 // The peer reads the channel until EOF and reports every byte (Peer::finish).
-void stream_to_peer(Channel channel, Stream* s) {
+// With `when_full`, it starts reading only once the pipe is full, so the
+// writer's first write that does not fit must wait.
+void stream_to_peer(Channel channel, Stream* s, bool when_full = false) {
   if (channel == Channel::kPipe) {
     auto p = ipc::make_pipe();
     ASSERT_OK(p);
     int rfd = p->read.get();
     s->peer = std::make_unique<Peer>(
-        std::vector<int>{p->write.get()}, [&](Peer::Io io) {
+        std::vector<int>{p->write.get()}, [&, when_full](Peer::Io io) {
+          if (when_full) wait_until_full(rfd);
           std::string all = raw_read_all(rfd);
           return raw_write_all(io.report, all) ? 0 : 1;
         });
@@ -301,10 +318,12 @@ void stream_to_peer(Channel channel, Stream* s) {
     s->dir = std::make_unique<TempDir>();
     std::string path = s->dir->file("fifo");
     ASSERT_OK(ipc::make_fifo(path));
-    s->peer = std::make_unique<Peer>(std::vector<int>{}, [&](Peer::Io io) {
-      int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      return fd >= 0 && raw_write_all(io.report, raw_read_all(fd)) ? 0 : 1;
-    });
+    s->peer =
+        std::make_unique<Peer>(std::vector<int>{}, [&, when_full](Peer::Io io) {
+          int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+          if (fd >= 0 && when_full) wait_until_full(fd);
+          return fd >= 0 && raw_write_all(io.report, raw_read_all(fd)) ? 0 : 1;
+        });
     auto fd = ipc::open_fifo(path, ipc::FifoEnd::kWrite);
     ASSERT_OK(fd);
     s->fd = std::move(fd).value();
@@ -603,13 +622,13 @@ TEST_P(StreamTest, LargeConcurrentTransferUnderEverySingleFault) {
     });
     EXPECT_GE(runs, 2);
   }
-  // A deadline write polls once the pipe is full: four pipe buffers against
-  // a reader fill it, and an interrupted poll must lose nothing.
+  // A deadline write polls once the pipe is full (the peer starts reading only
+  // then), and an interrupted poll must lose nothing.
   {
     SCOPED_TRACE("poll:EINTR, deadline");
     int runs = ForEachSingleFault("poll:EINTR", [&](const std::string&) {
       Stream s;
-      stream_to_peer(GetParam(), &s);
+      stream_to_peer(GetParam(), &s, /*when_full=*/true);
       if (HasFatalFailure()) return;
       ASSERT_OK(ipc::write_full(s.fd.get(), ipc::as_bytes(data),
                                 ipc::deadline_in(kLongWait)));
