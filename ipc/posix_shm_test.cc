@@ -46,9 +46,6 @@ using ::testing::HasSubstr;
 
 constexpr std::size_t kMax = std::numeric_limits<std::size_t>::max();
 
-// Exit codes of children: 0 = all checks passed.
-constexpr int kSkipExit = 77;  // could not drop privileges
-
 const std::size_t kPage = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
 
 // "/" + UniqueName + a random token. UniqueName alone is not enough under
@@ -310,17 +307,13 @@ TEST(PosixShm, OtherUsersGetEACCES) {
   std::string name = NewName("perm");
   ShmNameOwner owner(name);
   ASSERT_OK(PosixShm::open(name));  // 0600, owned by us
-  int status = RunInChild([&] {
-    if (!DropPrivileges()) return kSkipExit;
+  EXPECT_CHILD_OK(RunInChild([&] {
+    CHILD_SKIP_UNLESS(DropPrivileges(), "cannot switch to uid 65534");
     auto rw = PosixShm::open(name, {.create = false});
-    if (rw.ok() || rw.error().code() != EACCES) return 1;
+    TEST_CHECK(!rw.ok() && rw.error().code() == EACCES);
     auto ro = PosixShm::open(name, {.create = false, .read_only = true});
-    if (ro.ok() || ro.error().code() != EACCES) return 2;
-    return 0;
-  });
-  if (ExitedWith(status, kSkipExit))
-    GTEST_SKIP() << "cannot switch to uid 65534";
-  EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
+    TEST_CHECK(!ro.ok() && ro.error().code() == EACCES);
+  }));
 }
 
 TEST(PosixShm, MoveKeepsTheDescriptor) {
